@@ -1,0 +1,72 @@
+"""The interview state machine, assembled.
+
+`graph` is compiled without a checkpointer for `langgraph.json` (LangGraph Studio and the
+LangGraph API server bring their own persistence); the HTTP API compiles its own copy with the
+SQLite saver through `build_graph(checkpointer=...)`.
+"""
+
+from __future__ import annotations
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+
+from graph.context import Context
+from graph.nodes import (
+    ask_follow_up,
+    ask_personal_question,
+    ask_question,
+    begin_interview,
+    close_interview,
+    decide_follow_up,
+    detect_cheating,
+    greet_candidate,
+    record_name,
+    run_admin_command,
+    wait_for_candidate,
+    warn_candidate,
+)
+from graph.routing import (
+    route_after_admin,
+    route_after_decision,
+    route_after_screening,
+    route_input,
+)
+from graph.state import InputState, State
+
+InterviewGraph = CompiledStateGraph[State, Context, InputState, State]
+
+
+def build_graph(checkpointer: BaseCheckpointSaver[str] | None = None) -> InterviewGraph:
+    """Build the interview graph; pass a checkpointer to persist interviews per thread."""
+    builder = StateGraph(State, input_schema=InputState, context_schema=Context)
+
+    builder.add_node(begin_interview)
+    builder.add_node(greet_candidate)
+    builder.add_node(wait_for_candidate)
+    builder.add_node(run_admin_command)
+    builder.add_node(detect_cheating)
+    builder.add_node(warn_candidate)
+    builder.add_node(record_name)
+    builder.add_node(ask_personal_question)
+    builder.add_node(ask_question)
+    builder.add_node(decide_follow_up)
+    builder.add_node(ask_follow_up)
+    builder.add_node(close_interview)
+
+    builder.add_edge(START, "begin_interview")
+    builder.add_edge("begin_interview", "greet_candidate")
+    builder.add_edge("greet_candidate", "wait_for_candidate")
+    builder.add_conditional_edges("wait_for_candidate", route_input)
+    builder.add_conditional_edges("run_admin_command", route_after_admin)
+    builder.add_conditional_edges("detect_cheating", route_after_screening)
+    builder.add_edge("record_name", "ask_personal_question")
+    builder.add_conditional_edges("decide_follow_up", route_after_decision)
+    for speaker in ("warn_candidate", "ask_personal_question", "ask_question", "ask_follow_up"):
+        builder.add_edge(speaker, "wait_for_candidate")
+    builder.add_edge("close_interview", END)
+
+    return builder.compile(checkpointer=checkpointer, name="Interviewer")
+
+
+graph = build_graph()

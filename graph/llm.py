@@ -1,0 +1,120 @@
+"""The one LLM factory: Groq when a key is configured, else the built-in offline interviewer.
+
+Models are cached per parameter set: building a ChatGroq builds HTTP clients and connection
+pools, which a hot path must not do every turn.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import lru_cache
+from typing import Any, Literal
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import Runnable
+
+from graph.context import Context, Provider
+from graph.state import InterviewSettings
+from graph.tasks import ReplyTask
+
+MODEL_NAME = "llama-3.3-70b-versatile"
+REPLY_TAG = "interviewer_reply"
+"""Tag on the LLM call whose tokens are the interviewer's words; every other call is internal."""
+
+ServingProvider = Literal["groq", "offline"]
+
+logger = logging.getLogger(__name__)
+
+
+class LLMConfigError(RuntimeError):
+    """The operator asked for a provider that cannot be built (e.g. Groq without a key)."""
+
+
+def resolve_provider(choice: Provider) -> ServingProvider:
+    """Which provider serves replies for the configured choice and the environment."""
+    has_key = bool(os.environ.get("GROQ_API_KEY"))
+    if choice == "offline":
+        return "offline"
+    if choice == "groq":
+        if not has_key:
+            raise LLMConfigError("INTERVIEWER_LLM=groq needs GROQ_API_KEY to be set")
+        return "groq"
+    return "groq" if has_key else "offline"
+
+
+def describe_provider(choice: Provider) -> dict[str, Any]:
+    """What /model-info and the start-up log say about the serving model."""
+    provider = resolve_provider(choice)
+    if provider == "groq":
+        return {
+            "provider": "groq",
+            "api_base": os.environ.get("GROQ_API_BASE") or "https://api.groq.com",
+            "offline": False,
+        }
+    return {"provider": "offline", "api_base": None, "offline": True}
+
+
+@lru_cache(maxsize=64)
+def _groq_model(
+    temperature: float,
+    top_p: float,
+    max_tokens: int,
+    max_retries: int,
+    timeout: float,
+    api_key: str,
+    base_url: str | None,
+) -> BaseChatModel:
+    from langchain_groq import ChatGroq
+
+    return ChatGroq(
+        model=MODEL_NAME,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        model_kwargs={"top_p": top_p},
+        max_retries=max_retries,
+        request_timeout=timeout,
+        api_key=api_key,  # type: ignore[arg-type]
+        base_url=base_url,
+        streaming=True,
+    )
+
+
+@lru_cache(maxsize=8)
+def _offline_model(token_delay: float) -> BaseChatModel:
+    from graph.offline_model import OfflineInterviewerModel
+
+    return OfflineInterviewerModel(token_delay=token_delay)
+
+
+def chat_model(context: Context, settings: InterviewSettings) -> BaseChatModel:
+    """The bare chat model for this session's temperature and top_p."""
+    if context.model is not None:
+        return context.model  # type: ignore[no-any-return]
+    if resolve_provider(context.llm) == "groq":
+        return _groq_model(
+            settings.temperature,
+            settings.top_p,
+            context.max_tokens,
+            context.groq_max_retries,
+            context.groq_timeout,
+            os.environ["GROQ_API_KEY"],
+            os.environ.get("GROQ_API_BASE") or None,
+        )
+    return _offline_model(context.offline_token_delay)
+
+
+def reply_model(
+    context: Context, settings: InterviewSettings, task: ReplyTask
+) -> Runnable[Any, Any]:
+    """The model that speaks the interviewer's reply for `task`, tagged as the reply call.
+
+    The offline model plays the interviewer from facts, so it also receives the task itself; a
+    real LLM receives only the rendered prompt.
+    """
+    model: Runnable[Any, Any] = chat_model(context, settings)
+    from graph.offline_model import OfflineInterviewerModel
+
+    if isinstance(model, OfflineInterviewerModel):
+        model = model.bind(task=task.model_dump())
+    return model.with_config(tags=[REPLY_TAG], metadata={"reply_kind": task.kind})

@@ -1,0 +1,344 @@
+"""The interview graph's nodes: small async steps that each return a partial state update.
+
+Nodes that speak stream the interviewer's words through the custom stream channel as
+`{"event": "token", "text": ...}`; the API forwards exactly those and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+
+from graph.cheat_rules import screen_message
+from graph.context import Context
+from graph.llm import reply_model
+from graph.prompts import render_messages
+from graph.state import CandidateInput, CheatEvent, FollowUpDecision, MainStage, State
+from graph.tasks import FollowUpKind, ReplyKind, ReplyTask
+from graph.text import (
+    END_MARKER,
+    MarkerGuard,
+    content_words,
+    extract_name,
+    is_knowledge_gap,
+    last_paragraph,
+)
+
+CHEAT_WARNING = (
+    "I'm here to assess your skills through this interview. "
+    "Let's continue with the current question."
+)
+INTERVIEWER_NAME = "Mia"
+
+
+# --- speaking -------------------------------------------------------------------------------
+
+
+def _chunk_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    # Some providers stream a list of content blocks; keep only their text.
+    return "".join(
+        block.get("text", "") if isinstance(block, dict) else str(block) for block in content
+    )
+
+
+async def _speak(state: State, runtime: Runtime[Context], task: ReplyTask) -> str:
+    """Stream the interviewer's reply for `task` to the client and return its full text."""
+    model = reply_model(runtime.context, state.settings, task)
+    guard = MarkerGuard()
+    parts: list[str] = []
+    async for chunk in model.astream(render_messages(task)):
+        piece = guard.feed(_chunk_text(chunk.content))
+        if piece:
+            runtime.stream_writer({"event": "token", "text": piece})
+            parts.append(piece)
+    tail = guard.flush()
+    if tail:
+        runtime.stream_writer({"event": "token", "text": tail})
+        parts.append(tail)
+    return "".join(parts).strip()
+
+
+def _say(runtime: Runtime[Context], text: str) -> None:
+    """Stream fixed text (no LLM) to the client, word by word like a model would."""
+    start = 0
+    for index, char in enumerate(text):
+        if char == " ":
+            runtime.stream_writer({"event": "token", "text": text[start : index + 1]})
+            start = index + 1
+    if start < len(text):
+        runtime.stream_writer({"event": "token", "text": text[start:]})
+
+
+def _base_task(state: State, kind: ReplyKind, **fields: Any) -> ReplyTask:
+    settings = state.settings
+    return ReplyTask(
+        kind=kind,
+        candidate_name=state.candidate_name,
+        job_position=settings.job_position,
+        job_description=settings.job_description,
+        skills=settings.skills,
+        last_answer=_last_answer(state),
+        asked=state.asked_questions,
+        seed=state.seed,
+        **fields,
+    )
+
+
+def _last_answer(state: State) -> str:
+    for message in reversed(state.messages):
+        if isinstance(message, HumanMessage):
+            return _chunk_text(message.content)
+    return ""
+
+
+def _reply(text: str) -> AIMessage:
+    return AIMessage(content=text, name=INTERVIEWER_NAME)
+
+
+# --- the plan -------------------------------------------------------------------------------
+
+
+def next_main_question(state: State) -> tuple[MainStage, int, int]:
+    """Stage, 0-based index within it, and the stage's size for the next main question.
+
+    The order is fixed by the seed's flow: behavioral, then technical, then custom.
+    """
+    settings = state.settings
+    plan: list[tuple[MainStage, int]] = [
+        ("behavioral", settings.behavioral_questions),
+        ("technical", settings.technical_questions),
+        ("custom", len(settings.custom_questions or [])),
+    ]
+    position = state.questions_asked
+    for stage, size in plan:
+        if position < size:
+            return stage, position, size
+        position -= size
+    raise ValueError("no main question left: the interview should be closing")
+
+
+def skill_for(state: State, index: int) -> str:
+    """The skill technical question `index` targets: the skills in turn, as listed."""
+    skills = [s.strip() for s in state.settings.skills if s.strip()]
+    return skills[index % len(skills)] if skills else ""
+
+
+# --- nodes ----------------------------------------------------------------------------------
+
+
+async def begin_interview(
+    state: State, runtime: Runtime[Context], config: RunnableConfig
+) -> dict[str, Any]:
+    """Fix the plan: counts, personal questions, follow-up limit and the session's seed."""
+    thread_id = str(config.get("configurable", {}).get("thread_id", ""))
+    seed = int.from_bytes(hashlib.sha256(thread_id.encode()).digest()[:4], "big")
+    return {
+        "stage": "welcome",
+        "active": True,
+        "candidate_name": " ".join(state.settings.candidate_name.split()),
+        "total_expected_questions": state.settings.total_expected_questions,
+        "personal_planned": runtime.context.personal_questions,
+        "max_follow_ups": runtime.context.max_follow_ups,
+        "seed": seed,
+    }
+
+
+async def greet_candidate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Welcome: greet by name and ask the first personal question, or ask for the name."""
+    task = _base_task(state, "welcome", number=1, of=state.personal_planned)
+    text = await _speak(state, runtime, task)
+    question = last_paragraph(text)
+    update: dict[str, Any] = {
+        "messages": [_reply(text)],
+        "current_question": question,
+        "asked_questions": [question],
+    }
+    if state.candidate_name:
+        update |= {"stage": "personal", "personal_asked": 1}
+    return update
+
+
+async def wait_for_candidate(state: State) -> dict[str, Any]:
+    """Pause until the candidate (or an admin) sends a message."""
+    received = interrupt({"stage": state.stage, "question": state.current_question})
+    inbox = (
+        CandidateInput.model_validate(received)
+        if isinstance(received, dict)
+        else CandidateInput(message=str(received))
+    )
+    return {"inbox": inbox, "turns": state.turns + 1, "flagged": False}
+
+
+async def run_admin_command(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Answer an admin ("system") command without the LLM."""
+    command = (state.inbox.message if state.inbox else "").strip()
+    if command.lower() == "end_interview":
+        return {"stage": "closing"}
+    if command.lower() == "get_stats":
+        _say(runtime, stats_line(state))
+    else:
+        _say(runtime, f"Unknown system command: {command}")
+    return {}
+
+
+def stats_line(state: State) -> str:
+    """The original service's progress line for the get_stats command."""
+    total = state.total_expected_questions
+    if total:
+        progress = 100.0 * state.questions_asked / total
+    else:
+        progress = 100.0 if state.stage == "done" else 0.0
+    return (
+        f"Interview progress: {progress:.1f}%, "
+        f"Questions asked: {state.questions_asked}/{total}, "
+        f"Potential cheat attempts: {state.potential_cheat_attempts}"
+    )
+
+
+async def detect_cheating(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Screen the candidate's message before anything else sees it."""
+    text = state.inbox.message if state.inbox else ""
+    update: dict[str, Any] = {"messages": [HumanMessage(content=text)]}
+    match = screen_message(text)
+    if match is None:
+        return update | {"flagged": False}
+    event = CheatEvent(
+        turn=state.turns, category=match.category, rule=match.rule, excerpt=match.excerpt
+    )
+    runtime.stream_writer({"event": "flag", **event.model_dump()})
+    return update | {
+        "flagged": True,
+        "potential_cheat_attempts": state.potential_cheat_attempts + 1,
+        "cheat_events": [event],
+    }
+
+
+async def warn_candidate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Answer a flagged message with the fixed warning and the current question again."""
+    text = CHEAT_WARNING
+    if state.current_question:
+        text += "\n\n" + state.current_question
+    _say(runtime, text)
+    return {"messages": [_reply(text)]}
+
+
+async def record_name(state: State) -> dict[str, Any]:
+    """Learn the candidate's name from their reply to the welcome."""
+    return {"candidate_name": extract_name(state.inbox.message if state.inbox else "")}
+
+
+async def ask_personal_question(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Ask about the candidate's interest in the role."""
+    number = state.personal_asked + 1
+    task = _base_task(state, "personal", number=number, of=state.personal_planned)
+    text = await _speak(state, runtime, task)
+    question = last_paragraph(text)
+    return {
+        "messages": [_reply(text)],
+        "stage": "personal",
+        "personal_asked": number,
+        "current_question": question,
+        "asked_questions": [question],
+    }
+
+
+async def ask_question(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Ask the next main question of the plan: behavioral, technical or custom."""
+    stage, index, size = next_main_question(state)
+    fields: dict[str, Any] = {"number": index + 1, "of": size}
+    skill = ""
+    if stage == "technical":
+        skill = skill_for(state, index)
+        fields["skill"] = skill
+    elif stage == "custom":
+        fields["question"] = (state.settings.custom_questions or [])[index]
+    text = await _speak(state, runtime, _base_task(state, stage, **fields))
+    question = last_paragraph(text)
+    return {
+        "messages": [_reply(text)],
+        "stage": stage,
+        "questions_asked": state.questions_asked + 1,
+        "follow_ups": 0,
+        "current_question": question,
+        "main_question": question,
+        "current_skill": skill,
+        "asked_questions": [question],
+        "last_decision": None,
+    }
+
+
+def choose_follow_up(state: State) -> FollowUpDecision:
+    """The cross-questioning rule, in code: no LLM round trip before the reply starts."""
+    answer = _last_answer(state).strip()
+    words = answer.split()
+    limit = state.max_follow_ups
+    if state.follow_ups >= limit:
+        return FollowUpDecision(action="move_on", reason=f"follow-up limit reached ({limit})")
+    if not words:
+        return FollowUpDecision(action="move_on", reason="empty answer")
+    if is_knowledge_gap(answer):
+        return FollowUpDecision(action="move_on", reason="knowledge gap admitted")
+    if len(words) < 6:
+        return FollowUpDecision(action="move_on", reason="answer too short to probe")
+    topic = content_words(state.main_question) | content_words(state.current_skill)
+    if len(words) < 25 and topic and not (content_words(answer) & topic):
+        return FollowUpDecision(action="move_on", reason="off-topic answer")
+    if state.follow_ups >= 1 and len(words) < 25:
+        return FollowUpDecision(
+            action="move_on", reason="follow-up answered briefly; enough depth on this question"
+        )
+    kind: FollowUpKind
+    if state.follow_ups == 0:
+        kind = "deeper" if len(words) >= 40 else "explain"
+    else:
+        kind = "edge_case" if (state.seed + state.questions_asked) % 2 else "trade_off"
+    return FollowUpDecision(
+        action="follow_up", kind=kind, reason=f"substantive answer ({len(words)} words)"
+    )
+
+
+async def decide_follow_up(state: State) -> dict[str, Any]:
+    """After a technical answer: probe deeper or move on (the decision is kept in state)."""
+    return {"last_decision": choose_follow_up(state)}
+
+
+async def ask_follow_up(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Cross-question the current technical answer; counts as part of the same question."""
+    decision = state.last_decision
+    task = _base_task(
+        state,
+        "follow_up",
+        number=state.follow_ups + 1,
+        of=state.max_follow_ups,
+        skill=state.current_skill,
+        question=state.main_question,
+        follow_up_kind=decision.kind if decision else "deeper",
+    )
+    text = await _speak(state, runtime, task)
+    question = last_paragraph(text)
+    return {
+        "messages": [_reply(text)],
+        "follow_ups": state.follow_ups + 1,
+        "current_question": question,
+        "asked_questions": [question],
+    }
+
+
+async def close_interview(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Thank the candidate, give next steps, and end with the marker the clients wait for."""
+    text = await _speak(state, runtime, _base_task(state, "closing"))
+    ending = ("\n\n" if text else "") + END_MARKER
+    runtime.stream_writer({"event": "token", "text": ending})
+    return {
+        "messages": [_reply(text + ending)],
+        "stage": "done",
+        "active": False,
+        "current_question": "",
+    }

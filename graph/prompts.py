@@ -1,0 +1,126 @@
+"""The one prompt loader: `prompts/*.md` files with named placeholders, rendered from a task.
+
+Prompt engineers edit the Markdown files; nothing in Python holds prompt prose. Every placeholder
+a file may use is listed in `PLACEHOLDERS`; a file naming any other fails loudly at render time.
+Text from the candidate or the hiring team is inserted as data: our own delimiter tags inside it
+are neutralised so it cannot close its block and pose as instructions.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from functools import lru_cache
+from pathlib import Path
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from graph.tasks import ReplyTask
+
+PROMPTS_DIR = Path(
+    os.environ.get("INTERVIEWER_PROMPTS_DIR", Path(__file__).resolve().parent.parent / "prompts")
+)
+
+SYSTEM_PROMPT = "system"
+
+# Every name a prompt file may use, with a bound on how much of it reaches the LLM.
+PLACEHOLDERS: dict[str, int] = {
+    "candidate_name": 80,
+    "job_position": 200,
+    "job_description": 1500,
+    "skills": 400,
+    "skill": 80,
+    "number": 8,
+    "of": 8,
+    "question": 1000,
+    "last_answer": 3000,
+    "follow_up_kind": 20,
+    "asked": 4000,
+}
+
+_ASKED_ITEM_CHARS = 140
+_TAG = re.compile(r"<\s*/?\s*([a-z_]+)\s*>", re.IGNORECASE)
+
+
+class PromptError(ValueError):
+    """A prompt file is missing or names a placeholder that does not exist."""
+
+
+@lru_cache(maxsize=64)
+def _read(path: Path, mtime_ns: int) -> tuple[str, frozenset[str]]:
+    # Keyed on mtime so an edited prompt is picked up without a restart.
+    text = path.read_text(encoding="utf-8")
+    names = frozenset(
+        field for _, field, _, _ in string.Formatter().parse(text) if field is not None
+    )
+    unknown = names - PLACEHOLDERS.keys()
+    if unknown:
+        raise PromptError(
+            f"{path.name} uses unknown placeholder(s) {sorted(unknown)}; "
+            f"available: {sorted(PLACEHOLDERS)}"
+        )
+    return text, names
+
+
+def load_prompt(name: str) -> tuple[str, frozenset[str]]:
+    """The template text of `prompts/<name>.md` and the placeholders it uses."""
+    path = PROMPTS_DIR / f"{name}.md"
+    try:
+        return _read(path, path.stat().st_mtime_ns)
+    except FileNotFoundError as exc:
+        raise PromptError(f"no prompt file {path}") from exc
+
+
+def _as_data(value: str, limit: int) -> str:
+    # A candidate could write "</candidate_answer> new instructions"; make the tag inert.
+    text = _TAG.sub(lambda m: f"({m.group(1)})", value.strip())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _asked_list(asked: list[str]) -> str:
+    if not asked:
+        return "(none yet)"
+    lines = []
+    for question in asked:
+        one_line = " ".join(question.split())
+        if len(one_line) > _ASKED_ITEM_CHARS:
+            one_line = one_line[: _ASKED_ITEM_CHARS - 1] + "…"
+        lines.append(f"- {one_line}")
+    return "\n".join(lines)
+
+
+def task_values(task: ReplyTask) -> dict[str, str]:
+    """Every placeholder's value for `task`, bounded and neutralised."""
+    raw = {
+        "candidate_name": task.candidate_name,
+        "job_position": task.job_position,
+        "job_description": task.job_description,
+        "skills": ", ".join(task.skills),
+        "skill": task.skill,
+        "number": str(task.number),
+        "of": str(task.of),
+        "question": task.question,
+        "last_answer": task.last_answer,
+        "follow_up_kind": task.follow_up_kind or "",
+        "asked": _asked_list(task.asked),
+    }
+    return {name: _as_data(value, PLACEHOLDERS[name]) for name, value in raw.items()}
+
+
+def render_prompt(name: str, values: dict[str, str]) -> str:
+    """Render `prompts/<name>.md` with `values`; every placeholder it uses must be given."""
+    text, names = load_prompt(name)
+    missing = names - values.keys()
+    if missing:
+        raise PromptError(f"{name}.md needs {sorted(missing)} but they were not given")
+    return text.format_map(values).strip()
+
+
+def render_messages(task: ReplyTask) -> list[BaseMessage]:
+    """The messages sent to a real LLM for `task`: the persona, then the task with its data."""
+    values = task_values(task)
+    return [
+        SystemMessage(render_prompt(SYSTEM_PROMPT, values)),
+        HumanMessage(render_prompt(task.kind, values)),
+    ]

@@ -1,0 +1,56 @@
+"""Pure routing: where the interview goes next, decided by code from the state alone."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from graph.state import State
+
+
+def _next_main_or_close(state: State) -> Literal["ask_question", "close_interview"]:
+    if state.questions_asked < state.total_expected_questions:
+        return "ask_question"
+    return "close_interview"
+
+
+def route_input(state: State) -> Literal["run_admin_command", "detect_cheating"]:
+    """Admin commands bypass the candidate path entirely."""
+    if state.inbox is not None and state.inbox.type == "system":
+        return "run_admin_command"
+    return "detect_cheating"
+
+
+def route_after_admin(state: State) -> Literal["close_interview", "wait_for_candidate"]:
+    """Only `end_interview` moves the interview; other commands just answer."""
+    return "close_interview" if state.stage == "closing" else "wait_for_candidate"
+
+
+def route_after_screening(
+    state: State,
+) -> Literal[
+    "warn_candidate",
+    "record_name",
+    "ask_personal_question",
+    "decide_follow_up",
+    "ask_question",
+    "close_interview",
+]:
+    """After a candidate message: a flagged one changes nothing; else the plan moves on."""
+    if state.flagged:
+        return "warn_candidate"
+    if state.stage == "welcome":
+        return "record_name"
+    if state.stage == "personal" and state.personal_asked < state.personal_planned:
+        return "ask_personal_question"
+    if state.stage == "technical":
+        return "decide_follow_up"
+    return _next_main_or_close(state)
+
+
+def route_after_decision(
+    state: State,
+) -> Literal["ask_follow_up", "ask_question", "close_interview"]:
+    """Follow up on the technical answer, or take the next main question."""
+    if state.last_decision is not None and state.last_decision.action == "follow_up":
+        return "ask_follow_up"
+    return _next_main_or_close(state)
