@@ -16,6 +16,16 @@ Provider = Literal["auto", "groq", "offline"]
 _ENV_PREFIX = "INTERVIEWER_"
 
 
+def _from_env(default: object, raw: str) -> object:
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
 @dataclass(kw_only=True)
 class Context:
     """Operator settings for one run of the interview graph."""
@@ -54,7 +64,7 @@ class Context:
             env = os.environ.get(_ENV_PREFIX + f.name.upper())
             if env is None or getattr(self, f.name) != f.default:
                 continue
-            setattr(self, f.name, type(f.default)(env) if not isinstance(f.default, str) else env)
+            setattr(self, f.name, _from_env(f.default, env))
         if self.llm not in ("auto", "groq", "offline"):
             raise ValueError(f"llm must be auto, groq or offline, not {self.llm!r}")
         self.personal_questions = min(2, max(1, self.personal_questions))

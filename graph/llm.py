@@ -73,7 +73,7 @@ def _groq_model(
         max_tokens=max_tokens,
         model_kwargs={"top_p": top_p},
         max_retries=max_retries,
-        request_timeout=timeout,
+        timeout=timeout,
         api_key=api_key,  # type: ignore[arg-type]
         base_url=base_url,
         streaming=True,
@@ -90,7 +90,7 @@ def _offline_model(token_delay: float) -> BaseChatModel:
 def chat_model(context: Context, settings: InterviewSettings) -> BaseChatModel:
     """The bare chat model for this session's temperature and top_p."""
     if context.model is not None:
-        return context.model  # type: ignore[no-any-return]
+        return context.model
     if resolve_provider(context.llm) == "groq":
         return _groq_model(
             settings.temperature,

@@ -10,7 +10,6 @@ import hashlib
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage
-from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
@@ -133,11 +132,10 @@ def skill_for(state: State, index: int) -> str:
 # --- nodes ----------------------------------------------------------------------------------
 
 
-async def begin_interview(
-    state: State, runtime: Runtime[Context], config: RunnableConfig
-) -> dict[str, Any]:
+async def begin_interview(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Fix the plan: counts, personal questions, follow-up limit and the session's seed."""
-    thread_id = str(config.get("configurable", {}).get("thread_id", ""))
+    info = runtime.execution_info
+    thread_id = (info.thread_id if info else None) or ""
     seed = int.from_bytes(hashlib.sha256(thread_id.encode()).digest()[:4], "big")
     return {
         "stage": "welcome",

@@ -1,0 +1,24 @@
+"""`python -m api`: serve `api.main:app` on INTERVIEWER_HOST:INTERVIEWER_PORT."""
+
+import logging
+
+import uvicorn
+
+from api.config import get_settings
+
+
+def main() -> None:
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    uvicorn.run(
+        "api.main:app",
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""One settings object for the whole service, read from the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Service settings. Every field is `INTERVIEWER_<NAME>` in the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="INTERVIEWER_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    host: str = "0.0.0.0"
+    port: int = Field(default=8000, ge=1, le=65535)
+    db_path: Path = Path("checkpoints/interviews.sqlite")
+    sessions_dir: Path = Path("interview_sessions")
+    session_timeout_minutes: float = Field(default=30.0, gt=0)
+    sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    llm: Literal["auto", "groq", "offline"] = "auto"
+    max_tokens: int = Field(default=400, ge=16, le=8192)
+    offline_token_delay: float = Field(default=0.0, ge=0)
+    groq_max_retries: int = Field(default=2, ge=0, le=10)
+    groq_timeout: float = Field(default=30.0, gt=0)
+    keep_checkpoints: int = Field(
+        default=2, ge=1, description="Checkpoints kept per session after each turn."
+    )
+    log_level: str = "info"
+
+    groq_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("GROQ_API_KEY", "groq_api_key")
+    )
+    groq_api_base: str | None = Field(
+        default=None, validation_alias=AliasChoices("GROQ_API_BASE", "groq_api_base")
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own and override the dependency)."""
+    return Settings()

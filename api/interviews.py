@@ -1,0 +1,299 @@
+"""Running interview turns: one graph run per turn, committed whole or not at all.
+
+A turn runs in its own task, detached from the HTTP request, so a client that disconnects
+halfway does not cancel it: the reply is still generated and committed. The graph runs with
+`durability="exit"`: the checkpoint is written once, when the run stops at the next
+`wait_for_candidate` interrupt (the reply has then finished streaming), so a process killed
+mid-turn leaves the previous turn as the latest checkpoint. A run that fails writes an error
+checkpoint, which is rolled back at once, so the candidate can simply send the message again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.types import Command, StateSnapshot
+
+from api.store import Progress, SessionStore
+from graph.context import Context
+from graph.graph import InterviewGraph
+from graph.state import InputState, InterviewSettings, State
+from graph.text import END_MARKER
+
+logger = logging.getLogger(__name__)
+
+GraphInput = InputState | Command[Any]
+EventKind = Literal["token", "flag", "state", "end", "error", "done"]
+
+
+@dataclass(frozen=True)
+class TurnEvent:
+    """One thing a turn tells its client."""
+
+    kind: EventKind
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class SessionBusy(Exception):
+    """Another turn of this session is still running."""
+
+
+class TurnRefused(Exception):
+    """The turn cannot run in the session's current state (the message says why)."""
+
+
+@dataclass
+class Turn:
+    """A running turn: its events, read by whoever streams them."""
+
+    queue: asyncio.Queue[TurnEvent | None] = field(default_factory=asyncio.Queue)
+    task: asyncio.Task[None] | None = None
+
+    async def events(self) -> AsyncIterator[TurnEvent]:
+        while True:
+            event = await self.queue.get()
+            if event is None:
+                return
+            yield event
+
+
+def _thread(session_id: str) -> RunnableConfig:
+    return {"configurable": {"thread_id": session_id}}
+
+
+def state_of(snapshot: StateSnapshot) -> State | None:
+    """The interview state of a snapshot, or None for a session not started."""
+    if not snapshot.values:
+        return None
+    return State(**snapshot.values)
+
+
+def is_committed(snapshot: StateSnapshot) -> bool:
+    """A turn boundary: waiting for the candidate, or finished."""
+    if not snapshot.values:
+        return True
+    if not snapshot.next:
+        return True
+    return snapshot.next == ("wait_for_candidate",) and bool(snapshot.interrupts)
+
+
+def history_of(state: State) -> list[dict[str, str]]:
+    """The transcript as the seed's user/assistant list."""
+    history = []
+    for message in state.messages:
+        if isinstance(message, AIMessage):
+            history.append({"role": "assistant", "content": str(message.content)})
+        elif isinstance(message, HumanMessage):
+            history.append({"role": "user", "content": str(message.content)})
+    return history
+
+
+def progress_of(state: State | None, settings: InterviewSettings) -> Progress:
+    if state is None:
+        return Progress(
+            started=False,
+            active=False,
+            stage="created",
+            questions_asked=0,
+            total_expected_questions=settings.total_expected_questions,
+            cheat_attempts=0,
+            turns=0,
+        )
+    return Progress(
+        started=True,
+        active=state.active,
+        stage=state.stage,
+        questions_asked=state.questions_asked,
+        total_expected_questions=state.total_expected_questions,
+        cheat_attempts=state.potential_cheat_attempts,
+        turns=state.turns,
+    )
+
+
+class InterviewService:
+    """Starts interviews and runs candidate turns against the checkpointed graph."""
+
+    def __init__(
+        self,
+        graph: InterviewGraph,
+        saver: AsyncSqliteSaver,
+        store: SessionStore,
+        context: Context,
+        keep_checkpoints: int = 2,
+    ) -> None:
+        self.graph = graph
+        self.saver = saver
+        self.store = store
+        self.context = context
+        self.keep_checkpoints = keep_checkpoints
+        self._busy: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # --- reading ----------------------------------------------------------------------------
+
+    async def snapshot(self, session_id: str) -> StateSnapshot:
+        return await self.graph.aget_state(_thread(session_id))
+
+    async def state(self, session_id: str) -> State | None:
+        return state_of(await self.snapshot(session_id))
+
+    def is_busy(self, session_id: str) -> bool:
+        return session_id in self._busy
+
+    # --- turns ------------------------------------------------------------------------------
+
+    async def start(self, session_id: str, settings: InterviewSettings) -> Turn:
+        """Start the interview: greet the candidate (400-worthy if one is in progress)."""
+        self._claim_now(session_id)
+        try:
+            state = await self.state(session_id)
+            if state is not None and state.active:
+                raise TurnRefused("Interview already in progress")
+            if state is not None:
+                # A finished interview starts afresh, like the original service did.
+                await self.saver.adelete_thread(session_id)
+            return self._launch(session_id, InputState(settings=settings))
+        except BaseException:
+            self._busy.discard(session_id)
+            raise
+
+    async def send(self, session_id: str, message: str, kind: Literal["user", "system"]) -> Turn:
+        """A candidate message or an admin command, as the next turn."""
+        self._claim_now(session_id)
+        try:
+            state = await self.state(session_id)
+            if state is None or not state.active:
+                raise TurnRefused("No active interview in this session")
+            return self._launch(session_id, Command(resume={"type": kind, "message": message}))
+        except BaseException:
+            self._busy.discard(session_id)
+            raise
+
+    def _claim_now(self, session_id: str) -> None:
+        if session_id in self._busy:
+            raise SessionBusy(session_id)
+        self._busy.add(session_id)
+
+    def _launch(self, session_id: str, graph_input: GraphInput) -> Turn:
+        turn = Turn()
+        task = asyncio.create_task(self._drive(session_id, graph_input, turn.queue))
+        turn.task = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return turn
+
+    async def _drive(
+        self, session_id: str, graph_input: GraphInput, queue: asyncio.Queue[TurnEvent | None]
+    ) -> None:
+        try:
+            async for chunk in self.graph.astream(
+                graph_input,
+                _thread(session_id),
+                context=self.context,
+                stream_mode="custom",
+                durability="exit",
+            ):
+                queue.put_nowait(_event_of(chunk))
+            snapshot = await self.snapshot(session_id)
+            state = state_of(snapshot)
+            if state is None or not is_committed(snapshot):
+                raise RuntimeError("the turn ended outside a turn boundary")
+            await self.store.record(session_id, progress_of(state, state.settings))
+            await self._prune(session_id)
+            queue.put_nowait(TurnEvent("state", state_event(state)))
+            if not state.active:
+                queue.put_nowait(TurnEvent("end", {"marker": END_MARKER}))
+            queue.put_nowait(TurnEvent("done"))
+        except asyncio.CancelledError:
+            await asyncio.shield(self.rollback(session_id))
+            raise
+        except Exception as exc:
+            logger.exception("turn failed for session %s", session_id)
+            await self.rollback(session_id)
+            queue.put_nowait(TurnEvent("error", error_payload(exc)))
+        finally:
+            self._busy.discard(session_id)
+            queue.put_nowait(None)
+
+    async def run_to_end(self, turn: Turn) -> list[TurnEvent]:
+        """Consume a turn whose reply nobody streams (e.g. the end-interview endpoint)."""
+        return [event async for event in turn.events()]
+
+    async def shutdown(self) -> None:
+        """Let running turns finish (bounded), so their replies are committed."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=10)
+
+    # --- checkpoints ------------------------------------------------------------------------
+
+    async def rollback(self, session_id: str) -> None:
+        """Delete checkpoints past the last turn boundary (a failed or interrupted turn)."""
+        while True:
+            snapshot = await self.snapshot(session_id)
+            if is_committed(snapshot):
+                return
+            checkpoint_id = snapshot.config["configurable"]["checkpoint_id"]
+            logger.warning(
+                "rolling back uncommitted checkpoint %s of %s", checkpoint_id, session_id
+            )
+            await self._delete_checkpoints(session_id, "checkpoint_id = ?", (checkpoint_id,))
+
+    async def _prune(self, session_id: str) -> None:
+        # Each checkpoint holds the whole state; older ones are dead weight for the API.
+        await self._delete_checkpoints(
+            session_id,
+            "checkpoint_id NOT IN (SELECT checkpoint_id FROM checkpoints WHERE thread_id = ?"
+            " AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT ?)",
+            (session_id, self.keep_checkpoints),
+        )
+
+    async def _delete_checkpoints(
+        self, session_id: str, where: str, params: tuple[Any, ...]
+    ) -> None:
+        async with self.saver.lock:
+            for table in ("writes", "checkpoints"):
+                await self.saver.conn.execute(
+                    f"DELETE FROM {table} WHERE thread_id = ? AND {where}",
+                    (session_id, *params),
+                )
+            await self.saver.conn.commit()
+
+    async def delete(self, session_id: str) -> None:
+        await self.saver.adelete_thread(session_id)
+
+
+def _event_of(chunk: Any) -> TurnEvent:
+    if isinstance(chunk, dict) and chunk.get("event") == "flag":
+        return TurnEvent("flag", {k: v for k, v in chunk.items() if k != "event"})
+    if isinstance(chunk, dict) and chunk.get("event") == "token":
+        return TurnEvent("token", {"text": chunk.get("text", "")})
+    return TurnEvent("token", {"text": str(chunk)})
+
+
+def state_event(state: State) -> dict[str, Any]:
+    return {
+        "stage": state.stage,
+        "questions_asked": state.questions_asked,
+        "total_expected_questions": state.total_expected_questions,
+        "active": state.active,
+        "potential_cheat_attempts": state.potential_cheat_attempts,
+    }
+
+
+def error_payload(exc: BaseException) -> dict[str, Any]:
+    """A client-facing error: a code and a message, never a stack trace."""
+    name = type(exc).__name__
+    if "RateLimit" in name:
+        return {"code": "llm_rate_limited", "message": "The language model is rate limited."}
+    if "Timeout" in name:
+        return {"code": "llm_timeout", "message": "The language model timed out."}
+    if any(word in name for word in ("APIError", "Connection", "InternalServer", "Status")):
+        return {"code": "llm_unavailable", "message": "The language model is unavailable."}
+    return {"code": "turn_failed", "message": "The turn failed; send the same message again."}

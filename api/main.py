@@ -1,0 +1,148 @@
+"""The FastAPI application: `api.main:app`.
+
+The lifespan opens the SQLite database (checkpoints and session registry in one file), compiles
+the interview graph with the SQLite saver, and runs the idle-session sweeper.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import IO
+
+from fastapi import FastAPI
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+from api.config import Settings, get_settings
+from api.interviews import InterviewService, is_committed
+from api.models import Health
+from api.routes import router
+from api.store import SessionStore, open_connection
+from api.sweeper import run_sweeper
+from graph.context import Context
+from graph.graph import build_graph
+from graph.llm import describe_provider
+
+logger = logging.getLogger("api")
+
+
+class DatabaseInUse(RuntimeError):
+    """Another server process already serves this database file."""
+
+
+def _lock_database(db_path: Path) -> IO[str]:
+    # One process per database: turns are serialised per session in process memory, so a
+    # second process on the same file could run two turns of one session at once.
+    handle = open(db_path.with_name(db_path.name + ".lock"), "a+")  # noqa: SIM115
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise DatabaseInUse(
+            f"{db_path} is already served by another interviewer process; "
+            "give each process its own INTERVIEWER_DB_PATH"
+        ) from None
+    return handle
+
+
+def _context(settings: Settings) -> Context:
+    return Context(
+        llm=settings.llm,
+        max_tokens=settings.max_tokens,
+        offline_token_delay=settings.offline_token_delay,
+        groq_max_retries=settings.groq_max_retries,
+        groq_timeout=settings.groq_timeout,
+    )
+
+
+def _export_groq_settings(settings: Settings) -> None:
+    # langchain-groq and our factory read the process environment; a key from .env must reach it.
+    if settings.groq_api_key and not os.environ.get("GROQ_API_KEY"):
+        os.environ["GROQ_API_KEY"] = settings.groq_api_key.get_secret_value()
+    if settings.groq_api_base and not os.environ.get("GROQ_API_BASE"):
+        os.environ["GROQ_API_BASE"] = settings.groq_api_base
+
+
+async def _recover(service: InterviewService, store: SessionStore) -> None:
+    """After a crash: roll back half-written turns and bring the registry up to date."""
+    from api.interviews import progress_of
+
+    for row in await store.all():
+        snapshot = await service.snapshot(row.session_id)
+        if not is_committed(snapshot):
+            await service.rollback(row.session_id)
+        state = await service.state(row.session_id)
+        await store.record(row.session_id, progress_of(state, row.settings))
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    _export_groq_settings(settings)
+    provider = describe_provider(settings.llm)
+    if provider["offline"]:
+        logger.warning(
+            "LLM provider: OFFLINE built-in interviewer model (no GROQ_API_KEY set or "
+            "INTERVIEWER_LLM=offline); replies do not come from llama-3.3-70b-versatile"
+        )
+    else:
+        logger.info("LLM provider: groq (llama-3.3-70b-versatile) at %s", provider["api_base"])
+
+    settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = _lock_database(settings.db_path)
+    saver_conn = await open_connection(settings.db_path)
+    store_conn = await open_connection(settings.db_path)
+    sweeper: asyncio.Task[None] | None = None
+    try:
+        saver = AsyncSqliteSaver(saver_conn)
+        await saver.setup()
+        store = SessionStore(store_conn)
+        await store.setup()
+        service = InterviewService(
+            build_graph(checkpointer=saver),
+            saver,
+            store,
+            _context(settings),
+            keep_checkpoints=settings.keep_checkpoints,
+        )
+        await _recover(service, store)
+        app.state.store = store
+        app.state.service = service
+        sweeper = asyncio.create_task(run_sweeper(service, store, settings))
+        yield
+        await service.shutdown()
+    finally:
+        if sweeper is not None:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+        await store_conn.close()
+        await saver_conn.close()
+        lock.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings."""
+    app = FastAPI(
+        title="AI Interviewer API",
+        description="Automated job interviews with Mia, streamed as plain text or SSE.",
+        version="1.0.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings or get_settings()
+    app.include_router(router)
+
+    @app.get("/healthz", response_model=Health, tags=["ops"])
+    async def healthz() -> Health:
+        """Liveness: answers without touching the LLM or the database."""
+        return Health(provider=describe_provider(app.state.settings.llm)["provider"])
+
+    return app
+
+
+app = create_app()

@@ -1,0 +1,89 @@
+"""Request and response bodies: the seed's models, with compatible additions."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from graph.llm import MODEL_NAME
+from graph.state import InterviewSettings
+
+MAX_MESSAGE_CHARS = 8000
+
+__all__ = ["InterviewSettings"]
+
+
+class ChatMessage(BaseModel):
+    """A candidate message ("user") or an admin command ("system")."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    message: str = Field(max_length=MAX_MESSAGE_CHARS)
+    session_id: str
+    type: Literal["user", "system"] = "user"
+
+
+class SessionResponse(BaseModel):
+    session_id: str
+    message: str
+    candidate_token: str | None = Field(
+        default=None, description="Only when auth is on: the candidate's token for this session."
+    )
+
+
+class InterviewStatus(BaseModel):
+    session_id: str
+    active: bool
+    questions_asked: int
+    total_expected_questions: int
+    stage: str = Field(description="created, welcome, personal, behavioral, technical, ...")
+
+
+class HistoryItem(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class ConversationHistory(BaseModel):
+    session_id: str
+    model_name: str = MODEL_NAME
+    active: bool
+    questions_asked: int
+    total_expected_questions: int
+    history: list[HistoryItem]
+
+
+class SessionSummary(BaseModel):
+    model_name: str = MODEL_NAME
+    last_access: str
+    interview_active: bool
+    questions_asked: int
+    total_expected_questions: int
+
+
+class ModelInfo(BaseModel):
+    model_name: str = MODEL_NAME
+    description: str
+    provider: Literal["groq", "offline"]
+    offline: bool
+
+
+class CheatEventOut(BaseModel):
+    turn: int
+    category: str
+    rule: str
+    excerpt: str
+    time: str
+
+
+class SecurityInfo(BaseModel):
+    session_id: str
+    potential_cheat_attempts: int
+    active: bool
+    events: list[CheatEventOut] = Field(default_factory=list)
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    provider: Literal["groq", "offline"]

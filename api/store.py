@@ -1,0 +1,188 @@
+"""The session registry: one row per session in the same SQLite file as the checkpoints.
+
+The checkpoint is the truth about an interview; this table is what `/sessions` and the idle
+sweeper read in one query, kept in step after every committed turn.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from graph.state import InterviewSettings
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS interview_sessions (
+    session_id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    last_access TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    started INTEGER NOT NULL DEFAULT 0,
+    active INTEGER NOT NULL DEFAULT 0,
+    stage TEXT NOT NULL DEFAULT 'created',
+    questions_asked INTEGER NOT NULL DEFAULT 0,
+    total_expected_questions INTEGER NOT NULL DEFAULT 0,
+    cheat_attempts INTEGER NOT NULL DEFAULT 0,
+    turns INTEGER NOT NULL DEFAULT 0,
+    token_hash TEXT
+);
+CREATE INDEX IF NOT EXISTS interview_sessions_last_access
+    ON interview_sessions (last_access);
+"""
+
+
+def now_iso() -> str:
+    """Timestamps as the seed shows them: ISO 8601 with microseconds (UTC, naive)."""
+    return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One registry row."""
+
+    session_id: str
+    created_at: str
+    last_access: str
+    settings: InterviewSettings
+    started: bool
+    active: bool
+    stage: str
+    questions_asked: int
+    total_expected_questions: int
+    cheat_attempts: int
+    turns: int
+    token_hash: str | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a committed turn changes in the registry."""
+
+    started: bool
+    active: bool
+    stage: str
+    questions_asked: int
+    total_expected_questions: int
+    cheat_attempts: int
+    turns: int
+
+
+async def open_connection(path: Path) -> aiosqlite.Connection:
+    """A connection in WAL mode with a busy timeout, so readers never block the writer."""
+    conn = await aiosqlite.connect(str(path))
+    await conn.execute("PRAGMA journal_mode=WAL")
+    await conn.execute("PRAGMA busy_timeout=5000")
+    await conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+class SessionStore:
+    """Async access to the registry table."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def setup(self) -> None:
+        await self._conn.executescript(_SCHEMA)
+        await self._conn.commit()
+
+    async def create(
+        self, session_id: str, settings: InterviewSettings, token_hash: str | None = None
+    ) -> None:
+        stamp = now_iso()
+        await self._conn.execute(
+            "INSERT INTO interview_sessions (session_id, created_at, last_access, settings,"
+            " total_expected_questions, token_hash) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                session_id,
+                stamp,
+                stamp,
+                settings.model_dump_json(),
+                settings.total_expected_questions,
+                token_hash,
+            ),
+        )
+        await self._conn.commit()
+
+    async def get(self, session_id: str) -> SessionRow | None:
+        async with self._conn.execute(
+            f"SELECT {_SELECT} FROM interview_sessions WHERE session_id = ?", (session_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _row(row) if row else None
+
+    async def touch(self, session_id: str) -> None:
+        await self._conn.execute(
+            "UPDATE interview_sessions SET last_access = ? WHERE session_id = ?",
+            (now_iso(), session_id),
+        )
+        await self._conn.commit()
+
+    async def record(self, session_id: str, progress: Progress) -> None:
+        await self._conn.execute(
+            "UPDATE interview_sessions SET last_access = ?, started = ?, active = ?, stage = ?,"
+            " questions_asked = ?, total_expected_questions = ?, cheat_attempts = ?, turns = ?"
+            " WHERE session_id = ?",
+            (
+                now_iso(),
+                int(progress.started),
+                int(progress.active),
+                progress.stage,
+                progress.questions_asked,
+                progress.total_expected_questions,
+                progress.cheat_attempts,
+                progress.turns,
+                session_id,
+            ),
+        )
+        await self._conn.commit()
+
+    async def delete(self, session_id: str) -> None:
+        await self._conn.execute(
+            "DELETE FROM interview_sessions WHERE session_id = ?", (session_id,)
+        )
+        await self._conn.commit()
+
+    async def all(self) -> list[SessionRow]:
+        async with self._conn.execute(
+            f"SELECT {_SELECT} FROM interview_sessions ORDER BY created_at"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_row(r) for r in rows]
+
+    async def idle_since(self, cutoff: str) -> list[str]:
+        async with self._conn.execute(
+            "SELECT session_id FROM interview_sessions WHERE last_access < ?", (cutoff,)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [r[0] for r in rows]
+
+
+_COLUMNS = [
+    "session_id",
+    "created_at",
+    "last_access",
+    "settings",
+    "started",
+    "active",
+    "stage",
+    "questions_asked",
+    "total_expected_questions",
+    "cheat_attempts",
+    "turns",
+    "token_hash",
+]
+_SELECT = ", ".join(_COLUMNS)
+
+
+def _row(row: Any) -> SessionRow:
+    values = dict(zip(_COLUMNS, row, strict=True))
+    values["settings"] = InterviewSettings.model_validate(json.loads(values["settings"]))
+    values["started"] = bool(values["started"])
+    values["active"] = bool(values["active"])
+    return SessionRow(**values)
