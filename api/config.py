@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     llm: Literal["auto", "groq", "offline"] = "auto"
     max_tokens: int = Field(default=400, ge=16, le=8192)
     offline_token_delay: float = Field(default=0.0, ge=0)
+    personal_questions: int = Field(default=1, ge=1, le=2)
+    max_follow_ups: int = Field(default=2, ge=0, le=5)
     groq_max_retries: int = Field(default=2, ge=0, le=10)
     groq_timeout: float = Field(default=30.0, gt=0)
     keep_checkpoints: int = Field(

@@ -55,6 +55,8 @@ def _context(settings: Settings) -> Context:
         llm=settings.llm,
         max_tokens=settings.max_tokens,
         offline_token_delay=settings.offline_token_delay,
+        personal_questions=settings.personal_questions,
+        max_follow_ups=settings.max_follow_ups,
         groq_max_retries=settings.groq_max_retries,
         groq_timeout=settings.groq_timeout,
     )
