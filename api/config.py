@@ -33,7 +33,14 @@ class Settings(BaseSettings):
     keep_checkpoints: int = Field(
         default=2, ge=1, description="Checkpoints kept per session after each turn."
     )
+    max_active_turns: int = Field(
+        default=500, ge=1, description="Turns streaming at once in this process."
+    )
+    max_turns_per_session: int = Field(default=300, ge=1)
     log_level: str = "info"
+    admin_token: SecretStr | None = Field(
+        default=None, description="Turns access control on: the admin's bearer token."
+    )
 
     groq_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("GROQ_API_KEY", "groq_api_key")

@@ -1,4 +1,4 @@
-"""Request dependencies: the app's services and the session a path names."""
+"""Request dependencies: the app's services, the caller, and the session a path names."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
 
+from api.auth import Principal, bearer_token, digest, forbidden, same_digest, unauthorized
 from api.config import Settings
 from api.interviews import InterviewService
 from api.store import SessionRow, SessionStore
@@ -32,18 +33,52 @@ ServiceDep = Annotated[InterviewService, Depends(get_service)]
 StoreDep = Annotated[SessionStore, Depends(get_store)]
 
 
+async def get_principal(request: Request, settings: SettingsDep, store: StoreDep) -> Principal:
+    """Who is calling. With auth off everyone is "open"; with it on, a token is required."""
+    if settings.admin_token is None:
+        return Principal("open")
+    token = bearer_token(request)
+    if token is None:
+        raise unauthorized()
+    presented = digest(token)
+    if same_digest(presented, digest(settings.admin_token.get_secret_value())):
+        return Principal("admin")
+    row = await store.by_token_hash(presented)
+    if row is None or row.token_hash is None or not same_digest(presented, row.token_hash):
+        raise unauthorized()
+    return Principal("candidate", row.session_id)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def require_admin(principal: PrincipalDep) -> Principal:
+    """Admin-only endpoints: the admin token (or open mode)."""
+    if principal.role == "candidate":
+        raise forbidden()
+    return principal
+
+
+AdminDep = Annotated[Principal, Depends(require_admin)]
+
+
 def session_not_found() -> HTTPException:
     return HTTPException(status_code=404, detail="Session not found")
 
 
 async def get_session(
-    store: StoreDep, session_id: Annotated[str, Path(description="UUID of the session")]
+    store: StoreDep,
+    principal: PrincipalDep,
+    session_id: Annotated[str, Path(description="UUID of the session")],
 ) -> SessionRow:
-    """The session the path names; 404 for unknown ids, malformed ones included."""
+    """The session the path names; 404 for unknown or malformed ids, and for a candidate
+    token used on a session that is not its own (no hint that the session exists)."""
     try:
         canonical = str(uuid.UUID(session_id))
     except ValueError:
         raise session_not_found() from None
+    if principal.role == "candidate" and principal.session_id != canonical:
+        raise session_not_found()
     row = await store.get(canonical)
     if row is None:
         raise session_not_found()

@@ -49,6 +49,14 @@ class TurnRefused(Exception):
     """The turn cannot run in the session's current state (the message says why)."""
 
 
+class TurnLimitReached(Exception):
+    """The session has had as many turns as one interview may have."""
+
+
+class Overloaded(Exception):
+    """The process runs as many turns at once as it is allowed to."""
+
+
 @dataclass
 class Turn:
     """A running turn: its events, read by whoever streams them."""
@@ -127,12 +135,16 @@ class InterviewService:
         store: SessionStore,
         context: Context,
         keep_checkpoints: int = 2,
+        max_active_turns: int = 500,
+        max_turns_per_session: int = 300,
     ) -> None:
         self.graph = graph
         self.saver = saver
         self.store = store
         self.context = context
         self.keep_checkpoints = keep_checkpoints
+        self.max_active_turns = max_active_turns
+        self.max_turns_per_session = max_turns_per_session
         self._busy: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -171,6 +183,10 @@ class InterviewService:
             state = await self.state(session_id)
             if state is None or not state.active:
                 raise TurnRefused("No active interview in this session")
+            if state.turns >= self.max_turns_per_session:
+                raise TurnLimitReached(
+                    f"This interview has reached its limit of {self.max_turns_per_session} turns"
+                )
             return self._launch(session_id, Command(resume={"type": kind, "message": message}))
         except BaseException:
             self._busy.discard(session_id)
@@ -179,6 +195,8 @@ class InterviewService:
     def _claim_now(self, session_id: str) -> None:
         if session_id in self._busy:
             raise SessionBusy(session_id)
+        if len(self._busy) >= self.max_active_turns:
+            raise Overloaded(len(self._busy))
         self._busy.add(session_id)
 
     def _launch(self, session_id: str, graph_input: GraphInput) -> Turn:

@@ -15,11 +15,19 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from api.config import Settings, get_settings
-from api.interviews import InterviewService, is_committed
+from api.interviews import (
+    InterviewService,
+    Overloaded,
+    SessionBusy,
+    TurnLimitReached,
+    TurnRefused,
+    is_committed,
+)
 from api.models import Health
 from api.routes import router
 from api.store import SessionStore, open_connection
@@ -86,6 +94,11 @@ async def _recover(service: InterviewService, store: SessionStore) -> None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     _export_groq_settings(settings)
+    if settings.admin_token is None:
+        logger.warning(
+            "Access control is OFF (the seed's open mode): anyone who can reach this port can "
+            "read and drive every session. Set INTERVIEWER_ADMIN_TOKEN in production."
+        )
     provider = describe_provider(settings.llm)
     if provider["offline"]:
         logger.warning(
@@ -103,7 +116,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         saver = AsyncSqliteSaver(saver_conn)
         await saver.setup()
-        store = SessionStore(store_conn)
+        store = SessionStore(store_conn, saver.lock)
         await store.setup()
         service = InterviewService(
             build_graph(checkpointer=saver),
@@ -111,6 +124,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             store,
             _context(settings),
             keep_checkpoints=settings.keep_checkpoints,
+            max_active_turns=settings.max_active_turns,
+            max_turns_per_session=settings.max_turns_per_session,
         )
         await _recover(service, store)
         app.state.store = store
@@ -128,6 +143,36 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         lock.close()
 
 
+def _add_error_handlers(app: FastAPI) -> None:
+    """Domain errors of a turn, as HTTP statuses with a `detail` like FastAPI's own."""
+
+    @app.exception_handler(SessionBusy)
+    async def busy(_: Request, __: SessionBusy) -> JSONResponse:
+        return JSONResponse(
+            status_code=409,
+            content={
+                "detail": "A reply is still being generated for this session; "
+                "wait for it to finish."
+            },
+        )
+
+    @app.exception_handler(TurnRefused)
+    async def refused(_: Request, exc: TurnRefused) -> JSONResponse:
+        return JSONResponse(status_code=400, content={"detail": str(exc)})
+
+    @app.exception_handler(TurnLimitReached)
+    async def too_many_turns(_: Request, exc: TurnLimitReached) -> JSONResponse:
+        return JSONResponse(status_code=429, content={"detail": str(exc)})
+
+    @app.exception_handler(Overloaded)
+    async def overloaded(_: Request, __: Overloaded) -> JSONResponse:
+        return JSONResponse(
+            status_code=503,
+            content={"detail": "The server is at its limit of concurrent replies; retry shortly."},
+            headers={"Retry-After": "1"},
+        )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; tests pass their own settings."""
     app = FastAPI(
@@ -138,6 +183,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings or get_settings()
     app.include_router(router)
+    _add_error_handlers(app)
 
     @app.get("/healthz", response_model=Health, tags=["ops"])
     async def healthz() -> Health:

@@ -9,8 +9,9 @@ from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Request
 from starlette.responses import Response
 
 from api.archive import save_session
-from api.deps import ServiceDep, SessionDep, SettingsDep, StoreDep
-from api.interviews import SessionBusy, TurnRefused, history_of, progress_of
+from api.auth import forbidden, new_candidate_token
+from api.deps import AdminDep, PrincipalDep, ServiceDep, SessionDep, SettingsDep, StoreDep
+from api.interviews import SessionBusy, history_of, progress_of
 from api.models import (
     ChatMessage,
     CheatEventOut,
@@ -28,6 +29,14 @@ from graph.llm import describe_provider
 
 router = APIRouter()
 
+
+def _names_session(raw: str, session_id: str) -> bool:
+    """Whether `raw` names the session, in any spelling of its UUID (case, braces, urn)."""
+    try:
+        return str(uuid.UUID(raw)) == session_id
+    except ValueError:
+        return False
+
 STREAM_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {
         "description": "The interviewer's reply, streamed: text/plain by default, "
@@ -41,58 +50,57 @@ STREAM_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-def _busy() -> HTTPException:
-    return HTTPException(
-        status_code=409,
-        detail="A reply is still being generated for this session; wait for it to finish.",
-    )
-
-
 @router.post("/create-session", response_model=SessionResponse, response_model_exclude_none=True)
 async def create_session(
-    store: StoreDep, settings: Annotated[InterviewSettings | None, Body()] = None
+    store: StoreDep,
+    principal: AdminDep,
+    settings: Annotated[InterviewSettings | None, Body()] = None,
 ) -> SessionResponse:
-    """Create a session with the given settings; the interview is not started."""
+    """Create a session with the given settings; the interview is not started.
+
+    With auth on, the response adds `candidate_token`, valid for this one session.
+    """
     session_id = str(uuid.uuid4())
-    await store.create(session_id, settings or InterviewSettings())
-    return SessionResponse(session_id=session_id, message="Session created successfully")
+    token, token_hash = new_candidate_token() if principal.role == "admin" else (None, None)
+    await store.create(session_id, settings or InterviewSettings(), token_hash)
+    return SessionResponse(
+        session_id=session_id, message="Session created successfully", candidate_token=token
+    )
 
 
 @router.post("/start-interview/{session_id}", responses=STREAM_RESPONSES)
 async def start_interview(request: Request, session: SessionDep, service: ServiceDep) -> Response:
     """Start the interview: streams Mia's greeting."""
-    try:
-        turn = await service.start(session.session_id, session.settings)
-    except SessionBusy:
-        raise _busy() from None
-    except TurnRefused as refused:
-        raise HTTPException(status_code=400, detail=str(refused)) from None
+    turn = await service.start(session.session_id, session.settings)
     return await stream_turn(request, turn)
 
 
 @router.post("/chat/{session_id}", responses=STREAM_RESPONSES)
 async def chat(
-    request: Request, session: SessionDep, service: ServiceDep, body: ChatMessage
+    request: Request,
+    session: SessionDep,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    body: ChatMessage,
 ) -> Response:
     """A candidate message ("user") or an admin command ("system"); streams the reply."""
-    if body.session_id != session.session_id:
+    if body.type == "system" and principal.role == "candidate":
+        raise forbidden()
+    if not _names_session(body.session_id, session.session_id):
         raise HTTPException(status_code=400, detail="Session ID mismatch")
-    try:
-        turn = await service.send(session.session_id, body.message, body.type)
-    except SessionBusy:
-        raise _busy() from None
-    except TurnRefused as refused:
-        raise HTTPException(status_code=400, detail=str(refused)) from None
+    turn = await service.send(session.session_id, body.message, body.type)
     return await stream_turn(request, turn)
 
 
 @router.post(
     "/reset/{session_id}", response_model=SessionResponse, response_model_exclude_none=True
 )
-async def reset(session: SessionDep, service: ServiceDep, store: StoreDep) -> SessionResponse:
+async def reset(
+    session: SessionDep, service: ServiceDep, store: StoreDep, _: AdminDep
+) -> SessionResponse:
     """Forget the interview so far; the session keeps its settings."""
     if service.is_busy(session.session_id):
-        raise _busy()
+        raise SessionBusy(session.session_id)
     await service.delete(session.session_id)
     await store.record(session.session_id, progress_of(None, session.settings))
     return SessionResponse(
@@ -119,7 +127,7 @@ async def interview_status(
 
 @router.get("/conversation-history/{session_id}", response_model=ConversationHistory)
 async def conversation_history(
-    session: SessionDep, service: ServiceDep, store: StoreDep
+    session: SessionDep, service: ServiceDep, store: StoreDep, _: AdminDep
 ) -> ConversationHistory:
     state = await service.state(session.session_id)
     await store.touch(session.session_id)
@@ -137,7 +145,11 @@ async def conversation_history(
     "/save-session/{session_id}", response_model=SessionResponse, response_model_exclude_none=True
 )
 async def save(
-    session: SessionDep, service: ServiceDep, settings: SettingsDep, background: BackgroundTasks
+    session: SessionDep,
+    service: ServiceDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
+    _: AdminDep,
 ) -> SessionResponse:
     """Write the session to the sessions directory in the background."""
     background.add_task(save_session, service, session, settings.sessions_dir)
@@ -145,7 +157,7 @@ async def save(
 
 
 @router.get("/sessions", response_model=dict[str, SessionSummary])
-async def list_sessions(store: StoreDep) -> dict[str, SessionSummary]:
+async def list_sessions(store: StoreDep, _: AdminDep) -> dict[str, SessionSummary]:
     return {
         row.session_id: SessionSummary(
             last_access=row.last_access,
@@ -161,11 +173,11 @@ async def list_sessions(store: StoreDep) -> dict[str, SessionSummary]:
     "/session/{session_id}", response_model=SessionResponse, response_model_exclude_none=True
 )
 async def delete_session(
-    session: SessionDep, service: ServiceDep, store: StoreDep, settings: SettingsDep
+    session: SessionDep, service: ServiceDep, store: StoreDep, settings: SettingsDep, _: AdminDep
 ) -> SessionResponse:
     """Save the session to a file, then delete it."""
     if service.is_busy(session.session_id):
-        raise _busy()
+        raise SessionBusy(session.session_id)
     path = await save_session(service, session, settings.sessions_dir)
     await service.delete(session.session_id)
     await store.delete(session.session_id)
@@ -178,14 +190,9 @@ async def delete_session(
 @router.post(
     "/end-interview/{session_id}", response_model=SessionResponse, response_model_exclude_none=True
 )
-async def end_interview(session: SessionDep, service: ServiceDep) -> SessionResponse:
+async def end_interview(session: SessionDep, service: ServiceDep, _: AdminDep) -> SessionResponse:
     """End the interview now: Mia closes it (the closing is in the history)."""
-    try:
-        turn = await service.send(session.session_id, "end_interview", "system")
-    except SessionBusy:
-        raise _busy() from None
-    except TurnRefused as refused:
-        raise HTTPException(status_code=400, detail=str(refused)) from None
+    turn = await service.send(session.session_id, "end_interview", "system")
     events = await service.run_to_end(turn)
     failure = next((e for e in events if e.kind == "error"), None)
     if failure is not None:
@@ -209,7 +216,7 @@ async def model_info(settings: SettingsDep) -> ModelInfo:
 
 
 @router.get("/security-info/{session_id}", response_model=SecurityInfo)
-async def security_info(session: SessionDep, service: ServiceDep) -> SecurityInfo:
+async def security_info(session: SessionDep, service: ServiceDep, _: AdminDep) -> SecurityInfo:
     state = await service.state(session.session_id)
     return SecurityInfo(
         session_id=session.session_id,

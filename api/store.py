@@ -6,6 +6,7 @@ sweeper read in one query, kept in step after every committed turn.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +34,8 @@ CREATE TABLE IF NOT EXISTS interview_sessions (
 );
 CREATE INDEX IF NOT EXISTS interview_sessions_last_access
     ON interview_sessions (last_access);
+CREATE INDEX IF NOT EXISTS interview_sessions_token_hash
+    ON interview_sessions (token_hash);
 """
 
 
@@ -82,20 +85,31 @@ async def open_connection(path: Path) -> aiosqlite.Connection:
 
 
 class SessionStore:
-    """Async access to the registry table."""
+    """Async access to the registry table.
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    Writes take `write_lock`, the checkpoint saver's own lock: with one writer at a time in the
+    process, the two connections never wait on each other's SQLite write lock.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection, write_lock: asyncio.Lock) -> None:
         self._conn = conn
+        self._write_lock = write_lock
+
+    async def _write(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        async with self._write_lock:
+            await self._conn.execute(sql, params)
+            await self._conn.commit()
 
     async def setup(self) -> None:
-        await self._conn.executescript(_SCHEMA)
-        await self._conn.commit()
+        async with self._write_lock:
+            await self._conn.executescript(_SCHEMA)
+            await self._conn.commit()
 
     async def create(
         self, session_id: str, settings: InterviewSettings, token_hash: str | None = None
     ) -> None:
         stamp = now_iso()
-        await self._conn.execute(
+        await self._write(
             "INSERT INTO interview_sessions (session_id, created_at, last_access, settings,"
             " total_expected_questions, token_hash) VALUES (?, ?, ?, ?, ?, ?)",
             (
@@ -107,7 +121,6 @@ class SessionStore:
                 token_hash,
             ),
         )
-        await self._conn.commit()
 
     async def get(self, session_id: str) -> SessionRow | None:
         async with self._conn.execute(
@@ -116,15 +129,21 @@ class SessionStore:
             row = await cursor.fetchone()
         return _row(row) if row else None
 
+    async def by_token_hash(self, token_hash: str) -> SessionRow | None:
+        async with self._conn.execute(
+            f"SELECT {_SELECT} FROM interview_sessions WHERE token_hash = ?", (token_hash,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _row(row) if row else None
+
     async def touch(self, session_id: str) -> None:
-        await self._conn.execute(
+        await self._write(
             "UPDATE interview_sessions SET last_access = ? WHERE session_id = ?",
             (now_iso(), session_id),
         )
-        await self._conn.commit()
 
     async def record(self, session_id: str, progress: Progress) -> None:
-        await self._conn.execute(
+        await self._write(
             "UPDATE interview_sessions SET last_access = ?, started = ?, active = ?, stage = ?,"
             " questions_asked = ?, total_expected_questions = ?, cheat_attempts = ?, turns = ?"
             " WHERE session_id = ?",
@@ -140,13 +159,9 @@ class SessionStore:
                 session_id,
             ),
         )
-        await self._conn.commit()
 
     async def delete(self, session_id: str) -> None:
-        await self._conn.execute(
-            "DELETE FROM interview_sessions WHERE session_id = ?", (session_id,)
-        )
-        await self._conn.commit()
+        await self._write("DELETE FROM interview_sessions WHERE session_id = ?", (session_id,))
 
     async def all(self) -> list[SessionRow]:
         async with self._conn.execute(

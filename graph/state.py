@@ -156,3 +156,15 @@ class State(InputState):
 
     turns: int = 0
     """Candidate messages received (user and system)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # A server that copies the graph (the LangGraph API server does) loses the strict-msgpack
+        # allowlist, and its checkpoints hand our models back as plain dicts.
+        if isinstance(self.inbox, dict):
+            self.inbox = CandidateInput.model_validate(self.inbox)
+        if isinstance(self.last_decision, dict):
+            self.last_decision = FollowUpDecision.model_validate(self.last_decision)
+        self.cheat_events = [
+            CheatEvent.model_validate(e) if isinstance(e, dict) else e for e in self.cheat_events
+        ]
