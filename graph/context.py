@@ -49,6 +49,14 @@ class Context:
     groq_timeout: float = field(
         default=30.0, metadata={"description": "Seconds before a Groq request times out."}
     )
+    groq_max_retry_wait: float = field(
+        default=10.0,
+        metadata={"description": "Cap on one wait a 429's retry-after may impose, seconds."},
+    )
+    context_window: int = field(
+        default=131072,
+        metadata={"description": "The model's context window; larger requests are refused."},
+    )
 
     model: Any = field(
         default=None,

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any, Literal
 
+import httpx
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable
 
 from graph.context import Context, Provider
@@ -29,6 +32,49 @@ logger = logging.getLogger(__name__)
 
 class LLMConfigError(RuntimeError):
     """The operator asked for a provider that cannot be built (e.g. Groq without a key)."""
+
+
+class PromptTooLarge(ValueError):
+    """A request that could never fit the model's context window; it is not sent."""
+
+
+def estimate_tokens(messages: list[BaseMessage]) -> int:
+    """An upper-side estimate of prompt tokens (about 4 characters a token, plus framing)."""
+    return sum(len(str(m.content)) // 3 + 4 for m in messages)
+
+
+def ensure_fits(messages: list[BaseMessage], context: Context) -> None:
+    """Refuse, before sending, a request whose prompt plus reply cannot fit the window."""
+    needed = estimate_tokens(messages) + context.max_tokens
+    if needed > context.context_window:
+        raise PromptTooLarge(
+            f"the request needs about {needed} tokens (prompt + max_tokens {context.max_tokens})"
+            f" but the model's context window is {context.context_window}"
+        )
+
+
+def _retry_after_cap(max_wait: float) -> Callable[[httpx.Response], Awaitable[None]]:
+    # The Groq SDK is the one retry layer and obeys retry-after up to 60 s; a candidate
+    # waiting for a reply should not, so longer waits are clipped before the SDK reads them.
+    async def clip(response: httpx.Response) -> None:
+        if response.status_code != 429:
+            return
+        seconds = response.headers.get("retry-after")
+        if seconds is not None:
+            try:
+                if float(seconds) > max_wait:
+                    response.headers["retry-after"] = f"{max_wait:g}"
+            except ValueError:
+                response.headers["retry-after"] = f"{max_wait:g}"
+        millis = response.headers.get("retry-after-ms")
+        if millis is not None:
+            try:
+                if float(millis) > max_wait * 1000:
+                    response.headers["retry-after-ms"] = f"{max_wait * 1000:g}"
+            except ValueError:
+                del response.headers["retry-after-ms"]
+
+    return clip
 
 
 def resolve_provider(choice: Provider) -> ServingProvider:
@@ -55,6 +101,17 @@ def describe_provider(choice: Provider) -> dict[str, Any]:
     return {"provider": "offline", "api_base": None, "offline": True}
 
 
+@lru_cache(maxsize=8)
+def _http_client(timeout: float, max_retry_wait: float) -> httpx.AsyncClient:
+    # One pool for every session: connection reuse is most of a turn's client-side cost, and
+    # the pool must hold as many streams as the process runs turns at once.
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout, connect=5.0),
+        limits=httpx.Limits(max_connections=1000, max_keepalive_connections=500),
+        event_hooks={"response": [_retry_after_cap(max_retry_wait)]},
+    )
+
+
 @lru_cache(maxsize=64)
 def _groq_model(
     temperature: float,
@@ -62,6 +119,7 @@ def _groq_model(
     max_tokens: int,
     max_retries: int,
     timeout: float,
+    max_retry_wait: float,
     api_key: str,
     base_url: str | None,
 ) -> BaseChatModel:
@@ -77,6 +135,7 @@ def _groq_model(
         api_key=api_key,  # type: ignore[arg-type]
         base_url=base_url,
         streaming=True,
+        http_async_client=_http_client(timeout, max_retry_wait),
     )
 
 
@@ -98,6 +157,7 @@ def chat_model(context: Context, settings: InterviewSettings) -> BaseChatModel:
             context.max_tokens,
             context.groq_max_retries,
             context.groq_timeout,
+            context.groq_max_retry_wait,
             os.environ["GROQ_API_KEY"],
             os.environ.get("GROQ_API_BASE") or None,
         )

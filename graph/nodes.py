@@ -15,7 +15,7 @@ from langgraph.types import interrupt
 
 from graph.cheat_rules import screen_message
 from graph.context import Context
-from graph.llm import reply_model
+from graph.llm import ensure_fits, reply_model
 from graph.prompts import render_messages
 from graph.state import CandidateInput, CheatEvent, FollowUpDecision, MainStage, State
 from graph.tasks import FollowUpKind, ReplyKind, ReplyTask
@@ -50,9 +50,11 @@ def _chunk_text(content: Any) -> str:
 async def _speak(state: State, runtime: Runtime[Context], task: ReplyTask) -> str:
     """Stream the interviewer's reply for `task` to the client and return its full text."""
     model = reply_model(runtime.context, state.settings, task)
+    messages = render_messages(task)
+    ensure_fits(messages, runtime.context)
     guard = MarkerGuard()
     parts: list[str] = []
-    async for chunk in model.astream(render_messages(task)):
+    async for chunk in model.astream(messages):
         piece = guard.feed(_chunk_text(chunk.content))
         if piece:
             runtime.stream_writer({"event": "token", "text": piece})

@@ -1,0 +1,1 @@
+"""Benchmark and test harness helpers (Groq-protocol stub server, load drivers)."""
