@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     max_follow_ups: int = Field(default=2, ge=0, le=5)
     groq_max_retries: int = Field(default=2, ge=0, le=10)
     groq_timeout: float = Field(default=30.0, gt=0)
+    groq_max_retry_wait: float = Field(default=10.0, ge=0)
+    context_window: int = Field(default=131072, ge=256)
     keep_checkpoints: int = Field(
         default=2, ge=1, description="Checkpoints kept per session after each turn."
     )

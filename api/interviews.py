@@ -24,6 +24,7 @@ from langgraph.types import Command, StateSnapshot
 from api.store import Progress, SessionStore
 from graph.context import Context
 from graph.graph import InterviewGraph
+from graph.llm import PromptTooLarge
 from graph.state import InputState, InterviewSettings, State
 from graph.text import END_MARKER
 
@@ -307,11 +308,15 @@ def state_event(state: State) -> dict[str, Any]:
 
 def error_payload(exc: BaseException) -> dict[str, Any]:
     """A client-facing error: a code and a message, never a stack trace."""
-    name = type(exc).__name__
-    if "RateLimit" in name:
+    import groq
+    import httpx
+
+    if isinstance(exc, PromptTooLarge):
+        return {"code": "prompt_too_large", "message": f"Request refused: {exc}."}
+    if isinstance(exc, groq.RateLimitError):
         return {"code": "llm_rate_limited", "message": "The language model is rate limited."}
-    if "Timeout" in name:
+    if isinstance(exc, groq.APITimeoutError | httpx.TimeoutException):
         return {"code": "llm_timeout", "message": "The language model timed out."}
-    if any(word in name for word in ("APIError", "Connection", "InternalServer", "Status")):
+    if isinstance(exc, groq.APIError | httpx.TransportError):
         return {"code": "llm_unavailable", "message": "The language model is unavailable."}
     return {"code": "turn_failed", "message": "The turn failed; send the same message again."}

@@ -67,6 +67,8 @@ def _context(settings: Settings) -> Context:
         max_follow_ups=settings.max_follow_ups,
         groq_max_retries=settings.groq_max_retries,
         groq_timeout=settings.groq_timeout,
+        groq_max_retry_wait=settings.groq_max_retry_wait,
+        context_window=settings.context_window,
     )
 
 

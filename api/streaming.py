@@ -39,7 +39,9 @@ async def _until_first_token(turn: Turn) -> tuple[list[TurnEvent], bool]:
 
 def _http_error(event: TurnEvent) -> HTTPException:
     code = event.data.get("code", "turn_failed")
-    headers = {"Retry-After": "5"} if code in ("llm_rate_limited", "llm_unavailable") else None
+    headers = {"X-Error-Code": code}
+    if code.startswith("llm_"):
+        headers["Retry-After"] = "5"
     return HTTPException(
         status_code=503,
         detail=event.data.get("message", "The turn failed; send the same message again."),

@@ -6,8 +6,10 @@ pools, which a hot path must not do every turn.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import weakref
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any, Literal
@@ -101,7 +103,6 @@ def describe_provider(choice: Provider) -> dict[str, Any]:
     return {"provider": "offline", "api_base": None, "offline": True}
 
 
-@lru_cache(maxsize=8)
 def _http_client(timeout: float, max_retry_wait: float) -> httpx.AsyncClient:
     # One pool for every session: connection reuse is most of a turn's client-side cost, and
     # the pool must hold as many streams as the process runs turns at once.
@@ -112,8 +113,36 @@ def _http_client(timeout: float, max_retry_wait: float) -> httpx.AsyncClient:
     )
 
 
-@lru_cache(maxsize=64)
-def _groq_model(
+GroqKey = tuple[float, float, int, int, float, float, str, str | None]
+
+
+class _LoopCache:
+    """Clients and models of one event loop: an httpx pool belongs to the loop that opened it."""
+
+    def __init__(self) -> None:
+        self.clients: dict[tuple[float, float], httpx.AsyncClient] = {}
+        self.models: dict[GroqKey, BaseChatModel] = {}
+
+
+_per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopCache]
+_per_loop = weakref.WeakKeyDictionary()
+
+
+def _groq_model(key: GroqKey) -> BaseChatModel:
+    cache = _per_loop.setdefault(asyncio.get_running_loop(), _LoopCache())
+    model = cache.models.get(key)
+    if model is None:
+        timeout, max_retry_wait = key[4], key[5]
+        client = cache.clients.get((timeout, max_retry_wait))
+        if client is None:
+            client = cache.clients[(timeout, max_retry_wait)] = _http_client(
+                timeout, max_retry_wait
+            )
+        model = cache.models[key] = _build_groq(*key, http_client=client)
+    return model
+
+
+def _build_groq(
     temperature: float,
     top_p: float,
     max_tokens: int,
@@ -122,6 +151,8 @@ def _groq_model(
     max_retry_wait: float,
     api_key: str,
     base_url: str | None,
+    *,
+    http_client: httpx.AsyncClient,
 ) -> BaseChatModel:
     from langchain_groq import ChatGroq
 
@@ -135,7 +166,7 @@ def _groq_model(
         api_key=api_key,  # type: ignore[arg-type]
         base_url=base_url,
         streaming=True,
-        http_async_client=_http_client(timeout, max_retry_wait),
+        http_async_client=http_client,
     )
 
 
@@ -152,14 +183,16 @@ def chat_model(context: Context, settings: InterviewSettings) -> BaseChatModel:
         return context.model
     if resolve_provider(context.llm) == "groq":
         return _groq_model(
-            settings.temperature,
-            settings.top_p,
-            context.max_tokens,
-            context.groq_max_retries,
-            context.groq_timeout,
-            context.groq_max_retry_wait,
-            os.environ["GROQ_API_KEY"],
-            os.environ.get("GROQ_API_BASE") or None,
+            (
+                settings.temperature,
+                settings.top_p,
+                context.max_tokens,
+                context.groq_max_retries,
+                context.groq_timeout,
+                context.groq_max_retry_wait,
+                os.environ["GROQ_API_KEY"],
+                os.environ.get("GROQ_API_BASE") or None,
+            )
         )
     return _offline_model(context.offline_token_delay)
 
