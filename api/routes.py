@@ -11,7 +11,7 @@ from starlette.responses import Response
 from api.archive import save_session
 from api.auth import forbidden, new_candidate_token
 from api.deps import AdminDep, PrincipalDep, ServiceDep, SessionDep, SettingsDep, StoreDep
-from api.interviews import SessionBusy, history_of, progress_of
+from api.interviews import InterviewService, SessionBusy, history_of, progress_of
 from api.models import (
     ChatMessage,
     CheatEventOut,
@@ -24,8 +24,10 @@ from api.models import (
     SessionResponse,
     SessionSummary,
 )
+from api.store import Progress, SessionRow, SessionStore
 from api.streaming import stream_turn
 from graph.llm import describe_provider
+from graph.state import State
 
 router = APIRouter()
 
@@ -36,6 +38,7 @@ def _names_session(raw: str, session_id: str) -> bool:
         return str(uuid.UUID(raw)) == session_id
     except ValueError:
         return False
+
 
 STREAM_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {
@@ -109,13 +112,20 @@ async def reset(
     )
 
 
+async def _read_progress(
+    session: SessionRow, service: InterviewService, store: SessionStore
+) -> tuple[State | None, Progress]:
+    """The session's interview state and progress; reading it counts as activity."""
+    state = await service.state(session.session_id)
+    await store.touch(session.session_id)
+    return state, progress_of(state, session.settings)
+
+
 @router.get("/interview-status/{session_id}", response_model=InterviewStatus)
 async def interview_status(
     session: SessionDep, service: ServiceDep, store: StoreDep
 ) -> InterviewStatus:
-    state = await service.state(session.session_id)
-    await store.touch(session.session_id)
-    progress = progress_of(state, session.settings)
+    _, progress = await _read_progress(session, service, store)
     return InterviewStatus(
         session_id=session.session_id,
         active=progress.active,
@@ -129,9 +139,7 @@ async def interview_status(
 async def conversation_history(
     session: SessionDep, service: ServiceDep, store: StoreDep, _: AdminDep
 ) -> ConversationHistory:
-    state = await service.state(session.session_id)
-    await store.touch(session.session_id)
-    progress = progress_of(state, session.settings)
+    state, progress = await _read_progress(session, service, store)
     return ConversationHistory(
         session_id=session.session_id,
         active=progress.active,
