@@ -76,11 +76,15 @@ class Progress:
 
 
 async def open_connection(path: Path) -> aiosqlite.Connection:
-    """A connection in WAL mode with a busy timeout, so readers never block the writer."""
-    conn = await aiosqlite.connect(str(path))
-    await conn.execute("PRAGMA journal_mode=WAL")
-    await conn.execute("PRAGMA busy_timeout=5000")
-    await conn.execute("PRAGMA synchronous=NORMAL")
+    """A connection in WAL mode with a busy timeout, so readers never block the writer.
+
+    Write transactions start IMMEDIATE: a deferred one that read first and then wants to write
+    fails at once with "database is locked" (no busy wait) if the other connection committed in
+    between; taking the write lock up front makes it wait its turn instead.
+    """
+    conn = await aiosqlite.connect(str(path), isolation_level="IMMEDIATE")
+    for pragma in ("journal_mode=WAL", "busy_timeout=5000", "synchronous=NORMAL"):
+        await conn.execute_fetchall(f"PRAGMA {pragma}")
     return conn
 
 
@@ -95,10 +99,21 @@ class SessionStore:
         self._conn = conn
         self._write_lock = write_lock
 
+    async def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        # One call on the connection's thread: an `execute` then a separate `fetch` would leave
+        # a read snapshot open in between, and a write queued there fails with BUSY_SNAPSHOT.
+        return list(await self._conn.execute_fetchall(sql, params))
+
     async def _write(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         async with self._write_lock:
-            await self._conn.execute(sql, params)
-            await self._conn.commit()
+            try:
+                await self._conn.execute(sql, params)
+                await self._conn.commit()
+            except BaseException:
+                # Never leave the connection inside a failed transaction: every later write
+                # would fail with it.
+                await self._conn.rollback()
+                raise
 
     async def setup(self) -> None:
         async with self._write_lock:
@@ -123,18 +138,16 @@ class SessionStore:
         )
 
     async def get(self, session_id: str) -> SessionRow | None:
-        async with self._conn.execute(
+        rows = await self._read(
             f"SELECT {_SELECT} FROM interview_sessions WHERE session_id = ?", (session_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return _row(row) if row else None
+        )
+        return _row(rows[0]) if rows else None
 
     async def by_token_hash(self, token_hash: str) -> SessionRow | None:
-        async with self._conn.execute(
+        rows = await self._read(
             f"SELECT {_SELECT} FROM interview_sessions WHERE token_hash = ?", (token_hash,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return _row(row) if row else None
+        )
+        return _row(rows[0]) if rows else None
 
     async def touch(self, session_id: str) -> None:
         await self._write(
@@ -164,17 +177,13 @@ class SessionStore:
         await self._write("DELETE FROM interview_sessions WHERE session_id = ?", (session_id,))
 
     async def all(self) -> list[SessionRow]:
-        async with self._conn.execute(
-            f"SELECT {_SELECT} FROM interview_sessions ORDER BY created_at"
-        ) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._read(f"SELECT {_SELECT} FROM interview_sessions ORDER BY created_at")
         return [_row(r) for r in rows]
 
     async def idle_since(self, cutoff: str) -> list[str]:
-        async with self._conn.execute(
+        rows = await self._read(
             "SELECT session_id FROM interview_sessions WHERE last_access < ?", (cutoff,)
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [r[0] for r in rows]
 
 
