@@ -212,34 +212,51 @@ class InterviewService:
         self, session_id: str, graph_input: GraphInput, queue: asyncio.Queue[TurnEvent | None]
     ) -> None:
         try:
-            async for chunk in self.graph.astream(
-                graph_input,
-                _thread(session_id),
-                context=self.context,
-                stream_mode="custom",
-                durability="exit",
-            ):
-                queue.put_nowait(_event_of(chunk))
-            snapshot = await self.snapshot(session_id)
-            state = state_of(snapshot)
-            if state is None or not is_committed(snapshot):
-                raise RuntimeError("the turn ended outside a turn boundary")
-            await self.store.record(session_id, progress_of(state, state.settings))
-            await self._prune(session_id)
-            queue.put_nowait(TurnEvent("state", state_event(state)))
-            if not state.active:
-                queue.put_nowait(TurnEvent("end", {"marker": END_MARKER}))
-            queue.put_nowait(TurnEvent("done"))
+            state = await self._run_graph(session_id, graph_input, queue)
         except asyncio.CancelledError:
             await asyncio.shield(self.rollback(session_id))
+            self._finish(session_id, queue)
             raise
         except Exception as exc:
             logger.exception("turn failed for session %s", session_id)
             await self.rollback(session_id)
             queue.put_nowait(TurnEvent("error", error_payload(exc)))
-        finally:
-            self._busy.discard(session_id)
-            queue.put_nowait(None)
+            self._finish(session_id, queue)
+            return
+        # The checkpoint is saved: the turn is committed whatever happens to the bookkeeping,
+        # which start-up recovery repairs if it fails here.
+        try:
+            await self.store.record(session_id, progress_of(state, state.settings))
+            await self._prune(session_id)
+        except Exception:
+            logger.exception("registry update after a committed turn failed for %s", session_id)
+        queue.put_nowait(TurnEvent("state", state_event(state)))
+        if not state.active:
+            queue.put_nowait(TurnEvent("end", {"marker": END_MARKER}))
+        queue.put_nowait(TurnEvent("done"))
+        self._finish(session_id, queue)
+
+    async def _run_graph(
+        self, session_id: str, graph_input: GraphInput, queue: asyncio.Queue[TurnEvent | None]
+    ) -> State:
+        """One graph run, its events forwarded; the state at the turn boundary it reached."""
+        async for chunk in self.graph.astream(
+            graph_input,
+            _thread(session_id),
+            context=self.context,
+            stream_mode="custom",
+            durability="exit",
+        ):
+            queue.put_nowait(_event_of(chunk))
+        snapshot = await self.snapshot(session_id)
+        state = state_of(snapshot)
+        if state is None or not is_committed(snapshot):
+            raise RuntimeError("the turn ended outside a turn boundary")
+        return state
+
+    def _finish(self, session_id: str, queue: asyncio.Queue[TurnEvent | None]) -> None:
+        self._busy.discard(session_id)
+        queue.put_nowait(None)
 
     async def run_to_end(self, turn: Turn) -> list[TurnEvent]:
         """Consume a turn whose reply nobody streams (e.g. the end-interview endpoint)."""
