@@ -63,7 +63,7 @@ async def _speak(state: State, runtime: Runtime[Context], task: ReplyTask) -> st
     if tail:
         runtime.stream_writer({"event": "token", "text": tail})
         parts.append(tail)
-    return "".join(parts).strip()
+    return "".join(parts)  # exactly what the client received
 
 
 def _say(runtime: Runtime[Context], text: str) -> None:
@@ -334,7 +334,7 @@ async def ask_follow_up(state: State, runtime: Runtime[Context]) -> dict[str, An
 async def close_interview(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Thank the candidate, give next steps, and end with the marker the clients wait for."""
     text = await _speak(state, runtime, _base_task(state, "closing"))
-    ending = ("\n\n" if text else "") + END_MARKER
+    ending = ("\n\n" if text.strip() else "") + END_MARKER
     runtime.stream_writer({"event": "token", "text": ending})
     return {
         "messages": [_reply(text + ending)],
