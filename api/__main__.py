@@ -17,6 +17,9 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        # Longer than the clients' own idle keep-alive (Node's and httpx's are 5 s), so the
+        # server never closes a connection a client is just reusing.
+        timeout_keep_alive=30,
     )
 
 

@@ -12,18 +12,21 @@ from api.config import Settings
 from api.interviews import InterviewService
 from api.store import SessionRow, SessionStore
 
+# Dependencies are `async def` on purpose: FastAPI runs a plain `def` in a thread pool, a
+# thread hop per dependency per request on the hot path.
 
-def get_settings(request: Request) -> Settings:
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_service(request: Request) -> InterviewService:
+async def get_service(request: Request) -> InterviewService:
     service: InterviewService = request.app.state.service
     return service
 
 
-def get_store(request: Request) -> SessionStore:
+async def get_store(request: Request) -> SessionStore:
     store: SessionStore = request.app.state.store
     return store
 

@@ -7,6 +7,10 @@ SQLite saver through `build_graph(checkpointer=...)`.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -36,6 +40,23 @@ from graph.state import InputState, State
 
 InterviewGraph = CompiledStateGraph[State, Context, InputState, State]
 
+Route = TypeVar("Route", bound=str)
+
+
+def _inline(route: Callable[[State], Route]) -> Callable[[State], Awaitable[Route]]:
+    """Run a pure routing function on the event loop.
+
+    LangGraph sends a plain `def` to a thread pool when the graph runs async: a thread hop per
+    routing decision, per turn, for a function that only reads the state. The wrapper keeps the
+    function's `Literal` return annotation, from which LangGraph draws the possible edges.
+    """
+
+    @functools.wraps(route)
+    async def run(state: State) -> Route:
+        return route(state)
+
+    return run
+
 
 def build_graph(checkpointer: BaseCheckpointSaver[str] | None = None) -> InterviewGraph:
     """Build the interview graph; pass a checkpointer to persist interviews per thread."""
@@ -57,11 +78,11 @@ def build_graph(checkpointer: BaseCheckpointSaver[str] | None = None) -> Intervi
     builder.add_edge(START, "begin_interview")
     builder.add_edge("begin_interview", "greet_candidate")
     builder.add_edge("greet_candidate", "wait_for_candidate")
-    builder.add_conditional_edges("wait_for_candidate", route_input)
-    builder.add_conditional_edges("run_admin_command", route_after_admin)
-    builder.add_conditional_edges("detect_cheating", route_after_screening)
+    builder.add_conditional_edges("wait_for_candidate", _inline(route_input))
+    builder.add_conditional_edges("run_admin_command", _inline(route_after_admin))
+    builder.add_conditional_edges("detect_cheating", _inline(route_after_screening))
     builder.add_edge("record_name", "ask_personal_question")
-    builder.add_conditional_edges("decide_follow_up", route_after_decision)
+    builder.add_conditional_edges("decide_follow_up", _inline(route_after_decision))
     for speaker in ("warn_candidate", "ask_personal_question", "ask_question", "ask_follow_up"):
         builder.add_edge(speaker, "wait_for_candidate")
     builder.add_edge("close_interview", END)

@@ -48,6 +48,7 @@ def test_groq_reply_streams_in_many_chunks_one_request_per_turn(
     groq_api: Api, groq_stub: GroqStubServer
 ) -> None:
     session_id = _started(groq_api)
+    groq_stub.config.token_delay = 0.01  # tokens arrive over time, as from Groq
     reply = groq_api.chat_text(session_id, "I like building reliable systems.")
     assert reply.status_code == 200
     assert len(reply.chunks) > 5

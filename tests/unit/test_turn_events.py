@@ -1,0 +1,37 @@
+"""Turn events: tokens already waiting leave as one chunk, and nothing is reordered or lost."""
+
+from __future__ import annotations
+
+from api.interviews import Turn, TurnEvent
+
+
+def _token(text: str) -> TurnEvent:
+    return TurnEvent("token", {"text": text})
+
+
+async def test_waiting_tokens_are_joined_without_crossing_other_events() -> None:
+    turn = Turn()
+    for event in (
+        _token("Hel"),
+        _token("lo "),
+        TurnEvent("flag", {"rule": "r"}),
+        _token("there"),
+        _token("!"),
+        TurnEvent("done"),
+        None,
+    ):
+        turn.queue.put_nowait(event)
+    events = [e async for e in turn.events()]
+    assert [(e.kind, e.data.get("text")) for e in events] == [
+        ("token", "Hello "),
+        ("flag", None),
+        ("token", "there!"),
+        ("done", None),
+    ]
+
+
+async def test_tokens_before_the_end_of_the_turn_are_not_lost() -> None:
+    turn = Turn()
+    for event in (_token("a"), _token("b"), None):
+        turn.queue.put_nowait(event)
+    assert [e.data["text"] async for e in turn.events()] == ["ab"]
