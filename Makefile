@@ -33,8 +33,12 @@ lint: $(STAMP)
 studio: $(STAMP)
 	$(BIN)/langgraph dev --no-browser
 
+## Whole interviews over HTTP, ours vs the seed's design; writes bench/results.md (~8 min).
+## py-spy (for the profile in the results) is installed into the venv, not a project dependency.
+## Extra flags: make bench BENCH_ARGS="--interviews 50 --no-profile"
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	@$(BIN)/python -m pip install --quiet py-spy || echo "py-spy unavailable: no profile in bench/results.md"
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -257,7 +257,7 @@ class SseReply:
 
 def parse_sse(lines: Iterable[str]) -> Iterator[SseEvent]:
     """Events from `text/event-stream` lines (comments such as pings are skipped)."""
-    event, data = "message", []
+    event, data = "message", list[str]()
     for line in lines:
         if line == "":
             if data:

@@ -1,0 +1,366 @@
+"""The load driver: N simulated candidates through whole interviews at once, over HTTP.
+
+Each candidate creates a session, starts the interview and answers until a reply ends with
+"End of interview.", reading every reply as a plain-text stream (the seed's clients do the same).
+Per turn it records the time to the first non-empty chunk of the body (TTFB), the time to the end
+of the stream, and any error. A concurrent poller can time ``GET /healthz`` meanwhile.
+
+A run may have a deadline (the baseline serialises every turn behind a blocking LLM call and
+would take many minutes): turns still waiting when it passes are recorded as *censored*, with the
+time they had waited so far, which is a lower bound of their TTFB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+
+from bench.candidate import is_final, reply_to
+
+TurnKind = Literal["start", "chat"]
+KEEPALIVE_EXPIRY_S = 3.0
+"""Idle keep-alive connections are dropped by the driver after this (uvicorn: 5 s)."""
+
+
+@dataclass
+class TurnRecord:
+    """One streamed turn as the candidate saw it."""
+
+    kind: TurnKind
+    ttfb: float | None = None
+    """Seconds from sending the request to the first non-empty body chunk."""
+    total: float | None = None
+    """Seconds from sending the request to the end of the stream."""
+    status: int | None = None
+    error: str | None = None
+    censored: bool = False
+    """Still running at the run's deadline; ``ttfb`` is then the wait so far (a lower bound)."""
+    chunks: int = 0
+
+
+@dataclass
+class InterviewRecord:
+    """One candidate's interview."""
+
+    session_id: str = ""
+    turns: list[TurnRecord] = field(default_factory=list)
+    finished: bool = False
+    error: str | None = None
+    transcript_chars: int = 0
+    """Characters of every reply and answer of the interview."""
+
+    @property
+    def chat_turns(self) -> int:
+        """Candidate messages sent (the ``chat`` requests)."""
+        return sum(1 for t in self.turns if t.kind == "chat")
+
+
+@dataclass
+class RunResult:
+    """Everything one load run measured."""
+
+    interviews: list[InterviewRecord]
+    wall_seconds: float
+    healthz: list[float] = field(default_factory=list)
+    """Latencies of the /healthz probes, seconds (censored probes at their wait so far)."""
+    healthz_errors: int = 0
+    deadline_hit: bool = False
+
+    @property
+    def turns(self) -> list[TurnRecord]:
+        return [t for i in self.interviews for t in i.turns]
+
+    @property
+    def finished(self) -> int:
+        return sum(1 for i in self.interviews if i.finished)
+
+    @property
+    def chat_turns(self) -> int:
+        return sum(i.chat_turns for i in self.interviews)
+
+    @property
+    def errors(self) -> int:
+        """Failed turns plus interviews that failed outside a turn (e.g. create-session)."""
+        failed_turns = sum(1 for t in self.turns if t.error is not None)
+        other = sum(
+            1 for i in self.interviews if i.error is not None and not any(t.error for t in i.turns)
+        )
+        return failed_turns + other
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How the candidates behave."""
+
+    settings: dict[str, Any]
+    """The create-session body."""
+    think: tuple[float, float] = (0.0, 0.0)
+    """Seconds a candidate takes to answer, drawn uniformly from this range each turn."""
+    ramp: float = 0.0
+    """Candidates start spread evenly over this many seconds."""
+    max_chat_turns: int = 60
+    """Give up on an interview that has not ended after this many candidate messages."""
+    request_timeout: float = 120.0
+
+
+async def _stream_turn(
+    client: httpx.AsyncClient,
+    url: str,
+    body: dict[str, Any] | None,
+    record: TurnRecord,
+) -> str:
+    """POST and read a plain-text stream; fills ``record`` and returns the text."""
+    parts: list[str] = []
+    started = time.perf_counter()
+    try:
+        async with client.stream("POST", url, json=body) as response:
+            record.status = response.status_code
+            if response.status_code != 200:
+                detail = (await response.aread()).decode(errors="replace")[:200]
+                record.error = f"HTTP {response.status_code}: {detail}"
+                record.total = time.perf_counter() - started
+                return ""
+            async for chunk in response.aiter_text():
+                if not chunk:
+                    continue
+                if record.ttfb is None:
+                    record.ttfb = time.perf_counter() - started
+                parts.append(chunk)
+                record.chunks += 1
+        record.total = time.perf_counter() - started
+    except asyncio.CancelledError:
+        record.censored = True
+        if record.ttfb is None:
+            record.ttfb = time.perf_counter() - started
+        raise
+    except httpx.HTTPError as exc:
+        record.error = f"{type(exc).__name__}: {exc}"
+        record.total = time.perf_counter() - started
+        return ""
+    text = "".join(parts)
+    if not text.strip():
+        record.error = "empty reply"
+    return text
+
+
+async def run_candidate(
+    client: httpx.AsyncClient, plan: Plan, interview: InterviewRecord, rng: random.Random
+) -> None:
+    """One candidate: create, start, answer until the end marker (records into ``interview``)."""
+    started = time.perf_counter()
+    try:
+        response = await client.post("/create-session", json=plan.settings)
+    except asyncio.CancelledError:
+        # Stuck behind a blocked server at the deadline: the interview's first turn waited
+        # at least this long for its first byte.
+        waited = time.perf_counter() - started
+        interview.turns.append(TurnRecord("start", ttfb=waited, censored=True))
+        raise
+    except httpx.HTTPError as exc:
+        interview.error = f"create-session: {type(exc).__name__}: {exc}"
+        return
+    if response.status_code != 200:
+        interview.error = f"create-session: HTTP {response.status_code}"
+        return
+    session_id = response.json()["session_id"]
+    interview.session_id = session_id
+
+    record = TurnRecord("start")
+    interview.turns.append(record)
+    text = await _stream_turn(client, f"/start-interview/{session_id}", None, record)
+    interview.transcript_chars += len(text)
+    if record.error is not None:
+        interview.error = record.error
+        return
+    for turn in range(1, plan.max_chat_turns + 1):
+        if is_final(text):
+            interview.finished = True
+            return
+        low, high = plan.think
+        if high > 0:
+            await asyncio.sleep(rng.uniform(low, high))
+        answer = reply_to(text, turn)
+        record = TurnRecord("chat")
+        interview.turns.append(record)
+        text = await _stream_turn(
+            client,
+            f"/chat/{session_id}",
+            {"session_id": session_id, "message": answer, "type": "user"},
+            record,
+        )
+        interview.transcript_chars += len(answer) + len(text)
+        if record.error is not None:
+            interview.error = record.error
+            return
+    interview.finished = is_final(text)
+    if not interview.finished:
+        interview.error = f"no end marker after {plan.max_chat_turns} candidate messages"
+
+
+async def poll_healthz(
+    client: httpx.AsyncClient, interval: float, stop: asyncio.Event, out: RunResult
+) -> None:
+    """GET /healthz every ``interval`` seconds until ``stop``; latencies go to ``out``."""
+    while not stop.is_set():
+        started = time.perf_counter()
+        try:
+            response = await client.get("/healthz")
+            if response.status_code != 200:
+                out.healthz_errors += 1
+            out.healthz.append(time.perf_counter() - started)
+        except asyncio.CancelledError:
+            out.healthz.append(time.perf_counter() - started)
+            raise
+        except httpx.HTTPError:
+            out.healthz_errors += 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+def _client(base_url: str, connections: int, timeout: float) -> httpx.AsyncClient:
+    # uvicorn closes a keep-alive connection after 5 s idle; a client that may reuse one as
+    # late as that races the close and gets a ReadError on its next request. Expire first.
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=httpx.Timeout(timeout, connect=30.0),
+        limits=httpx.Limits(
+            max_connections=connections,
+            max_keepalive_connections=connections,
+            keepalive_expiry=KEEPALIVE_EXPIRY_S,
+        ),
+    )
+
+
+async def run_load(
+    base_url: str,
+    n: int,
+    plan: Plan,
+    *,
+    deadline: float | None = None,
+    healthz_interval: float | None = None,
+    seed: int = 1,
+) -> RunResult:
+    """Run ``n`` candidates at once; optionally poll /healthz and stop at ``deadline`` seconds."""
+    interviews = [InterviewRecord() for _ in range(n)]
+    result = RunResult(interviews=interviews, wall_seconds=0.0)
+    started = time.perf_counter()
+    async with (
+        _client(base_url, n + 10, plan.request_timeout) as client,
+        _client(base_url, 4, plan.request_timeout) as probe_client,
+    ):
+
+        async def candidate(index: int) -> None:
+            if plan.ramp > 0 and n > 1:
+                await asyncio.sleep(plan.ramp * index / n)
+            await run_candidate(client, plan, interviews[index], random.Random(seed * 7919 + index))
+
+        tasks = [asyncio.create_task(candidate(i)) for i in range(n)]
+        stop = asyncio.Event()
+        poller: asyncio.Task[None] | None = None
+        if healthz_interval is not None:
+            poller = asyncio.create_task(poll_healthz(probe_client, healthz_interval, stop, result))
+        _, pending = await asyncio.wait(tasks, timeout=deadline)
+        if pending:
+            result.deadline_hit = True
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        stop.set()
+        if poller is not None:
+            # On timeout wait_for cancels it: a blocked server's last probe counts at its wait.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(poller, timeout=2.0)
+    result.wall_seconds = time.perf_counter() - started
+    return result
+
+
+async def create_sessions(
+    base_url: str, count: int, settings: dict[str, Any], *, concurrency: int = 20
+) -> list[str]:
+    """Create ``count`` sessions (``concurrency`` requests at a time); returns their ids."""
+    ids: list[str] = []
+    queue = iter(range(count))
+    async with _client(base_url, concurrency, 60.0) as client:
+
+        async def worker() -> None:
+            for _ in queue:
+                response = await client.post("/create-session", json=settings)
+                response.raise_for_status()
+                ids.append(response.json()["session_id"])
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return ids
+
+
+async def start_sessions(base_url: str, session_ids: list[str], *, concurrency: int = 20) -> int:
+    """Start (greet) each session and read the greeting; returns how many succeeded."""
+    ok = 0
+    queue = iter(session_ids)
+    async with _client(base_url, concurrency, 60.0) as client:
+
+        async def worker() -> None:
+            nonlocal ok
+            for session_id in queue:
+                record = TurnRecord("start")
+                await _stream_turn(client, f"/start-interview/{session_id}", None, record)
+                ok += record.error is None
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return ok
+
+
+async def probe_llm_ttft(llm_base_url: str, count: int = 20) -> list[float]:
+    """The LLM's own first-token time as a bare client sees it, seconds (one at a time).
+
+    A plain httpx stream to the chat-completions endpoint with a prompt of our size, timed to
+    the first chunk carrying content: the floor any server on this machine starts from.
+    """
+    body = {
+        "model": "llama-3.3-70b-versatile",
+        "messages": [
+            {"role": "system", "content": "You are Mia, an interviewer. " * 40},
+            {"role": "user", "content": "Ask technical question 1 of 3 on python. " * 30},
+        ],
+        "stream": True,
+        "max_tokens": 400,
+    }
+    times: list[float] = []
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        for _ in range(count):
+            started = time.perf_counter()
+            first: float | None = None
+            async with client.stream(
+                "POST",
+                llm_base_url + "/openai/v1/chat/completions",
+                json=body,
+                headers={"Authorization": "Bearer bench"},
+            ) as response:
+                async for line in response.aiter_lines():
+                    if first is None and '"content":"' in line and '"content":""' not in line:
+                        first = time.perf_counter() - started
+            if first is not None:
+                times.append(first)
+    return times
+
+
+def run_async(factory: Callable[[], Awaitable[Any]]) -> Any:
+    """Run a coroutine on uvloop when available (the driver's own overhead stays small)."""
+    try:
+        import uvloop
+
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = uvloop.new_event_loop
+    except ImportError:  # pragma: no cover - uvicorn[standard] brings uvloop
+        loop_factory = None
+
+    async def main() -> Any:
+        return await factory()
+
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        return runner.run(main())
