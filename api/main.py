@@ -129,6 +129,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             keep_checkpoints=settings.keep_checkpoints,
             max_active_turns=settings.max_active_turns,
             max_turns_per_session=settings.max_turns_per_session,
+            stream_flush_interval=settings.stream_flush_ms / 1000,
         )
         await _recover(service, store)
         app.state.store = store

@@ -35,3 +35,25 @@ async def test_tokens_before_the_end_of_the_turn_are_not_lost() -> None:
     for event in (_token("a"), _token("b"), None):
         turn.queue.put_nowait(event)
     assert [e.data["text"] async for e in turn.events()] == ["ab"]
+
+
+async def test_after_the_first_token_tokens_are_grouped_within_the_flush_interval() -> None:
+    import asyncio
+
+    turn = Turn(flush_interval=0.05)
+
+    async def produce() -> None:
+        for piece in ("a", "b", "c", "d"):
+            turn.queue.put_nowait(_token(piece))
+            await asyncio.sleep(0.005)
+        turn.queue.put_nowait(TurnEvent("done"))
+        turn.queue.put_nowait(None)
+
+    producer = asyncio.create_task(produce())
+    events = [e async for e in turn.events()]
+    await producer
+    tokens = [e.data["text"] for e in events if e.kind == "token"]
+    assert tokens[0] == "a"  # the first token is never held back
+    assert "".join(tokens) == "abcd"
+    assert len(tokens) == 2
+    assert events[-1].kind == "done"
