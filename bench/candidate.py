@@ -1,8 +1,7 @@
-"""The benchmark's simulated candidate: answers the interviewer's last question, like a person.
+"""The simulated candidate of the benchmark and the graph tests: answers like a person would.
 
-A copy of the logic in ``tests/support/candidate.py`` (the bench must not import the tests): the
-answer is built from the question's words, every seventh answer admits a knowledge gap, and a
-question about the candidate's name gets the name. Answers are about 60 words, so a technical
+The answer is built from the question's words, every seventh answer admits a knowledge gap, and
+a question about the candidate's name gets the name. Answers are about 60 words, so a technical
 answer is long enough for the interviewer to cross-question it.
 """
 
@@ -10,20 +9,9 @@ from __future__ import annotations
 
 import re
 
-END_MARKER = "End of interview."
-"""What the last reply of an interview ends with (the interviewer's closing line)."""
+from graph.text import END_MARKER, last_paragraph
 
 CANDIDATE_NAME = "Ana Lopez"
-
-
-def last_paragraph(text: str) -> str:
-    """The question of a reply: its last paragraph, or the last one with a question mark."""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    if not paragraphs:
-        return text.strip()
-    if "?" not in paragraphs[-1] and any("?" in p for p in paragraphs):
-        return next(p for p in reversed(paragraphs) if "?" in p)
-    return paragraphs[-1]
 
 
 def reply_to(interviewer_text: str, turn: int, name: str = CANDIDATE_NAME) -> str:
