@@ -45,24 +45,6 @@ def now_iso() -> str:
 
 
 @dataclass(frozen=True)
-class SessionRow:
-    """One registry row."""
-
-    session_id: str
-    created_at: str
-    last_access: str
-    settings: InterviewSettings
-    started: bool
-    active: bool
-    stage: str
-    questions_asked: int
-    total_expected_questions: int
-    cheat_attempts: int
-    turns: int
-    token_hash: str | None
-
-
-@dataclass(frozen=True)
 class Progress:
     """What a committed turn changes in the registry."""
 
@@ -73,6 +55,17 @@ class Progress:
     total_expected_questions: int
     cheat_attempts: int
     turns: int
+
+
+@dataclass(frozen=True)
+class SessionRow(Progress):
+    """One registry row: the session's identity and settings, and its progress."""
+
+    session_id: str
+    created_at: str
+    last_access: str
+    settings: InterviewSettings
+    token_hash: str | None
 
 
 async def open_connection(path: Path) -> aiosqlite.Connection:
