@@ -27,7 +27,7 @@ from api.interviews import (
     SessionBusy,
     TurnLimitReached,
     TurnRefused,
-    is_committed,
+    progress_of,
 )
 from api.models import Health
 from api.routes import router
@@ -83,12 +83,8 @@ def _export_groq_settings(settings: Settings) -> None:
 
 async def _recover(service: InterviewService, store: SessionStore) -> None:
     """After a crash: roll back half-written turns and bring the registry up to date."""
-    from api.interviews import progress_of
-
     for row in await store.all():
-        snapshot = await service.snapshot(row.session_id)
-        if not is_committed(snapshot):
-            await service.rollback(row.session_id)
+        await service.rollback(row.session_id)  # a no-op at a turn boundary
         state = await service.state(row.session_id)
         await store.record(row.session_id, progress_of(state, row.settings))
 

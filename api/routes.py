@@ -11,7 +11,7 @@ from starlette.responses import Response
 from api.archive import save_session
 from api.auth import forbidden, new_candidate_token
 from api.deps import AdminDep, PrincipalDep, ServiceDep, SessionDep, SettingsDep, StoreDep
-from api.interviews import InterviewService, SessionBusy, history_of, progress_of
+from api.interviews import SessionBusy, history_of, progress_of
 from api.models import (
     ChatMessage,
     CheatEventOut,
@@ -24,10 +24,8 @@ from api.models import (
     SessionResponse,
     SessionSummary,
 )
-from api.store import Progress, SessionRow, SessionStore
 from api.streaming import stream_turn
 from graph.llm import describe_provider
-from graph.state import State
 
 router = APIRouter()
 
@@ -112,26 +110,17 @@ async def reset(
     )
 
 
-async def _read_progress(
-    session: SessionRow, service: InterviewService, store: SessionStore
-) -> tuple[State | None, Progress]:
-    """The session's interview state and progress; reading it counts as activity."""
-    state = await service.state(session.session_id)
-    await store.touch(session.session_id)
-    return state, progress_of(state, session.settings)
-
-
 @router.get("/interview-status/{session_id}", response_model=InterviewStatus)
-async def interview_status(
-    session: SessionDep, service: ServiceDep, store: StoreDep
-) -> InterviewStatus:
-    _, progress = await _read_progress(session, service, store)
+async def interview_status(session: SessionDep, store: StoreDep) -> InterviewStatus:
+    """The counts from the registry row (written with every committed turn), like /sessions:
+    a dashboard polling this does not decode the whole checkpoint each time."""
+    await store.touch(session.session_id)
     return InterviewStatus(
         session_id=session.session_id,
-        active=progress.active,
-        questions_asked=progress.questions_asked,
-        total_expected_questions=progress.total_expected_questions,
-        stage=progress.stage,
+        active=session.active,
+        questions_asked=session.questions_asked,
+        total_expected_questions=session.total_expected_questions,
+        stage=session.stage,
     )
 
 
@@ -139,7 +128,9 @@ async def interview_status(
 async def conversation_history(
     session: SessionDep, service: ServiceDep, store: StoreDep, _: AdminDep
 ) -> ConversationHistory:
-    state, progress = await _read_progress(session, service, store)
+    state = await service.state(session.session_id)
+    await store.touch(session.session_id)
+    progress = progress_of(state, session.settings)
     return ConversationHistory(
         session_id=session.session_id,
         active=progress.active,
