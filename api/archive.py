@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from api.interviews import InterviewService, history_of
+from api.interviews import InterviewService
+from api.projections import history_of
 from api.store import SessionRow
 from graph.llm import MODEL_NAME
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graph.context import Context, ContextFields
 
-class Settings(BaseSettings):
-    """Service settings. Every field is `INTERVIEWER_<NAME>` in the environment."""
+
+class Settings(BaseSettings, ContextFields):
+    """Service settings. Every field is `INTERVIEWER_<NAME>` in the environment.
+
+    The graph's own settings (provider, token and retry limits) are inherited from
+    `ContextFields`, declared there once; `context()` hands them to the graph.
+    """
 
     model_config = SettingsConfigDict(
         env_prefix="INTERVIEWER_", env_file=".env", extra="ignore", populate_by_name=True
@@ -23,15 +28,6 @@ class Settings(BaseSettings):
     sessions_dir: Path = Path("interview_sessions")
     session_timeout_minutes: float = Field(default=30.0, gt=0)
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
-    llm: Literal["auto", "groq", "offline"] = "auto"
-    max_tokens: int = Field(default=400, ge=16, le=8192)
-    offline_token_delay: float = Field(default=0.0, ge=0)
-    personal_questions: int = Field(default=1, ge=1, le=2)
-    max_follow_ups: int = Field(default=2, ge=0, le=5)
-    groq_max_retries: int = Field(default=2, ge=0, le=10)
-    groq_timeout: float = Field(default=30.0, gt=0)
-    groq_max_retry_wait: float = Field(default=10.0, ge=0)
-    context_window: int = Field(default=131072, ge=256)
     keep_checkpoints: int = Field(
         default=2, ge=1, description="Checkpoints kept per session after each turn."
     )
@@ -57,6 +53,10 @@ class Settings(BaseSettings):
     groq_api_base: str | None = Field(
         default=None, validation_alias=AliasChoices("GROQ_API_BASE", "groq_api_base")
     )
+
+    def context(self) -> Context:
+        """The graph's run-time context, built from these settings (and nothing else)."""
+        return Context.model_validate(self.model_dump(include=set(ContextFields.model_fields)))
 
 
 @lru_cache

@@ -16,15 +16,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.types import Command, StateSnapshot
 
-from api.store import Progress, SessionStore
+from api.projections import progress_of, state_event
+from api.store import SessionStore
 from graph.context import Context
 from graph.graph import InterviewGraph
-from graph.llm import PromptTooLarge
+from graph.llm import classify_error
 from graph.state import InputState, InterviewSettings, State
 from graph.text import END_MARKER
 
@@ -113,39 +113,6 @@ def is_committed(snapshot: StateSnapshot) -> bool:
     if not snapshot.next:
         return True
     return snapshot.next == ("wait_for_candidate",) and bool(snapshot.interrupts)
-
-
-def history_of(state: State) -> list[dict[str, str]]:
-    """The transcript as the seed's user/assistant list."""
-    history = []
-    for message in state.messages:
-        if isinstance(message, AIMessage):
-            history.append({"role": "assistant", "content": str(message.content)})
-        elif isinstance(message, HumanMessage):
-            history.append({"role": "user", "content": str(message.content)})
-    return history
-
-
-def progress_of(state: State | None, settings: InterviewSettings) -> Progress:
-    if state is None:
-        return Progress(
-            started=False,
-            active=False,
-            stage="created",
-            questions_asked=0,
-            total_expected_questions=settings.total_expected_questions,
-            cheat_attempts=0,
-            turns=0,
-        )
-    return Progress(
-        started=True,
-        active=state.active,
-        stage=state.stage,
-        questions_asked=state.questions_asked,
-        total_expected_questions=state.total_expected_questions,
-        cheat_attempts=state.potential_cheat_attempts,
-        turns=state.turns,
-    )
 
 
 class InterviewService:
@@ -246,7 +213,7 @@ class InterviewService:
         except Exception as exc:
             logger.exception("turn failed for session %s", session_id)
             await self.rollback(session_id)
-            queue.put_nowait(TurnEvent("error", error_payload(exc)))
+            queue.put_nowait(TurnEvent("error", classify_error(exc)))
             self._finish(session_id, queue)
             return
         # The checkpoint is saved: the turn is committed whatever happens to the bookkeeping,
@@ -344,29 +311,3 @@ def _event_of(chunk: Any) -> TurnEvent:
     if isinstance(chunk, dict) and chunk.get("event") == "token":
         return TurnEvent("token", {"text": chunk.get("text", "")})
     return TurnEvent("token", {"text": str(chunk)})
-
-
-def state_event(state: State) -> dict[str, Any]:
-    return {
-        "stage": state.stage,
-        "questions_asked": state.questions_asked,
-        "total_expected_questions": state.total_expected_questions,
-        "active": state.active,
-        "potential_cheat_attempts": state.potential_cheat_attempts,
-    }
-
-
-def error_payload(exc: BaseException) -> dict[str, Any]:
-    """A client-facing error: a code and a message, never a stack trace."""
-    import groq
-    import httpx
-
-    if isinstance(exc, PromptTooLarge):
-        return {"code": "prompt_too_large", "message": f"Request refused: {exc}."}
-    if isinstance(exc, groq.RateLimitError):
-        return {"code": "llm_rate_limited", "message": "The language model is rate limited."}
-    if isinstance(exc, groq.APITimeoutError | httpx.TimeoutException):
-        return {"code": "llm_timeout", "message": "The language model timed out."}
-    if isinstance(exc, groq.APIError | httpx.TransportError):
-        return {"code": "llm_unavailable", "message": "The language model is unavailable."}
-    return {"code": "turn_failed", "message": "The turn failed; send the same message again."}

@@ -27,13 +27,12 @@ from api.interviews import (
     SessionBusy,
     TurnLimitReached,
     TurnRefused,
-    progress_of,
 )
 from api.models import Health
+from api.projections import progress_of
 from api.routes import router
 from api.store import SessionStore, open_connection
 from api.sweeper import run_sweeper
-from graph.context import Context
 from graph.graph import build_graph
 from graph.llm import describe_provider
 
@@ -57,20 +56,6 @@ def _lock_database(db_path: Path) -> IO[str]:
             "give each process its own INTERVIEWER_DB_PATH"
         ) from None
     return handle
-
-
-def _context(settings: Settings) -> Context:
-    return Context(
-        llm=settings.llm,
-        max_tokens=settings.max_tokens,
-        offline_token_delay=settings.offline_token_delay,
-        personal_questions=settings.personal_questions,
-        max_follow_ups=settings.max_follow_ups,
-        groq_max_retries=settings.groq_max_retries,
-        groq_timeout=settings.groq_timeout,
-        groq_max_retry_wait=settings.groq_max_retry_wait,
-        context_window=settings.context_window,
-    )
 
 
 def _export_groq_settings(settings: Settings) -> None:
@@ -121,7 +106,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             build_graph(checkpointer=saver),
             saver,
             store,
-            _context(settings),
+            settings.context(),
             keep_checkpoints=settings.keep_checkpoints,
             max_active_turns=settings.max_active_turns,
             max_turns_per_session=settings.max_turns_per_session,

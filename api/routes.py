@@ -11,7 +11,7 @@ from starlette.responses import Response
 from api.archive import save_session
 from api.auth import forbidden, new_candidate_token
 from api.deps import AdminDep, PrincipalDep, ServiceDep, SessionDep, SettingsDep, StoreDep
-from api.interviews import SessionBusy, history_of, progress_of
+from api.interviews import SessionBusy
 from api.models import (
     ChatMessage,
     CheatEventOut,
@@ -24,6 +24,7 @@ from api.models import (
     SessionResponse,
     SessionSummary,
 )
+from api.projections import history_of, progress_of
 from api.streaming import stream_turn
 from graph.llm import describe_provider
 

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import httpx
 
-from bench.candidate import is_final, reply_to
+from tests.support.candidate import is_final, reply_to
 
 TurnKind = Literal["start", "chat"]
 KEEPALIVE_EXPIRY_S = 3.0

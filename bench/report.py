@@ -328,7 +328,8 @@ def _settings(m: Measurements) -> list[str]:
     o = m.options
     think = f"{o.think_s[0]:g}-{o.think_s[1]:g} s (uniform)" if o.think_s[1] > 0 else "none"
     return [
-        f"- LLM (Groq-protocol stub, `bench/groq_server.py`): {o.ttft_ms:g} ms to first token,"
+        "- LLM (Groq-protocol stub, `tests/support/groq_server.py`):"
+        f" {o.ttft_ms:g} ms to first token,"
         f" {o.token_delay_ms:g} ms per token, about {o.reply_words} words (= tokens) per reply;"
         " reached through the real `langchain-groq` client (`GROQ_API_BASE`) on both sides.",
         f"- Interview (the `create-session` body): `{json.dumps(INTERVIEW_SETTINGS)}`.",

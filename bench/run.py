@@ -272,7 +272,7 @@ class Bench:
             "groq-stub",
             [
                 "-m",
-                "bench.groq_server",
+                "tests.support.groq_server",
                 "--port",
                 str(port),
                 "--reply-words",

@@ -1,79 +1,80 @@
 """Run-time settings of the interview graph, read by nodes through `Runtime[Context]`.
 
 These are operator choices (which provider, limits), not the hiring team's per-session
-settings, which live in the state. Unset fields fall back to environment variables so that
-`langgraph dev` and the API behave alike.
+settings, which live in the state. They are declared once, in `ContextFields`: the API's
+`Settings` inherits them (so each is `INTERVIEWER_<NAME>` in its environment) and builds the
+`Context` from itself; `langgraph dev` builds a `Context` from Studio's form, and a field the
+form leaves out falls back to the same environment variable, so the two behave alike.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
 from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 Provider = Literal["auto", "groq", "offline"]
 
-_ENV_PREFIX = "INTERVIEWER_"
+ENV_PREFIX = "INTERVIEWER_"
 
 
-def _from_env(default: object, raw: str) -> object:
-    if isinstance(default, bool):
-        return raw.strip().lower() in ("1", "true", "yes", "on")
-    if isinstance(default, int):
-        return int(raw)
-    if isinstance(default, float):
-        return float(raw)
-    return raw
+class ContextFields(BaseModel):
+    """The operator settings the graph reads, with their bounds (one declaration for both)."""
+
+    llm: Provider = Field(default="auto", description="auto, groq or offline.")
+    max_tokens: int = Field(
+        default=400, ge=16, le=8192, description="Upper bound on one interviewer reply, in tokens."
+    )
+    personal_questions: int = Field(
+        default=1, ge=1, le=2, description="Questions on the candidate's interest (1 or 2)."
+    )
+    max_follow_ups: int = Field(
+        default=2, ge=0, le=5, description="Follow-ups at most per technical question."
+    )
+    offline_token_delay: float = Field(
+        default=0.0, ge=0, description="Seconds between tokens of the offline model."
+    )
+    groq_max_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries of one Groq request (the only retry layer)."
+    )
+    groq_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds before a Groq request times out."
+    )
+    groq_max_retry_wait: float = Field(
+        default=10.0, ge=0, description="Cap on one wait a 429's retry-after may impose, seconds."
+    )
+    context_window: int = Field(
+        default=131072,
+        ge=256,
+        description="The model's context window; larger requests are refused.",
+    )
 
 
-@dataclass(kw_only=True)
-class Context:
+class Context(ContextFields):
     """Operator settings for one run of the interview graph."""
 
-    llm: Provider = field(default="auto", metadata={"description": "auto, groq or offline."})
-    max_tokens: int = field(
-        default=400, metadata={"description": "Upper bound on one interviewer reply, in tokens."}
-    )
-    personal_questions: int = field(
-        default=1, metadata={"description": "Questions on the candidate's interest (1 or 2)."}
-    )
-    max_follow_ups: int = field(
-        default=2, metadata={"description": "Follow-ups at most per technical question."}
-    )
-    offline_token_delay: float = field(
-        default=0.0, metadata={"description": "Seconds between tokens of the offline model."}
-    )
-    groq_max_retries: int = field(
-        default=2, metadata={"description": "Retries of one Groq request (the only retry layer)."}
-    )
-    groq_timeout: float = field(
-        default=30.0, metadata={"description": "Seconds before a Groq request times out."}
-    )
-    groq_max_retry_wait: float = field(
-        default=10.0,
-        metadata={"description": "Cap on one wait a 429's retry-after may impose, seconds."},
-    )
-    context_window: int = field(
-        default=131072,
-        metadata={"description": "The model's context window; larger requests are refused."},
-    )
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    model: Any = field(
+    model: SkipJsonSchema[Any] = Field(
         default=None,
+        exclude=True,
         repr=False,
-        metadata={"description": "A chat model to use instead of the provider (tests)."},
+        description="A chat model to use instead of the provider (tests only; not in Studio).",
     )
 
-    def __post_init__(self) -> None:
-        # A field still at its default takes INTERVIEWER_<NAME> from the environment.
-        for f in fields(self):
-            if f.name == "model":
+    @model_validator(mode="before")
+    @classmethod
+    def _environment_fallback(cls, data: Any) -> Any:
+        # A field the caller leaves out takes INTERVIEWER_<NAME> from the environment.
+        if not isinstance(data, dict):
+            return data
+        merged = dict(data)
+        for name in ContextFields.model_fields:
+            if name in merged:
                 continue
-            env = os.environ.get(_ENV_PREFIX + f.name.upper())
-            if env is None or getattr(self, f.name) != f.default:
-                continue
-            setattr(self, f.name, _from_env(f.default, env))
-        if self.llm not in ("auto", "groq", "offline"):
-            raise ValueError(f"llm must be auto, groq or offline, not {self.llm!r}")
-        self.personal_questions = min(2, max(1, self.personal_questions))
-        self.max_follow_ups = max(0, self.max_follow_ups)
+            raw = os.environ.get(ENV_PREFIX + name.upper())
+            if raw is not None:
+                merged[name] = raw
+        return merged

@@ -211,3 +211,18 @@ def reply_model(
     if isinstance(model, OfflineInterviewerModel):
         model = model.bind(task=task.model_dump())
     return model.with_config(tags=[REPLY_TAG], metadata={"reply_kind": task.kind})
+
+
+def classify_error(exc: BaseException) -> dict[str, Any]:
+    """A client-facing error: a code and a message, never a stack trace."""
+    import groq
+
+    if isinstance(exc, PromptTooLarge):
+        return {"code": "prompt_too_large", "message": f"Request refused: {exc}."}
+    if isinstance(exc, groq.RateLimitError):
+        return {"code": "llm_rate_limited", "message": "The language model is rate limited."}
+    if isinstance(exc, groq.APITimeoutError | httpx.TimeoutException):
+        return {"code": "llm_timeout", "message": "The language model timed out."}
+    if isinstance(exc, groq.APIError | httpx.TransportError):
+        return {"code": "llm_unavailable", "message": "The language model is unavailable."}
+    return {"code": "turn_failed", "message": "The turn failed; send the same message again."}

@@ -17,7 +17,15 @@ from graph.cheat_rules import screen_message
 from graph.context import Context
 from graph.llm import ensure_fits, reply_model
 from graph.prompts import render_messages
-from graph.state import CandidateInput, CheatEvent, FollowUpDecision, MainStage, State
+from graph.state import (
+    LABEL_KEY,
+    CandidateInput,
+    CheatEvent,
+    FollowUpDecision,
+    LabelKind,
+    MainStage,
+    State,
+)
 from graph.tasks import FollowUpKind, ReplyKind, ReplyTask
 from graph.text import (
     END_MARKER,
@@ -99,8 +107,16 @@ def _last_answer(state: State) -> str:
     return ""
 
 
-def _reply(text: str) -> AIMessage:
-    return AIMessage(content=text, name=INTERVIEWER_NAME)
+def _label(state: State, kind: LabelKind, **fields: Any) -> dict[str, Any]:
+    """Where a message sits in the interview plan (kept on the message, shown to admins)."""
+    label: dict[str, Any] = {"kind": kind, "stage": state.stage, "number": state.questions_asked}
+    if state.current_skill and state.stage == "technical":
+        label["skill"] = state.current_skill
+    return label | fields
+
+
+def _reply(text: str, label: dict[str, Any]) -> AIMessage:
+    return AIMessage(content=text, name=INTERVIEWER_NAME, additional_kwargs={LABEL_KEY: label})
 
 
 # --- the plan -------------------------------------------------------------------------------
@@ -155,8 +171,9 @@ async def greet_candidate(state: State, runtime: Runtime[Context]) -> dict[str, 
     task = _base_task(state, "welcome", number=1, of=state.personal_planned)
     text = await _speak(state, runtime, task)
     question = last_paragraph(text)
+    stage = "personal" if state.candidate_name else "welcome"
     update: dict[str, Any] = {
-        "messages": [_reply(text)],
+        "messages": [_reply(text, _label(state, "greeting", stage=stage))],
         "current_question": question,
         "asked_questions": [question],
     }
@@ -205,8 +222,11 @@ def stats_line(state: State) -> str:
 async def detect_cheating(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Screen the candidate's message before anything else sees it."""
     text = state.inbox.message if state.inbox else ""
-    update: dict[str, Any] = {"messages": [HumanMessage(content=text)]}
     match = screen_message(text)
+    label = _label(state, "answer", follow_ups=state.follow_ups, flagged=match is not None)
+    update: dict[str, Any] = {
+        "messages": [HumanMessage(content=text, additional_kwargs={LABEL_KEY: label})]
+    }
     if match is None:
         return update | {"flagged": False}
     event = CheatEvent(
@@ -226,7 +246,7 @@ async def warn_candidate(state: State, runtime: Runtime[Context]) -> dict[str, A
     if state.current_question:
         text += "\n\n" + state.current_question
     _say(runtime, text)
-    return {"messages": [_reply(text)]}
+    return {"messages": [_reply(text, _label(state, "warning"))]}
 
 
 async def record_name(state: State) -> dict[str, Any]:
@@ -241,7 +261,7 @@ async def ask_personal_question(state: State, runtime: Runtime[Context]) -> dict
     text = await _speak(state, runtime, task)
     question = last_paragraph(text)
     return {
-        "messages": [_reply(text)],
+        "messages": [_reply(text, _label(state, "personal", stage="personal"))],
         "stage": "personal",
         "personal_asked": number,
         "current_question": question,
@@ -261,8 +281,15 @@ async def ask_question(state: State, runtime: Runtime[Context]) -> dict[str, Any
         fields["question"] = (state.settings.custom_questions or [])[index]
     text = await _speak(state, runtime, _base_task(state, stage, **fields))
     question = last_paragraph(text)
+    label: dict[str, Any] = {
+        "kind": "question",
+        "stage": stage,
+        "number": state.questions_asked + 1,
+    }
+    if skill:
+        label["skill"] = skill
     return {
-        "messages": [_reply(text)],
+        "messages": [_reply(text, label)],
         "stage": stage,
         "questions_asked": state.questions_asked + 1,
         "follow_ups": 0,
@@ -323,8 +350,9 @@ async def ask_follow_up(state: State, runtime: Runtime[Context]) -> dict[str, An
     )
     text = await _speak(state, runtime, task)
     question = last_paragraph(text)
+    label = _label(state, "follow_up", follow_up=state.follow_ups + 1)
     return {
-        "messages": [_reply(text)],
+        "messages": [_reply(text, label)],
         "follow_ups": state.follow_ups + 1,
         "current_question": question,
         "asked_questions": [question],
@@ -337,7 +365,7 @@ async def close_interview(state: State, runtime: Runtime[Context]) -> dict[str, 
     ending = ("\n\n" if text.strip() else "") + END_MARKER
     runtime.stream_writer({"event": "token", "text": ending})
     return {
-        "messages": [_reply(text + ending)],
+        "messages": [_reply(text + ending, _label(state, "closing", stage="closing"))],
         "stage": "done",
         "active": False,
         "current_question": "",

@@ -18,6 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field
 Stage = Literal["welcome", "personal", "behavioral", "technical", "custom", "closing", "done"]
 MainStage = Literal["behavioral", "technical", "custom"]
 
+LABEL_KEY = "interview"
+"""Key, in a transcript message's `additional_kwargs`, of its label: where the message sits in
+the plan. A label is a plain dict (msgpack-safe): `kind` (LabelKind), `stage`, `number` (the
+main question it belongs to, 1-based; 0 before the first), and where they apply `skill`,
+`follow_up` (1-based), `follow_ups` (on an answer: follow-ups asked so far on that question),
+`flagged` (on an answer: the cheat detector flagged it)."""
+
+LabelKind = Literal["greeting", "personal", "question", "follow_up", "warning", "closing", "answer"]
+
 
 class InterviewSettings(BaseModel):
     """The seed's InterviewSettings: what the hiring team chose for this session.

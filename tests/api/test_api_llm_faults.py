@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from bench.groq_server import GroqStubServer, StubConfig
+from tests.support.groq_server import GroqStubServer, StubConfig
 from tests.support.server import Api, ThreadedServer
 
 

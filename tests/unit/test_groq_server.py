@@ -27,7 +27,7 @@ import pytest
 from langchain_core.messages import AIMessageChunk, HumanMessage, SystemMessage
 from langchain_groq import ChatGroq
 
-from bench.groq_server import (
+from tests.support.groq_server import (
     MODEL_ID,
     GroqStubServer,
     StubConfig,

@@ -66,8 +66,8 @@ Control API (no auth, for out-of-process drivers): ``POST /_control/faults`` (JS
 appended), ``POST /_control/config`` (JSON object of :class:`StubConfig` fields),
 ``GET /_control/stats``, ``POST /_control/reset`` (stats and faults; config is kept).
 
-Run it out of process with ``python -m bench.groq_server --port 8100 --ttft-ms 200``; drive it in
-process with :class:`GroqStubServer`.
+Run it out of process with ``python -m tests.support.groq_server --port 8100 --ttft-ms 200``;
+drive it in process with :class:`GroqStubServer`.
 """
 
 from __future__ import annotations
@@ -1208,7 +1208,7 @@ class GroqStubServer:
 def main(argv: Sequence[str] | None = None) -> int:
     """CLI entry point: serve the stub in the foreground until interrupted."""
     parser = argparse.ArgumentParser(
-        prog="python -m bench.groq_server", description="Groq-protocol stub LLM server."
+        prog="python -m tests.support.groq_server", description="Groq-protocol stub LLM server."
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8100)
