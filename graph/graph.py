@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
@@ -38,7 +38,24 @@ from graph.routing import (
 )
 from graph.state import InputState, State
 
-InterviewGraph = CompiledStateGraph[State, Context, InputState, State]
+
+class InterviewGraph(CompiledStateGraph[State, Context, InputState, State]):
+    """The compiled interview graph, whose copies keep our types registered for strict msgpack.
+
+    With LANGGRAPH_STRICT_MSGPACK on, `compile()` derives a msgpack allowlist from the state's
+    schemas (our Pydantic models) and applies it to whatever saver runs the graph. langgraph 1.2's
+    `Pregel.copy()` rebuilds the graph through `__init__`, which resets that allowlist, and the
+    LangGraph API server (`langgraph dev`, Studio) copies the graph with its own saver for every
+    request: its checkpoints then block our models ("Blocked deserialization of
+    graph.state.CandidateInput") and hand them back as dicts. Carrying the allowlist over keeps
+    the server as strict as the API, no stricter and no looser.
+    """
+
+    def copy(self, update: dict[str, Any] | None = None) -> Self:
+        clone = super().copy(update)
+        clone._serde_allowlist = self._serde_allowlist
+        return clone
+
 
 Route = TypeVar("Route", bound=str)
 
@@ -87,7 +104,10 @@ def build_graph(checkpointer: BaseCheckpointSaver[str] | None = None) -> Intervi
         builder.add_edge(speaker, "wait_for_candidate")
     builder.add_edge("close_interview", END)
 
-    return builder.compile(checkpointer=checkpointer, name="Interviewer")
+    compiled = builder.compile(checkpointer=checkpointer, name="Interviewer")
+    # Same object and state, only `copy` differs: compile() always builds the base class.
+    compiled.__class__ = InterviewGraph
+    return cast(InterviewGraph, compiled)
 
 
 graph = build_graph()

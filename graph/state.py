@@ -168,8 +168,9 @@ class State(InputState):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        # A server that copies the graph (the LangGraph API server does) loses the strict-msgpack
-        # allowlist, and its checkpoints hand our models back as plain dicts.
+        # Checkpoints rebuild our models (they are on the strict-msgpack allowlist), but a state
+        # edited as JSON (Studio's state editor, the SDK's update_state) puts plain dicts in the
+        # channels, and routes read these fields as models.
         if isinstance(self.inbox, dict):
             self.inbox = CandidateInput.model_validate(self.inbox)
         if isinstance(self.last_decision, dict):

@@ -420,3 +420,32 @@ async def test_state_models_survive_the_servers_checkpoints(
     # hands them back as dicts). The serializer warns once per type and process, so the whole
     # log is checked: whichever test loaded a model first, its warning would be there.
     assert _msgpack_warnings(dev_server) == []
+
+
+async def test_state_edited_as_json_in_studio_is_rebuilt_into_models(
+    client: LangGraphClient, dev_server: DevServer
+) -> None:
+    # Studio's state editor sends JSON: a decision written "as" decide_follow_up reaches
+    # route_after_decision as a dict, which State.__post_init__ turns back into the model.
+    async with asyncio.timeout(60):
+        assistant_id = await _assistant_id(client)
+        thread_id = (await client.threads.create())["thread_id"]
+        await client.runs.wait(thread_id, assistant_id, input=START)
+        await client.runs.wait(
+            thread_id,
+            assistant_id,
+            command={"resume": {"type": "user", "message": "I love building APIs"}},
+        )
+        decision = {"action": "follow_up", "reason": "edited in Studio", "kind": "trade_off"}
+        await client.threads.update_state(
+            thread_id, {"last_decision": decision}, as_node="decide_follow_up"
+        )
+        assert (await _state(client, thread_id))["next"] == ["ask_follow_up"]
+
+        await client.runs.wait(thread_id, assistant_id, input=None)
+        state = await _state(client, thread_id)
+    values = state["values"]
+    assert values["follow_ups"] == 1, dev_server.log_tail()
+    assert values["last_decision"] == decision
+    assert len(_messages(values, "ai")) == 3
+    assert state["next"] == ["wait_for_candidate"]
