@@ -206,12 +206,6 @@ class SqliteSessionRepository(SessionRepository):
                 await self.conn.rollback()
                 raise
 
-    async def _exists(self, session_id: str) -> bool:
-        rows = await self._read(
-            "SELECT 1 FROM interviewer_sessions WHERE session_id = ?", (session_id,)
-        )
-        return bool(rows)
-
     # --- sessions -------------------------------------------------------------------------
 
     async def create(
@@ -280,8 +274,11 @@ class SqliteSessionRepository(SessionRepository):
         )
         if changed == 1:
             return lease
-        if await self._exists(session_id):
-            raise SessionBusy(session_id)
+        rows = await self._read(
+            "SELECT lease_purpose FROM interviewer_sessions WHERE session_id = ?", (session_id,)
+        )
+        if rows:
+            raise SessionBusy(session_id, rows[0][0])
         raise SessionNotFound(session_id)
 
     async def renew(self, lease: Lease) -> bool:
