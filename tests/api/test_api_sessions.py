@@ -311,7 +311,7 @@ def test_a_malformed_key_is_422(api: Api) -> None:
 # --- start-up --------------------------------------------------------------------------------
 
 
-async def test_start_up_reads_no_session(
+def test_start_up_reads_no_session(
     tmp_path: Path, make_server: Callable[..., ThreadedServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = make_server()
