@@ -99,34 +99,38 @@ def test_importing_the_engine_turns_strict_msgpack_on_before_langgraph_loads() -
 
 
 def test_the_api_saver_rebuilds_our_models_and_blocks_any_other_type(tmp_path: Path) -> None:
-    # The API's saver as api/main.py builds it (AsyncSqliteSaver given to build_graph), then a
-    # fresh saver on the same file, as after a restart, reading the interview back.
+    # The API's saver as api/main.py builds it (the session repository's saver, given to
+    # build_graph), then a fresh repository on the same file, as after a restart, reading back.
     script = (
         "import api.main\n"
         + _INTERVIEW
         + textwrap.dedent(
             f"""
-            import aiosqlite
-            from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
             from pydantic import BaseModel
 
+            from api.sessions import open_repository
             from graph.graph import build_graph
 
             class Foreign(BaseModel):
                 # Any type that is not ours: what a tampered checkpoint could name.
                 x: int = 1
 
+            def repository():
+                return open_repository(None, {str(tmp_path / "cp.sqlite")!r}, 10.0, 1)
+
             async def main():
-                async with aiosqlite.connect({str(tmp_path / "cp.sqlite")!r}) as conn:
-                    saver = AsyncSqliteSaver(conn)
-                    await saver.setup()
-                    await interview(build_graph(checkpointer=saver))
-                async with aiosqlite.connect({str(tmp_path / "cp.sqlite")!r}) as conn:
-                    graph = build_graph(checkpointer=AsyncSqliteSaver(conn))
-                    values = (await graph.aget_state(CONFIG)).values
-                    clean = list(warnings)
-                    serde = graph.checkpointer.serde
-                    foreign = serde.loads_typed(serde.dumps_typed(Foreign()))
+                repo = repository()
+                await repo.setup()
+                await interview(build_graph(checkpointer=repo.saver))
+                await repo.close()
+                repo = repository()
+                await repo.setup()
+                graph = build_graph(checkpointer=repo.saver)
+                values = (await graph.aget_state(CONFIG)).values
+                clean = list(warnings)
+                serde = graph.checkpointer.serde
+                foreign = serde.loads_typed(serde.dumps_typed(Foreign()))
+                await repo.close()
                 print(json.dumps({{
                     "kinds": kinds(values),
                     "warnings": clean,
