@@ -106,18 +106,24 @@ def test_substantive_answer_gets_a_follow_up_with_a_reason() -> None:
 
 
 @pytest.mark.parametrize(
-    ("answer", "reason"),
+    ("answer", "action", "reason"),
     [
-        ("", "empty answer"),
-        ("I don't know, sorry.", "knowledge gap admitted"),
-        ("No idea honestly", "knowledge gap admitted"),
-        ("Yes, channels.", "answer too short to probe"),
-        ("I really enjoy hiking in the mountains on weekends with friends", "off-topic answer"),
+        ("", "move_on", "empty answer"),
+        ("I don't know, sorry.", "move_on", "knowledge gap admitted: reassure"),
+        ("No idea honestly", "move_on", "knowledge gap admitted: reassure"),
+        ("Yes, channels.", "follow_up", "short on-topic answer (2 words): ask what exactly"),
+        (
+            "I really enjoy hiking in the mountains on weekends with friends",
+            "redirect",
+            "off-topic answer (11 words, nothing on the question)",
+        ),
     ],
 )
-def test_gaps_and_non_answers_move_on(answer: str, reason: str) -> None:
+def test_the_rule_reads_gaps_short_and_off_topic_answers(
+    answer: str, action: str, reason: str
+) -> None:
     decision = choose_follow_up(_answered(answer))
-    assert decision.action == "move_on"
+    assert decision.action == action
     assert decision.reason == reason
 
 
