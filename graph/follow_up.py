@@ -1,4 +1,7 @@
-"""The follow-up policy: after a technical answer, probe, clarify, redirect or move on.
+"""The follow-up policy: after a main answer, probe, clarify, redirect or move on.
+
+Technical answers may be cross-questioned; behavioral answers are only brought back to the
+question when off topic.
 
 The rules read the answer, not only its length: an off-topic answer of any length is brought
 back to the question once, a short on-topic answer gets a clarifying follow-up, an admitted gap
@@ -21,7 +24,7 @@ from langgraph.runtime import Runtime
 from graph.context import Context
 from graph.state import FollowUpDecision, FollowUpJudgement, State
 from graph.tasks import AnswerKind, FollowUpKind, ReplyTask
-from graph.text import content_words, is_knowledge_gap, shares_topic
+from graph.text import TECH_STEMS, WORK_STEMS, content_words, is_knowledge_gap, shares_topic
 
 logger = logging.getLogger(__name__)
 
@@ -57,12 +60,24 @@ def _bank_topic(skill: str) -> frozenset[str]:
 
 
 def topic_of(state: State) -> set[str]:
-    """Content stems that make an answer on topic for the current question."""
-    return (
-        content_words(state.main_question)
-        | content_words(state.current_skill)
-        | set(_bank_topic(state.current_skill))
-    )
+    """Content stems that make an answer on topic for the current question.
+
+    A technical answer needs the question's, the skill's or technical words; an answer about
+    experience (personal, behavioral) may also be about work in general: teams, deadlines,
+    customers.
+    """
+    topic = content_words(state.current_question) | content_words(state.main_question)
+    if state.stage == "technical":
+        return topic | content_words(state.current_skill) | set(_bank_topic(state.current_skill))
+    return topic | WORK_STEMS
+
+
+def is_off_topic(state: State, answer: str) -> bool:
+    """A long enough answer with nothing in common with the question (short ones are asked to
+    clarify instead: "Poetry with lock files." may be exactly on point)."""
+    if len(answer.split()) < SHORT_ANSWER_WORDS or is_knowledge_gap(answer):
+        return False
+    return not shares_topic(answer, topic_of(state))
 
 
 def read_answer(state: State) -> AnswerKind:
@@ -75,11 +90,7 @@ def read_answer(state: State) -> AnswerKind:
     if is_knowledge_gap(answer):
         return "gap"
     words = answer.split()
-    if (
-        state.stage in ("technical", "behavioral", "custom")
-        and state.last_decision is not None
-        and "off-topic" in state.last_decision.reason
-    ):
+    if state.stage in ("personal", "behavioral", "technical") and is_off_topic(state, answer):
         return "off_topic"
     if len(words) < SHORT_ANSWER_WORDS:
         return "short"
@@ -97,13 +108,16 @@ def choose_follow_up(state: State) -> FollowUpDecision:
         return FollowUpDecision(action="move_on", reason="empty answer")
     if is_knowledge_gap(answer):
         return FollowUpDecision(action="move_on", reason="knowledge gap admitted: reassure")
-    if len(words) >= SHORT_ANSWER_WORDS and not shares_topic(answer, topic_of(state)):
+    if is_off_topic(state, answer):
         if state.redirects == 0:
             return FollowUpDecision(
                 action="redirect",
                 reason=f"off-topic answer ({len(words)} words, nothing on the question)",
             )
         return FollowUpDecision(action="move_on", reason="off-topic again after a redirect")
+    if state.stage != "technical":
+        # Only technical answers are cross-questioned; the others were heard, and that's enough.
+        return FollowUpDecision(action="move_on", reason=f"{state.stage} answer heard")
     if state.follow_ups >= limit:
         return FollowUpDecision(action="move_on", reason=f"follow-up limit reached ({limit})")
     if len(words) < SHORT_ANSWER_WORDS:
@@ -114,6 +128,14 @@ def choose_follow_up(state: State) -> FollowUpDecision:
                 reason=f"short on-topic answer ({len(words)} words): ask what exactly",
             )
         return FollowUpDecision(action="move_on", reason="follow-up answered briefly")
+    technical = TECH_STEMS | _bank_topic(state.current_skill) | content_words(state.current_skill)
+    if not content_words(answer) & technical:
+        # "It depends on the context" names nothing technical: ask what exactly, once.
+        if state.follow_ups == 0:
+            return FollowUpDecision(
+                action="follow_up", kind="clarify", reason="vague answer (no technical term)"
+            )
+        return FollowUpDecision(action="move_on", reason="still vague after a clarifying question")
     if state.follow_ups >= 1 and len(words) < BRIEF_FOLLOW_UP_WORDS:
         return FollowUpDecision(
             action="move_on", reason="follow-up answered briefly; enough depth on this question"

@@ -39,6 +39,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from graph.tasks import FollowUpKind, ReplyTask
+from graph.text import first_name
 
 __all__ = [
     "OfflineInterviewerModel",
@@ -267,6 +268,11 @@ def _fill_name(template: str, name: str) -> str:
         return _fill(template, name=name)
     template = re.sub(r",\s*\{name\},", "", template)
     return re.sub(r",?\s*\{name\}", "", template)
+
+
+def _address(task: ReplyTask) -> str:
+    """How Mia addresses the candidate: the first given name ("Maria-Luisa", not "Dr.")."""
+    return first_name(_one_line(task.candidate_name))
 
 
 def _role(job_position: str) -> str:
@@ -526,9 +532,22 @@ def quotable_phrases(text: str, limit: int = 3) -> list[str]:
 _VERBISH = frozenset(
     """
     bypass bypasses is are was were be make makes made do does did get gets go goes add adds
-    use uses run runs keep keeps take takes call calls set sets put puts let lets
+    use uses run runs keep keeps take takes call calls set sets put puts let lets behind
+    above below under over across into onto per large small big new old first last each
     """.split()  # noqa: SIM905
 )
+
+
+def _has_term(phrase: str) -> bool:
+    return any(w.lower() in _TECH_TERMS or _skill_key(w) in _skill_lookup() for w in phrase.split())
+
+
+def _quoted(phrase: str) -> str:
+    # Mid-sentence, "Cache it, invalidate" reads "cache it, invalidate"; "GraphQL" stays.
+    first = phrase.split()[0] if phrase.split() else ""
+    if first[:1].isupper() and first[1:].islower() and first.lower() not in _TECH_TERMS:
+        return phrase[0].lower() + phrase[1:]
+    return phrase
 
 
 def _is_non_answer(answer: str) -> bool:
@@ -590,7 +609,9 @@ def _acknowledge(task: ReplyTask, rng: random.Random) -> str:
     elif kind == "short":
         pool = bank.short_acks
     else:
-        phrases = quotable_phrases(answer, limit=1)
+        # Only a technical phrase is worth quoting back in an acknowledgement: "small
+        # reversible steps" reads as a template that grabbed words.
+        phrases = [p for p in quotable_phrases(answer, limit=3) if _has_term(p)][:1]
         with_phrase = [a for a in bank.acknowledgements if "{phrase}" in a]
         plain = [a for a in bank.acknowledgements if "{phrase}" not in a]
         # Quoting back now and then shows the answer was heard; every time reads like a tic.
@@ -622,7 +643,7 @@ def _start(task: ReplyTask) -> int:
 def _welcome(task: ReplyTask) -> str:
     bank = load_question_bank()
     rng = _rng(task)
-    name = _one_line(task.candidate_name)
+    name = _address(task)
     greeting = _fill(
         rng.choice(bank.greetings), name=name or "there", role=_role(task.job_position)
     )
@@ -642,7 +663,9 @@ def _count(n: int, noun: str, plural: str | None = None) -> str:
 def _and(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    if len(items) == 2:
+        return f"{items[0]} and {items[1]}"
+    return ", ".join(items[:-1]) + ", and " + items[-1]
 
 
 def _overview(task: ReplyTask, rng: random.Random) -> str:
@@ -659,7 +682,7 @@ def _overview(task: ReplyTask, rng: random.Random) -> str:
         parts.append(_count(plan.behavioral, "behavioral question"))
     if plan.technical:
         skills = [_skill_display(s, resolve_skill(s)) for s in plan.skills]
-        on = f" on {_and(skills)}" if skills else ""
+        on = f" ({_and(skills)})" if skills else ""
         noun = "technical question" if not parts else "technical one"
         parts.append(_count(plan.technical, noun) + on)
     if plan.custom:
@@ -683,7 +706,7 @@ def _personal_question(task: ReplyTask, number: int) -> str:
 def _personal(task: ReplyTask) -> str:
     bank = load_question_bank()
     rng = _rng(task, task.number)
-    name = _one_line(task.candidate_name)
+    name = _address(task)
     if task.number <= 1 and _looks_like_name_reply(task.last_answer, name):
         lead = _fill_name(rng.choice(bank.name_acks), name)
     else:
@@ -751,6 +774,16 @@ def _follow_up(task: ReplyTask) -> str:
     used = [*task.said, *task.asked]
     pools: list[list[str]] = []
     phrases = quotable_phrases(answer) if answer and not _is_non_answer(answer) else []
+    if kind == "clarify" and answer and len(answer.split()) < 8 and not _is_non_answer(answer):
+        # A short answer is quoted whole: "When you say 'cache it, invalidate on write', ..."
+        phrases = [_quoted(answer.strip().rstrip(".!?").strip()[:60]), *phrases]
+    elif not phrases and answer and not _is_non_answer(answer):
+        # Nothing technical to quote: ask about the candidate's own words ("When you say 'it
+        # depends on the context', ..."), which only a clarifying question can do naturally.
+        clause = _key_clause(answer)
+        if clause:
+            phrases = [clause]
+            kind = "clarify"
     if phrases:
         # Fresh skeletons first across every phrase, so a phrasing is reused only when all are.
         templates = _fresh(bank.follow_ups[kind], rng, used)
@@ -769,6 +802,19 @@ def _follow_up(task: ReplyTask) -> str:
     return _single_paragraph(_never_repeat(pools, 0, asked))
 
 
+def _key_clause(answer: str) -> str:
+    """The clause of an answer that says most, three to eight words, for quoting back."""
+    clauses = [c.strip() for c in re.split(r"[.,;:!?()]|\s(?:and|but|so)\s", answer)]
+    scored = [
+        (len({w.lower() for w in c.split()} - _STOPWORDS), -len(c), c)
+        for c in clauses
+        if 3 <= len(c.split()) <= 8 and not _MARKER_RE.search(c)
+    ]
+    if not scored:
+        return ""
+    return _quoted(max(scored)[2])
+
+
 def _redirect(task: ReplyTask) -> str:
     """Back to the question after an off-topic answer: no thanks for it, no quote of it."""
     bank = load_question_bank()
@@ -776,6 +822,7 @@ def _redirect(task: ReplyTask) -> str:
     question = _single_paragraph(task.question) or "Could you answer the question I asked?"
     lead = _fresh(bank.redirect_leads, rng, task.said)[0]
     frame = _fresh(bank.redirect_frames, rng, task.said)[0]
+    question = question[0].lower() + question[1:] if question[1:2].islower() else question
     return _compose([lead], _fill(frame, question=question))
 
 
@@ -797,7 +844,7 @@ def _closing(task: ReplyTask) -> str:
     """Thanks, next steps, goodbye: three parts chosen per session, so closings vary."""
     bank = load_question_bank()
     rng = _rng(task)
-    name = _one_line(task.candidate_name)
+    name = _address(task)
     thanks_pool = bank.closing_thanks_early if task.ended_early else bank.closing_thanks
     thanks = _fill_name(rng.choice(thanks_pool), name)
     steps = rng.choice(bank.closing_next_steps)

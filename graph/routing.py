@@ -49,7 +49,7 @@ def route_after_screening(
         return "record_name"
     if state.stage == "personal" and state.personal_asked < state.personal_planned:
         return "ask_personal_question"
-    if state.stage == "technical":
+    if state.stage in ("technical", "behavioral"):
         return "decide_follow_up"
     return _next_main_or_close(state)
 

@@ -313,6 +313,22 @@ TECH_STEMS: frozenset[str] = frozenset(
 """Stems (as `content_words` makes them) of common technical words."""
 
 
+_WORK_VOCABULARY = """
+team teams teammate colleague colleagues manager lead leader stakeholder stakeholders customer
+customers client clients user users project projects deadline deadlines deliver delivered
+shipped ship release launch conflict disagree disagreed feedback mentor mentored priority
+priorities decision decided meeting meetings plan planned goal goals learn learned learning grow
+growth career role job company work worked working experience responsibility ownership owned
+problem problems solution solved issue incident outage bug fix fixed process improve improved
+communication communicate risk tradeoff compromise outcome result results impact mistake failed
+failure success successful product business requirement requirements scope estimate sprint
+"""
+WORK_STEMS: frozenset[str] = frozenset(
+    w[:5] for w in _WORK_VOCABULARY.split() if len(w) >= 3 and w not in _STOPWORDS
+)
+"""Stems of words about work in general: what makes a behavioral answer on topic."""
+
+
 def shares_topic(answer: str, topic: set[str]) -> bool:
     """Whether the answer shares a content stem with `topic` or with the technical vocabulary."""
     words = content_words(answer)
