@@ -24,7 +24,7 @@ from langgraph.runtime import Runtime
 from graph.context import Context
 from graph.state import FollowUpDecision, FollowUpJudgement, State
 from graph.tasks import AnswerKind, FollowUpKind, ReplyTask
-from graph.text import TECH_STEMS, WORK_STEMS, content_words, is_knowledge_gap, shares_topic
+from graph.text import TECH_STEMS, WORK_STEMS, content_words, is_knowledge_gap
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,18 @@ def is_off_topic(state: State, answer: str) -> bool:
     clarify instead: "Poetry with lock files." may be exactly on point)."""
     if len(answer.split()) < SHORT_ANSWER_WORDS or is_knowledge_gap(answer):
         return False
-    return not shares_topic(answer, topic_of(state))
+    common = _common_stems()
+    words = content_words(answer) - common
+    return not (words & (topic_of(state) - common) or words & TECH_STEMS)
+
+
+@cache
+def _common_stems() -> frozenset[str]:
+    # Everyday words ("thing", "days", "think") say nothing about the topic, even when a bank
+    # question happens to use them.
+    from graph.offline_model import STOPWORDS
+
+    return frozenset(w[:5] for w in STOPWORDS if len(w) >= 3)
 
 
 def read_answer(state: State) -> AnswerKind:

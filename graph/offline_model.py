@@ -390,6 +390,8 @@ _STOPWORDS = frozenset(
     question answer interview role job company team years year day days today honestly
     """.split()  # noqa: SIM905
 )
+STOPWORDS = _STOPWORDS
+"""Everyday English words: never quoted, never taken as a topic."""
 
 _TECH_TERMS = frozenset(
     """
@@ -543,9 +545,9 @@ def _has_term(phrase: str) -> bool:
 
 
 def _quoted(phrase: str) -> str:
-    # Mid-sentence, "Cache it, invalidate" reads "cache it, invalidate"; "GraphQL" stays.
+    # Only an everyday word is lowered ("It depends" -> "it depends"); "Poetry" may be a name.
     first = phrase.split()[0] if phrase.split() else ""
-    if first[:1].isupper() and first[1:].islower() and first.lower() not in _TECH_TERMS:
+    if first != "I" and first[1:].islower() and first.lower() in _STOPWORDS:
         return phrase[0].lower() + phrase[1:]
     return phrase
 
