@@ -383,14 +383,14 @@ async def ask_question(state: State, runtime: Runtime[Context]) -> dict[str, Any
         "main_question": question,
         "current_skill": skill,
         "asked_questions": [question],
-        "last_decision": None,
         "redirects": 0,
     }
 
 
 async def decide_follow_up(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """After a technical answer: probe, clarify, redirect or move on (kept in state, with why)."""
-    return {"last_decision": await judge_follow_up(state, runtime)}
+    decision = await judge_follow_up(state, runtime)
+    return {"last_decision": decision, "decisions": [decision]}
 
 
 async def redirect_candidate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:

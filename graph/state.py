@@ -226,6 +226,9 @@ class State(InputState):
     last_decision: FollowUpDecision | None = None
     """The latest follow-up decision with its reason, for Studio and the admin."""
 
+    decisions: Annotated[list[FollowUpDecision], operator.add] = field(default_factory=list)
+    """Every follow-up decision of the interview, in order (appended, never replaced)."""
+
     inbox: CandidateInput | None = None
     """The message being handled this turn (set by wait_for_candidate)."""
 
@@ -261,6 +264,9 @@ class State(InputState):
             self.inbox = CandidateInput.model_validate(self.inbox)
         if isinstance(self.last_decision, dict):
             self.last_decision = FollowUpDecision.model_validate(self.last_decision)
+        self.decisions = [
+            FollowUpDecision.model_validate(d) if isinstance(d, dict) else d for d in self.decisions
+        ]
         self.cheat_events = [
             CheatEvent.model_validate(e) if isinstance(e, dict) else e for e in self.cheat_events
         ]
