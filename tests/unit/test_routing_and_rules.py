@@ -51,7 +51,14 @@ def test_only_end_interview_leaves_the_admin_node_for_the_closing() -> None:
             "ask_personal_question",
         ),
         ({"stage": "personal", "personal_asked": 1, "personal_planned": 1}, "ask_question"),
-        ({"stage": "behavioral", "questions_asked": 1}, "ask_question"),
+        ({"stage": "behavioral", "questions_asked": 1}, "decide_follow_up"),
+        ({"stage": "custom", "questions_asked": 3}, "ask_question"),
+        ({"screening": "integrity", "stage": "technical"}, "warn_candidate"),
+        ({"screening": "empty", "stage": "welcome"}, "nudge_candidate"),
+        ({"screening": "empty", "stage": "technical"}, "nudge_candidate"),
+        ({"screening": "process", "stage": "behavioral"}, "answer_process_request"),
+        ({"screening": "pass", "stage": "technical", "questions_asked": 2}, "decide_follow_up"),
+        ({"screening": "pass", "stage": "welcome"}, "record_name"),
         ({"stage": "technical", "questions_asked": 2}, "decide_follow_up"),
         ({"stage": "custom", "questions_asked": 4}, "close_interview"),
     ],
@@ -67,6 +74,10 @@ def test_a_decision_to_move_on_after_the_last_question_closes() -> None:
     )
     follow = FollowUpDecision(action="follow_up", reason="r", kind="deeper")
     assert route_after_decision(_state(last_decision=follow, questions_asked=4)) == "ask_follow_up"
+    back = FollowUpDecision(action="redirect", reason="off-topic")
+    assert route_after_decision(_state(last_decision=back, questions_asked=2)) == (
+        "redirect_candidate"
+    )
 
 
 def test_main_questions_come_behavioral_then_technical_then_custom() -> None:
