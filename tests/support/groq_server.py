@@ -839,7 +839,11 @@ class _ChatCompletions:
                 record(fault["status"], prompt_tokens=prompt_tokens, stream=req.stream, fault=fault)
                 return
             if req.tool is not None or req.json_schema is not None:
-                sent = await self._structured(send, req, cfg, prompt_tokens)
+                sent = await self._structured(send, watch, req, cfg, prompt_tokens)
+                if sent < 0:
+                    record(_CLIENT_CLOSED_STATUS, prompt_tokens=prompt_tokens, stream=req.stream)
+                    _DELIBERATE_CLOSE.set(True)
+                    return
                 record(
                     200,
                     prompt_tokens=prompt_tokens,
@@ -879,8 +883,18 @@ class _ChatCompletions:
                 watch.close()
 
     @staticmethod
-    async def _structured(send: Send, req: _Parsed, cfg: StubConfig, prompt_tokens: int) -> int:
-        """Answer a structured-output request: one tool call, or JSON content."""
+    async def _structured(
+        send: Send,
+        watch: _DisconnectWatch | None,
+        req: _Parsed,
+        cfg: StubConfig,
+        prompt_tokens: int,
+    ) -> int:
+        """Answer a structured-output request: one tool call, or JSON content.
+
+        Paced like a reply (``ttft`` plus ``token_delay`` per piece, all before the answer);
+        returns the completion tokens, or -1 if the client left while it waited.
+        """
         schema = (req.tool or {}).get("parameters") if req.tool is not None else req.json_schema
         arguments = (
             cfg.structured_reply
@@ -889,6 +903,9 @@ class _ChatCompletions:
         )
         text = json.dumps(arguments, separators=(", ", ": "))
         tokens = max(1, len(_PIECE_RE.findall(text)))
+        wait = cfg.ttft + cfg.token_delay * (tokens - 1)
+        if watch is not None and await watch.sleep(wait):
+            return -1
         usage = _usage(prompt_tokens, tokens, cfg)
         request_id = f"req_{uuid.uuid4().hex[:26]}"
         completion_id = f"chatcmpl-{uuid.uuid4()}"
