@@ -520,7 +520,7 @@ def quotable_phrases(text: str, limit: int = 3) -> list[str]:
     phrases: list[str] = []
     for phrase in salient_phrases(text, limit=limit * 4):
         words = phrase.split()
-        if not 2 <= len(words) <= 4:
+        if not 2 <= len(words) <= 4 or _cut_mid_phrase(phrase, text):
             continue
         last = words[-1].lower()
         if last in _VERBISH or (_WEAK_ENDINGS.search(last) and last not in _TECH_TERMS):
@@ -531,11 +531,31 @@ def quotable_phrases(text: str, limit: int = 3) -> list[str]:
     return phrases
 
 
+def _cut_mid_phrase(phrase: str, text: str) -> bool:
+    """Whether the words right after `phrase` continue it ("HTTP calls inside async" is cut
+    off before "functions"): quoting a cut phrase reads like a template that grabbed words."""
+    match = re.search(re.escape(phrase) + r"(\s+)([\w'-]+)", text)
+    if match is None:
+        return False
+    following = match.group(2).lower()
+    # Before "the", "every", "it" ... the phrase's last word is a verb with its object to come:
+    # "DataLoader rejects every key", "GraphQL POSTs bypass the CDN".
+    return following in _DETERMINERS or not _is_stopword(following)
+
+
+_DETERMINERS = frozenset(
+    """
+    the a an every each all some any it its them this that these those their our my your his her
+    """.split()  # noqa: SIM905
+)
+
+
 _VERBISH = frozenset(
     """
-    bypass bypasses is are was were be make makes made do does did get gets go goes add adds
-    use uses run runs keep keeps take takes call calls set sets put puts let lets behind
+    bypass bypasses is are was were be make made do does did get go add use run keep take call
+    set put let behind
     above below under over across into onto per large small big new old first last each
+    instead too also again well inside outside within without between through
     """.split()  # noqa: SIM905
 )
 
@@ -645,7 +665,8 @@ def _start(task: ReplyTask) -> int:
 def _welcome(task: ReplyTask) -> str:
     bank = load_question_bank()
     rng = _rng(task)
-    name = _address(task)
+    # The greeting uses the name as the hiring team wrote it; afterwards Mia uses the first name.
+    name = _one_line(task.candidate_name)
     greeting = _fill(
         rng.choice(bank.greetings), name=name or "there", role=_role(task.job_position)
     )
