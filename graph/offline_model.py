@@ -522,6 +522,9 @@ def quotable_phrases(text: str, limit: int = 3) -> list[str]:
         words = phrase.split()
         if not 2 <= len(words) <= 4 or _cut_mid_phrase(phrase, text):
             continue
+        before = re.search(r"([\w'-]+)\s+" + re.escape(phrase), text)
+        if before and before.group(1).lower() in ("that", "which", "who", "to"):
+            continue  # "a rule that flags ...": the phrase starts on a verb
         last = words[-1].lower()
         if last in _VERBISH or (_WEAK_ENDINGS.search(last) and last not in _TECH_TERMS):
             continue
@@ -534,18 +537,35 @@ def quotable_phrases(text: str, limit: int = 3) -> list[str]:
 def _cut_mid_phrase(phrase: str, text: str) -> bool:
     """Whether the words right after `phrase` continue it ("HTTP calls inside async" is cut
     off before "functions"): quoting a cut phrase reads like a template that grabbed words."""
-    match = re.search(re.escape(phrase) + r"(\s+)([\w'-]+)", text)
+    match = re.search(re.escape(phrase) + r"(\s+)([\w'-]+)(?:\s+([\w'-]+))?", text)
     if match is None:
         return False
     following = match.group(2).lower()
+    after = (match.group(3) or "").lower()
     # Before "the", "every", "it" ... the phrase's last word is a verb with its object to come:
     # "DataLoader rejects every key", "GraphQL POSTs bypass the CDN".
-    return following in _DETERMINERS or not _is_stopword(following)
+    if following in _DETERMINERS:
+        return True
+    if _is_stopword(following) or following in _BOUNDARIES:
+        return False
+    # "event loop runs one ...": a verb (with its object to come) after the phrase ends it;
+    # "async functions." is a noun that continues it.
+    verb = following.endswith(("s", "ed")) and after in _DETERMINERS
+    return not verb
+
+
+_BOUNDARIES = frozenset(
+    """
+    behind above below under over across into onto per inside outside within without between
+    through instead because since unless until while whereas
+    """.split()  # noqa: SIM905
+)
 
 
 _DETERMINERS = frozenset(
     """
     the a an every each all some any it its them this that these those their our my your his her
+    one two three what how where when why whether
     """.split()  # noqa: SIM905
 )
 

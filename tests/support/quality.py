@@ -276,11 +276,135 @@ def table(reports: Sequence[Report], title: str) -> str:
     return "\n".join(lines)
 
 
+# Five whole interviews with varied settings and hand-written answers (README "Interviewer
+# quality"): a titled compound name, an empty message, a short answer, a gap, a feedback request,
+# a pass, an off-topic story, a hint request, a request to stop, and a plan with no questions.
+SHOWCASE: dict[str, tuple[InterviewSettings, list[str]]] = {
+    "1": (
+        InterviewSettings(
+            behavioral_questions=1,
+            technical_questions=2,
+            skills=["postgresql", "terraform"],
+            job_position="Platform Engineer",
+        ),
+        [
+            "It's Dr. Maria-Luisa van der Berg.",
+            "I've run the platform team at a logistics company for three years, and I want to"
+            " work somewhere the infrastructure is the product.",
+            "",
+            "Last year our on-call rotation was burning people out. I collected six months of"
+            " pages, showed that 40 percent came from two noisy alerts, and got agreement to "
+            "fix those before adding features. Pages dropped by half within a month.",
+            "Indexes on the join keys.",
+            "A composite B-tree index on customer_id and created_at, because most queries "
+            "filter by customer and sort by date, so the planner can do an index range scan "
+            "instead of sorting.",
+            "Honestly, I don't know Terraform workspaces well; we used Pulumi.",
+        ],
+    ),
+    "2": (
+        InterviewSettings(
+            behavioral_questions=0,
+            technical_questions=2,
+            skills=["python"],
+            candidate_name="Ana Lopez",
+            custom_questions=["What is your notice period?"],
+        ),
+        [
+            "I like building developer tools, and this team ships the internal platform "
+            "everyone uses.",
+            "The event loop runs one coroutine at a time, so a blocking call like "
+            "requests.get freezes every other request on that worker until it returns.",
+            "We wrapped the blocking client in run_in_executor with a thread pool, put a "
+            "timeout on every await, and added a lint rule that flags synchronous HTTP calls "
+            "inside async functions.",
+            "How am I doing so far?",
+            "Can I pass on this one?",
+            "Four weeks, and I could start a bit earlier if needed.",
+        ],
+    ),
+    "3": (
+        InterviewSettings(
+            behavioral_questions=2,
+            technical_questions=1,
+            skills=["graphql"],
+            job_position="Backend Engineer",
+        ),
+        [
+            "Sam",
+            "I want to own an API end to end, from schema design to the on-call.",
+            "My teammate wanted to rewrite our billing service in Go and I thought it was too"
+            " risky. We wrote down both plans with their costs, ran a two-week spike, and "
+            "agreed to extract only the invoicing part first. It shipped without incidents.",
+            "Honestly the thing I think about most these days is parking near our office in "
+            "Oakland, because the garage raised prices again and now everyone takes the "
+            "ferry.",
+            "Sorry, back to the question: I once inherited a deploy script nobody understood,"
+            " so I documented it, added a dry-run mode and replaced it step by step with a "
+            "pipeline over two months.",
+            "We used DataLoader to batch the resolver calls per request, so a list of 50 "
+            "orders made one query for the customers instead of fifty.",
+            "If one batch fails, DataLoader rejects every key in it, so we return partial "
+            "data with errors per field, and the client shows what it has.",
+        ],
+    ),
+    "4": (
+        InterviewSettings(behavioral_questions=1, technical_questions=1, skills=["kubernetes"]),
+        [
+            "hi, i'm jean-luc o'brien",
+            "Growth, mostly.",
+            "   ",
+            "I had to tell a customer their migration would slip a week. I called them before"
+            " the deadline, explained what broke and what we'd changed, and offered a daily "
+            "update. They stayed with us.",
+            "Can you give me a hint?",
+            "I'd look at kubectl describe for the last state and exit code, then the previous"
+            " container's logs, and check whether the liveness probe fires before the app is "
+            "ready.",
+            "Can we stop here?",
+            "If the probe is the cause I'd add a startup probe with a longer threshold rather"
+            " than loosening the liveness probe, so a real hang still restarts the pod.",
+        ],
+    ),
+    "5": (
+        InterviewSettings(behavioral_questions=0, technical_questions=0, candidate_name="Priya"),
+        [
+            "I've followed your work on open data for years and would love to contribute.",
+        ],
+    ),
+}
+
+
+async def showcase(key: str, context: Context) -> list[str]:
+    """One showcase interview, as lines of a transcript (an admin ends it if answers run out)."""
+    settings, answers = SHOWCASE[key]
+    graph = build_graph(checkpointer=InMemorySaver())
+    thread = f"showcase-{key}"
+    text = (await start(graph, thread, settings, context)).text
+    lines = [f"Mia: {text}"]
+    for reply in answers:
+        if is_final(text):
+            break
+        lines.append(f"Candidate: {reply!r}")
+        text = (await answer(graph, thread, reply, context)).text
+        lines.append(f"Mia: {text}")
+    if not is_final(text):
+        text = (await answer(graph, thread, "end_interview", context, kind="system")).text
+        lines += ["[admin: end_interview]", f"Mia: {text}"]
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--transcripts", action="store_true", help="print every interview")
     parser.add_argument("--problems", action="store_true", help="list every finding")
+    parser.add_argument("--showcase", action="store_true", help="the README's five interviews")
     args = parser.parse_args(argv)
+    if args.showcase:
+        for key in SHOWCASE:
+            print(f"##### interview {key}\n")
+            print("\n\n".join(asyncio.run(showcase(key, Context(llm="offline")))) + "\n")
+        return 0
     runs = [("offline model", Context(llm="offline"))]
     if os.environ.get("GROQ_API_KEY"):
         runs.append(("Groq", Context(llm="groq")))

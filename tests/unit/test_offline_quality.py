@@ -173,3 +173,33 @@ def test_overview_follows_the_plan(plan: Plan, expected: str) -> None:
             assert "behavioral" not in o
         if not plan.technical:
             assert "technical" not in o
+
+
+@pytest.mark.parametrize(
+    ("answer", "wanted", "unwanted"),
+    [
+        (
+            "The event loop runs one coroutine at a time, so a blocking call freezes it.",
+            "event loop",
+            "loop runs",
+        ),
+        (
+            "If one batch fails, DataLoader rejects every key in it.",
+            None,
+            "DataLoader rejects",
+        ),
+        (
+            "A composite B-tree index on customer_id, so the planner can do an index range scan "
+            "instead of sorting.",
+            "composite B-tree index",
+            "index range scan instead",
+        ),
+    ],
+)
+def test_quoted_phrases_end_where_the_phrase_ends(
+    answer: str, wanted: str | None, unwanted: str
+) -> None:
+    phrases = quotable_phrases(answer, limit=5)
+    assert unwanted not in phrases
+    if wanted:
+        assert wanted in phrases
