@@ -163,6 +163,10 @@ def choose_follow_up(state: State) -> FollowUpDecision:
 
 def enforce_limits(state: State, decision: FollowUpDecision) -> FollowUpDecision:
     """The code's limits over whoever decided: follow-ups per question, one redirect."""
+    if decision.action == "follow_up" and state.stage != "technical":
+        return decision.model_copy(
+            update={"action": "move_on", "kind": None, "reason": f"{decision.reason} (not probed)"}
+        )
     if decision.action == "follow_up" and state.follow_ups >= state.max_follow_ups:
         return decision.model_copy(
             update={
@@ -206,8 +210,13 @@ async def judge_follow_up(state: State, runtime: Runtime[Context]) -> FollowUpDe
     """The decision for this answer: the rules, or the LLM judge with the rules as fallback."""
     rules = choose_follow_up(state)
     context = runtime.context
-    # A pass, an empty answer or a reached limit leave nothing to judge.
-    if context.follow_up != "llm" or state.screening == "pass" or not last_answer(state).strip():
+    # A pass or an empty answer leave nothing to judge; only technical answers are probed.
+    if (
+        context.follow_up != "llm"
+        or state.stage != "technical"
+        or state.screening == "pass"
+        or not last_answer(state).strip()
+    ):
         return rules
     from graph.llm import decision_model
 

@@ -199,3 +199,17 @@ def test_the_question_is_the_last_paragraph_with_a_question_mark() -> None:
 )
 def test_name_is_learned_from_the_welcome_reply(reply: str, name: str) -> None:
     assert extract_name(reply) == name
+
+
+def test_code_limits_hold_over_any_decision() -> None:
+    from graph.follow_up import enforce_limits
+
+    probe = FollowUpDecision(action="follow_up", reason="judge", kind="deeper", source="llm")
+    assert enforce_limits(_answered(LONG_ON_TOPIC, follow_ups=2), probe).action == "move_on"
+    behavioral = _answered(LONG_ON_TOPIC)
+    behavioral.stage = "behavioral"
+    assert enforce_limits(behavioral, probe).action == "move_on"
+    again = FollowUpDecision(action="redirect", reason="judge", source="llm")
+    assert enforce_limits(_answered(LONG_ON_TOPIC, redirects=1), again).action == "move_on"
+    bare = FollowUpDecision(action="follow_up", reason="judge", source="llm")
+    assert enforce_limits(_answered(LONG_ON_TOPIC), bare).kind == "explain"
