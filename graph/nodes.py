@@ -15,7 +15,7 @@ from langgraph.types import interrupt
 
 from graph.cheat_rules import screen_message
 from graph.context import Context
-from graph.follow_up import choose_follow_up, judge_follow_up, read_answer
+from graph.follow_up import judge_follow_up, read_answer
 from graph.llm import ensure_fits, reply_model
 from graph.prompts import render_messages
 from graph.state import (
@@ -29,8 +29,6 @@ from graph.state import (
 )
 from graph.tasks import Plan, ReplyKind, ReplyTask
 from graph.text import END_MARKER, MarkerGuard, extract_name, is_blank, last_paragraph
-
-__all__ = ["choose_follow_up"]  # the rules live in graph.follow_up; tests import them from here
 
 CHEAT_WARNING = (
     "I'm here to assess your skills through this interview. "

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import HumanMessage
 
-from graph.nodes import choose_follow_up, next_main_question, skill_for, stats_line
+from graph.follow_up import choose_follow_up
+from graph.nodes import next_main_question, skill_for, stats_line
 from graph.routing import (
     route_after_admin,
     route_after_decision,
