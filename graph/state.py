@@ -32,7 +32,7 @@ empty, blank or punctuation-only message: no answer, nothing advanced). An answe
 
 Interviewer kinds beyond the plan: `warning` (the fixed integrity warning), `process` (the polite
 fixed reply to a process request), `nudge` (the gentle prompt after an empty message) and
-`redirect` (an off-topic answer brought back to the question, once); all three repeat the
+`redirect` (an off-topic answer brought back to the question, once); all four repeat the
 current question and advance nothing."""
 
 LabelKind = Literal[
