@@ -17,6 +17,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from graph.context import Context
 from graph.nodes import (
+    answer_process_request,
     ask_follow_up,
     ask_personal_question,
     ask_question,
@@ -25,7 +26,9 @@ from graph.nodes import (
     decide_follow_up,
     detect_cheating,
     greet_candidate,
+    nudge_candidate,
     record_name,
+    redirect_candidate,
     run_admin_command,
     wait_for_candidate,
     warn_candidate,
@@ -85,11 +88,14 @@ def build_graph(checkpointer: BaseCheckpointSaver[str] | None = None) -> Intervi
     builder.add_node(run_admin_command)
     builder.add_node(detect_cheating)
     builder.add_node(warn_candidate)
+    builder.add_node(answer_process_request)
+    builder.add_node(nudge_candidate)
     builder.add_node(record_name)
     builder.add_node(ask_personal_question)
     builder.add_node(ask_question)
     builder.add_node(decide_follow_up)
     builder.add_node(ask_follow_up)
+    builder.add_node(redirect_candidate)
     builder.add_node(close_interview)
 
     builder.add_edge(START, "begin_interview")
@@ -100,7 +106,16 @@ def build_graph(checkpointer: BaseCheckpointSaver[str] | None = None) -> Intervi
     builder.add_conditional_edges("detect_cheating", _inline(route_after_screening))
     builder.add_edge("record_name", "ask_personal_question")
     builder.add_conditional_edges("decide_follow_up", _inline(route_after_decision))
-    for speaker in ("warn_candidate", "ask_personal_question", "ask_question", "ask_follow_up"):
+    speakers = (
+        "warn_candidate",
+        "answer_process_request",
+        "nudge_candidate",
+        "ask_personal_question",
+        "ask_question",
+        "ask_follow_up",
+        "redirect_candidate",
+    )
+    for speaker in speakers:
         builder.add_edge(speaker, "wait_for_candidate")
     builder.add_edge("close_interview", END)
 
