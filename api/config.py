@@ -47,6 +47,22 @@ class Settings(BaseSettings, ContextFields):
         default=None, description="Turns access control on: the admin's bearer token."
     )
 
+    max_body_bytes_create: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        description="Largest create-session body: the largest valid settings, every character "
+        "\\u-escaped, fit.",
+    )
+    max_body_bytes_chat: int = Field(
+        default=128 * 1024,
+        ge=1024,
+        description="Largest chat body: an 8,000-character message, every character "
+        "\\u-escaped, fits.",
+    )
+    max_body_bytes_other: int = Field(
+        default=4 * 1024, ge=64, description="Largest body of every other route (none needs one)."
+    )
+
     groq_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("GROQ_API_KEY", "groq_api_key")
     )

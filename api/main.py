@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import IO
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from api.config import Settings, get_settings
+from api.deps import authenticate
+from api.guard import BodyLimits, RequestGuard, validation_error
 from api.interviews import (
     InterviewService,
     Overloaded,
@@ -163,6 +166,21 @@ def _add_error_handlers(app: FastAPI) -> None:
         )
 
 
+def _add_request_guard(app: FastAPI, settings: Settings) -> None:
+    limits = BodyLimits(
+        by_route={
+            "create-session": settings.max_body_bytes_create,
+            "chat": settings.max_body_bytes_chat,
+        },
+        default=settings.max_body_bytes_other,
+    )
+    app.add_middleware(
+        RequestGuard,
+        limits=limits,
+        authenticate=authenticate if settings.admin_token is not None else None,
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; tests pass their own settings."""
     app = FastAPI(
@@ -171,9 +189,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         lifespan=lifespan,
     )
-    app.state.settings = settings or get_settings()
+    app.state.settings = settings = settings or get_settings()
     app.include_router(router)
     _add_error_handlers(app)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    _add_request_guard(app, settings)
 
     @app.get("/healthz", response_model=Health, tags=["ops"])
     async def healthz() -> Health:

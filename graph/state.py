@@ -37,13 +37,14 @@ class InterviewSettings(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    temperature: float = Field(default=0.7, ge=0.0, le=2.0)
-    top_p: float = Field(default=0.9, ge=0.0, le=1.0)
+    # Strict: `false` is not a count and `"0.7"` not a temperature (lax mode took both).
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0, strict=True)
+    top_p: float = Field(default=0.9, ge=0.0, le=1.0, strict=True)
     skills: list[Annotated[str, Field(max_length=60)]] = Field(default_factory=list, max_length=30)
     job_position: str = Field(default="", max_length=200)
     job_description: str = Field(default="", max_length=8000)
-    technical_questions: int = Field(default=5, ge=0, le=20)
-    behavioral_questions: int = Field(default=3, ge=0, le=20)
+    technical_questions: int = Field(default=5, ge=0, le=20, strict=True)
+    behavioral_questions: int = Field(default=3, ge=0, le=20, strict=True)
     custom_questions: list[Annotated[str, Field(min_length=1, max_length=500)]] | None = Field(
         default=None, max_length=20
     )
