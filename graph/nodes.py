@@ -34,6 +34,7 @@ from graph.text import (
     extract_name,
     is_knowledge_gap,
     last_paragraph,
+    remove_markers,
 )
 
 CHEAT_WARNING = (
@@ -201,7 +202,8 @@ async def run_admin_command(state: State, runtime: Runtime[Context]) -> dict[str
     if command.lower() == "get_stats":
         _say(runtime, stats_line(state))
     else:
-        _say(runtime, f"Unknown system command: {command}")
+        # The echo must not carry a marker the admin typed: only the closing node writes it.
+        _say(runtime, remove_markers(f"Unknown system command: {command}"))
     return {}
 
 
