@@ -42,6 +42,12 @@ class Settings(BaseSettings, ContextFields):
         description="After a reply's first token, tokens arriving within this many ms are "
         "written together.",
     )
+    turn_deadline_seconds: float = Field(
+        default=90.0,
+        gt=0,
+        description="Longest a whole turn may take, however slowly the LLM streams; past it "
+        "the turn fails like a timeout and is not committed.",
+    )
     log_level: str = "info"
     admin_token: SecretStr | None = Field(
         default=None, description="Turns access control on: the admin's bearer token."

@@ -128,6 +128,7 @@ class InterviewService:
         max_active_turns: int = 500,
         max_turns_per_session: int = 300,
         stream_flush_interval: float = 0.0,
+        turn_deadline: float | None = None,
     ) -> None:
         self.graph = graph
         self.saver = saver
@@ -137,6 +138,7 @@ class InterviewService:
         self.max_active_turns = max_active_turns
         self.max_turns_per_session = max_turns_per_session
         self.stream_flush_interval = stream_flush_interval
+        self.turn_deadline = turn_deadline
         self._busy: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -205,7 +207,10 @@ class InterviewService:
         self, session_id: str, graph_input: GraphInput, queue: asyncio.Queue[TurnEvent | None]
     ) -> None:
         try:
-            state = await self._run_graph(session_id, graph_input, queue)
+            # The whole turn, however slowly the LLM trickles: past it the turn fails like a
+            # timeout (TimeoutError, classified as llm_timeout) and is rolled back.
+            async with asyncio.timeout(self.turn_deadline):
+                state = await self._run_graph(session_id, graph_input, queue)
         except asyncio.CancelledError:
             await asyncio.shield(self.rollback(session_id))
             self._finish(session_id, queue)

@@ -35,6 +35,7 @@ from api.models import Health
 from api.projections import progress_of
 from api.routes import router
 from api.store import SessionStore, open_connection
+from api.streaming import quiet_aborted_turns
 from api.sweeper import run_sweeper
 from graph.graph import build_graph
 from graph.llm import describe_provider
@@ -114,6 +115,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             max_active_turns=settings.max_active_turns,
             max_turns_per_session=settings.max_turns_per_session,
             stream_flush_interval=settings.stream_flush_ms / 1000,
+            turn_deadline=settings.turn_deadline_seconds,
         )
         await _recover(service, store)
         app.state.store = store
@@ -193,6 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     _add_error_handlers(app)
     app.add_exception_handler(RequestValidationError, validation_error)
+    quiet_aborted_turns()
     _add_request_guard(app, settings)
 
     @app.get("/healthz", response_model=Health, tags=["ops"])
