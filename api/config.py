@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from graph.context import Context, ContextFields
 
@@ -69,12 +71,29 @@ class Settings(BaseSettings, ContextFields):
         default=4 * 1024, ge=64, description="Largest body of every other route (none needs one)."
     )
 
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API (CORS), comma-separated; empty: "
+        "none. `*` allows any origin.",
+    )
+
     groq_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("GROQ_API_KEY", "groq_api_key")
     )
     groq_api_base: str | None = Field(
         default=None, validation_alias=AliasChoices("GROQ_API_BASE", "groq_api_base")
     )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        # INTERVIEWER_CORS_ORIGINS="https://a.example, https://b.example" (or a JSON list).
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [origin.strip().rstrip("/") for origin in text.split(",") if origin.strip()]
+        return value
 
     def context(self) -> Context:
         """The graph's run-time context, built from these settings (and nothing else)."""

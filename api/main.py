@@ -18,11 +18,13 @@ from typing import IO
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from api.config import Settings, get_settings
 from api.deps import authenticate
+from api.docs import add_offline_docs
 from api.guard import BodyLimits, RequestGuard, validation_error
 from api.interviews import (
     InterviewService,
@@ -183,6 +185,21 @@ def _add_request_guard(app: FastAPI, settings: Settings) -> None:
     )
 
 
+def _add_cors(app: FastAPI, settings: Settings) -> None:
+    # Outermost, so that every answer (a 401 or 413 of the request guard too) carries the
+    # headers a browser needs to let the page read it, and preflights need no token.
+    if not settings.cors_origins:
+        return
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Accept", "Idempotency-Key"],
+        expose_headers=["Retry-After", "X-Error-Code", "WWW-Authenticate"],
+        max_age=600,
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; tests pass their own settings."""
     app = FastAPI(
@@ -190,6 +207,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Automated job interviews with Mia, streamed as plain text or SSE.",
         version="1.0.0",
         lifespan=lifespan,
+        docs_url=None,  # served by add_offline_docs, from the installed package
+        redoc_url=None,
     )
     app.state.settings = settings = settings or get_settings()
     app.include_router(router)
@@ -197,6 +216,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error)
     quiet_aborted_turns()
     _add_request_guard(app, settings)
+    _add_cors(app, settings)
+    add_offline_docs(app)
 
     @app.get("/healthz", response_model=Health, tags=["ops"])
     async def healthz() -> Health:
