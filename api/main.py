@@ -34,6 +34,7 @@ from api.interviews import (
     TurnRefused,
 )
 from api.models import Health
+from api.openapi import install as install_openapi
 from api.projections import progress_of
 from api.routes import router
 from api.store import SessionStore, open_connection
@@ -218,6 +219,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_request_guard(app, settings)
     _add_cors(app, settings)
     add_offline_docs(app)
+    install_openapi(app, auth_on=settings.admin_token is not None)
 
     @app.get("/healthz", response_model=Health, tags=["ops"])
     async def healthz() -> Health:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph import add_messages
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 Stage = Literal["welcome", "personal", "behavioral", "technical", "custom", "closing", "done"]
 MainStage = Literal["behavioral", "technical", "custom"]
@@ -26,6 +26,17 @@ main question it belongs to, 1-based; 0 before the first), and where they apply 
 `flagged` (on an answer: the cheat detector flagged it)."""
 
 LabelKind = Literal["greeting", "personal", "question", "follow_up", "warning", "closing", "answer"]
+
+
+def _integral_float_to_int(value: Any) -> Any:
+    # JSON Schema's "integer" includes 5.0; it never includes true, false or "5".
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_integral_float_to_int), Field(strict=True)]
+"""A count as JSON Schema means "integer": 5 or 5.0, not `false` (lax mode took it as 0)."""
 
 
 class InterviewSettings(BaseModel):
@@ -43,8 +54,8 @@ class InterviewSettings(BaseModel):
     skills: list[Annotated[str, Field(max_length=60)]] = Field(default_factory=list, max_length=30)
     job_position: str = Field(default="", max_length=200)
     job_description: str = Field(default="", max_length=8000)
-    technical_questions: int = Field(default=5, ge=0, le=20, strict=True)
-    behavioral_questions: int = Field(default=3, ge=0, le=20, strict=True)
+    technical_questions: WholeNumber = Field(default=5, ge=0, le=20)
+    behavioral_questions: WholeNumber = Field(default=3, ge=0, le=20)
     custom_questions: list[Annotated[str, Field(min_length=1, max_length=500)]] | None = Field(
         default=None, max_length=20
     )
