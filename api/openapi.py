@@ -33,6 +33,8 @@ ROUTE_ERRORS: dict[tuple[str, str], list[int]] = {
     ("post", "/save-session/{session_id}"): [401, 403, 404, 413, 422],
     ("get", "/sessions"): [401, 403],
     ("delete", "/session/{session_id}"): [401, 403, 404, 409, 413, 422],
+    ("get", "/saved-sessions"): [401, 403],
+    ("get", "/saved-sessions/{session_id}"): [401, 403, 404],
     ("post", "/end-interview/{session_id}"): [400, 401, 403, 404, 409, 413, 422, 429, 502, 503],
     ("get", "/model-info"): [],
     ("get", "/security-info/{session_id}"): [401, 403, 404],
@@ -41,7 +43,11 @@ ROUTE_ERRORS: dict[tuple[str, str], list[int]] = {
 
 ERROR_BODY = "ErrorBody"
 _ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_BODY}"}
-_VALIDATION_REF = {"$ref": "#/components/schemas/HTTPValidationError"}
+# A body that fails validation lists its errors; a bad header (Idempotency-Key) or a key reused
+# with another body is one message.
+_VALIDATION_REF = {
+    "anyOf": [{"$ref": "#/components/schemas/HTTPValidationError"}, _ERROR_REF],
+}
 
 _DESCRIPTIONS = {
     400: "The session's state does not allow this: an interview already in progress, no "
@@ -138,6 +144,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "interview_active": True,
         "questions_asked": 3,
         "total_expected_questions": 8,
+        "stage": "technical",
+        "potential_cheat_attempts": 0,
+        "candidate_name": "Ana",
+        "job_position": "Backend Engineer",
     },
     "ModelInfo": {
         "model_name": "llama-3.3-70b-versatile",
@@ -159,6 +169,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "events": [],
     },
     "Health": {"status": "ok", "provider": "offline"},
+    "SavedSessionSummary": {
+        "session_id": SESSION_ID,
+        "saved_at": "2024-05-12T16:02:11.000000+00:00",
+        "reason": "deleted",
+    },
     ERROR_BODY: {"detail": "Session not found"},
     "ValidationError": {
         "type": "less_than_equal",
@@ -222,6 +237,14 @@ def build_document(app: FastAPI, auth_on: bool) -> dict[str, Any]:
             if secured and not auth_on:
                 # Open mode (no admin token): the header is accepted and ignored.
                 operation["security"] = [{}, *operation["security"]]
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header" and parameter["name"] == "idempotency-key":
+                    # What check_key accepts: 1-200 printable ASCII characters.
+                    parameter["schema"] = {
+                        "type": "string",
+                        "pattern": "^[ -~]{1,200}$",
+                        "maxLength": 200,
+                    }
             responses: dict[str, Any] = operation.setdefault("responses", {})
             responses.pop("422", None)  # FastAPI's guess; the table says where 422 is real
             if (method, path) in TURN_ROUTES:
