@@ -62,6 +62,12 @@ class Settings(BaseSettings, ContextFields):
         description="Longest a whole turn may take, however slowly the LLM streams; past it "
         "the turn fails like a timeout and is not committed.",
     )
+    shutdown_grace_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="On SIGTERM, how long running replies may take to finish (and be "
+        "committed); past it they end with an error event and are not committed.",
+    )
     log_level: str = "info"
     admin_token: SecretStr | None = Field(
         default=None, description="Turns access control on: the admin's bearer token."

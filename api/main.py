@@ -113,7 +113,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gc.freeze()
         sweeper = asyncio.create_task(run_sweeper(service, settings, replica_name()))
         yield
-        await service.shutdown()
+        await service.shutdown(grace=settings.shutdown_grace_seconds)
     finally:
         if sweeper is not None:
             sweeper.cancel()

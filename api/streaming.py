@@ -9,11 +9,13 @@ Either way the turn is not committed, so the same message can be sent again.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 from fastapi import HTTPException, Request
 from fastapi.responses import StreamingResponse
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -23,6 +25,8 @@ from api.interviews import Turn, TurnEvent
 
 PLAIN_TEXT = "text/plain; charset=utf-8"
 PING_SECONDS = 15
+SSE_CLOSE_SECONDS = 3.0
+"""After the grace, time for a cancelled turn's `error` event to reach the client."""
 
 
 def wants_sse(request: Request) -> bool:
@@ -93,7 +97,16 @@ async def stream_turn(request: Request, turn: Turn) -> Response:
     """The HTTP response for a turn, in the format the client asked for."""
     head, _ = await _until_first_token(turn)
     if wants_sse(request):
-        return EventSourceResponse(_sse(head, turn), ping=PING_SECONDS)
+        grace: float = request.app.state.settings.shutdown_grace_seconds
+        shutdown = anyio.Event()
+        return EventSourceResponse(
+            _sse(head, turn, shutdown, grace),
+            ping=PING_SECONDS,
+            # On SIGTERM sse-starlette sets `shutdown` and, by default, cuts the stream at
+            # once; ours goes on to the turn's end (or its error event) within the grace.
+            shutdown_event=shutdown,
+            shutdown_grace_period=grace + SSE_CLOSE_SECONDS,
+        )
     return StreamingResponse(_text(head, turn), media_type=PLAIN_TEXT)
 
 
@@ -114,6 +127,25 @@ async def _text(head: list[TurnEvent], turn: Turn) -> AsyncIterator[str]:
             raise TurnAborted(event.data.get("code", "turn_failed"))
 
 
-async def _sse(head: list[TurnEvent], turn: Turn) -> AsyncIterator[ServerSentEvent]:
-    async for event in _all(head, turn):
-        yield ServerSentEvent(data=json.dumps(event.data), event=event.kind)
+async def _sse(
+    head: list[TurnEvent], turn: Turn, shutdown: anyio.Event, grace: float
+) -> AsyncIterator[ServerSentEvent]:
+    stopper = asyncio.create_task(_stop_at_end_of_grace(turn, shutdown, grace))
+    try:
+        async for event in _all(head, turn):
+            yield ServerSentEvent(data=json.dumps(event.data), event=event.kind)
+    finally:
+        stopper.cancel()
+
+
+async def _stop_at_end_of_grace(turn: Turn, shutdown: anyio.Event, grace: float) -> None:
+    """When the server stops: let the turn finish within the grace, else cancel it.
+
+    A cancelled turn commits nothing and ends its stream with an `error` event
+    (`shutting_down`), so an SSE client never sees a reply cut without a word, and never sends
+    again an answer that was in fact recorded.
+    """
+    await shutdown.wait()
+    await asyncio.sleep(grace)
+    if turn.task is not None and not turn.task.done():
+        turn.task.cancel()
