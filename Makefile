@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LOCK := .venv.lock
 STUDIO_PORT ?= 2024
 
-.PHONY: install run test lint studio bench clean
+.PHONY: install run test lint studio bench quality clean
 
 install: $(STAMP)
 
@@ -50,6 +50,11 @@ studio: $(STAMP)
 bench: $(STAMP)
 	@$(BIN)/python -m pip install --quiet py-spy || echo "py-spy unavailable: no profile in bench/results.md"
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## Simulated candidates (personas) through whole interviews: the quality table (offline, and
+## Groq when GROQ_API_KEY is set). Extra flags: make quality QUALITY_ARGS="--transcripts".
+quality: $(STAMP)
+	$(BIN)/python -m tests.support.quality $(QUALITY_ARGS)
 
 clean:
 	rm -rf $(VENV) $(LOCK) .pytest_cache .mypy_cache .ruff_cache .hypothesis

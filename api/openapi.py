@@ -235,8 +235,9 @@ def build_document(app: FastAPI, auth_on: bool) -> dict[str, Any]:
         for method, operation in operations.items():
             secured = "security" in operation
             if secured and not auth_on:
-                # Open mode (no admin token): the header is accepted and ignored.
-                operation["security"] = [{}, *operation["security"]]
+                # Open mode (no admin token): no credentials are asked for, and an
+                # Authorization header, well-formed or not, is ignored.
+                del operation["security"]
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "header" and parameter["name"] == "idempotency-key":
                     # What check_key accepts: 1-200 printable ASCII characters.

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 
 from api.config import Settings
 from api.main import create_app
@@ -33,6 +33,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedServer]
         yield running
 
 
+def _sendable(case: schemathesis.Case) -> None:
+    # Negative generation may draw header values outside latin-1, which the HTTP client
+    # cannot even put on the wire (it raises before sending): not a case for the server.
+    for value in (case.headers or {}).values():
+        assume(str(value).isascii())
+
+
 @schema.parametrize()
 @settings(
     max_examples=25,
@@ -42,6 +49,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedServer]
 def test_api_never_fails_and_keeps_its_schema(
     server: ThreadedServer, case: schemathesis.Case
 ) -> None:
+    _sendable(case)
     case.call_and_validate(
         base_url=server.base_url, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30
     )
@@ -67,4 +75,5 @@ def open_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedSe
 def test_api_in_open_mode_keeps_its_schema(
     open_server: ThreadedServer, case: schemathesis.Case
 ) -> None:
+    _sendable(case)
     case.call_and_validate(base_url=open_server.base_url, timeout=30)

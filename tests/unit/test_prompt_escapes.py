@@ -22,6 +22,7 @@ TAGS = (
     "hiring_team_question",
     "job_description",
     "job_position",
+    "plan",
     "skill",
 )
 
