@@ -33,6 +33,7 @@ from api.projections import progress_of
 from api.routes import router
 from api.store import SessionStore, open_connection
 from api.sweeper import run_sweeper
+from api.web import mount_web
 from graph.graph import build_graph
 from graph.llm import describe_provider
 
@@ -180,6 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness: answers without touching the LLM or the database."""
         return Health(provider=describe_provider(app.state.settings.llm)["provider"])
 
+    mount_web(app)  # the candidate page and the admin console, at /app/
     return app
 
 

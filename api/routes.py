@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Request
+from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Query, Request
 from starlette.responses import Response
 
 from api.archive import save_session
@@ -122,13 +122,28 @@ async def interview_status(session: SessionDep, store: StoreDep) -> InterviewSta
         questions_asked=session.questions_asked,
         total_expected_questions=session.total_expected_questions,
         stage=session.stage,
+        job_position=session.settings.job_position,
     )
 
 
-@router.get("/conversation-history/{session_id}", response_model=ConversationHistory)
+@router.get(
+    "/conversation-history/{session_id}",
+    response_model=ConversationHistory,
+    response_model_exclude_none=True,
+)
 async def conversation_history(
-    session: SessionDep, service: ServiceDep, store: StoreDep, _: AdminDep
+    session: SessionDep,
+    service: ServiceDep,
+    store: StoreDep,
+    principal: PrincipalDep,
+    labels: Annotated[
+        bool, Query(description="Add each message's place in the plan (admin only).")
+    ] = False,
 ) -> ConversationHistory:
+    """The transcript. A candidate token reads its own session's (without labels: they carry
+    the plan and the cheat flags); SessionDep already hides every other session from it."""
+    if labels and principal.role == "candidate":
+        raise forbidden()
     state = await service.state(session.session_id)
     await store.touch(session.session_id)
     progress = progress_of(state, session.settings)
@@ -137,7 +152,9 @@ async def conversation_history(
         active=progress.active,
         questions_asked=progress.questions_asked,
         total_expected_questions=progress.total_expected_questions,
-        history=[HistoryItem.model_validate(item) for item in history_of(state)] if state else [],
+        history=[HistoryItem.model_validate(item) for item in history_of(state, labels)]
+        if state
+        else [],
     )
 
 
@@ -164,6 +181,10 @@ async def list_sessions(store: StoreDep, _: AdminDep) -> dict[str, SessionSummar
             interview_active=row.active,
             questions_asked=row.questions_asked,
             total_expected_questions=row.total_expected_questions,
+            job_position=row.settings.job_position,
+            candidate_name=row.settings.candidate_name,
+            stage=row.stage,
+            potential_cheat_attempts=row.cheat_attempts,
         )
         for row in await store.all()
     }

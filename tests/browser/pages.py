@@ -1,0 +1,59 @@
+"""The two pages as tests see them: locators by role and label, as a user would find things."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+TURN_DONE = """() => {
+  const byId = (id) => document.getElementById(id);
+  return !byId("end").hidden || !byId("problem").hidden
+    || (!byId("composer").hidden && !byId("send").disabled);
+}"""
+
+
+class CandidatePage:
+    def __init__(self, page: Any, base_url: str, session_id: str, token: str | None = None):
+        self.page = page
+        self.url = f"{base_url}/app/interview/{session_id}" + (f"#token={token}" if token else "")
+        self.answer = page.get_by_label("Your answer")
+        self.send = page.get_by_role("button", name="Send")
+        self.begin = page.get_by_role("button", name="Begin interview")
+        self.retry = page.get_by_role("button", name="Try again")
+        self.progress = page.get_by_role("progressbar")
+        self.log = page.get_by_role("log")
+        self.problem = page.get_by_role("alert")
+        self.complete = page.get_by_role("heading", name="Interview complete")
+
+    def open(self) -> CandidatePage:
+        self.page.goto(self.url)
+        return self
+
+    def wait_turn(self) -> None:
+        self.page.wait_for_function(TURN_DONE)
+
+    def mia(self) -> list[str]:
+        texts: list[str] = self.log.locator(".msg-mia .text").all_inner_texts()
+        return texts
+
+    def mine(self) -> list[str]:
+        texts: list[str] = self.log.locator(".msg-you .text").all_inner_texts()
+        return texts
+
+    def start_with_keyboard(self) -> None:
+        expect(self.begin).to_be_focused()
+        self.page.keyboard.press("Enter")
+        self.wait_turn()
+        expect(self.answer).to_be_focused()
+
+    def type_answer(self, text: str) -> None:
+        """Keyboard only: the answer box has the focus after every reply."""
+        expect(self.answer).to_be_focused()
+        self.page.keyboard.type(text)
+        self.page.keyboard.press("Enter")
+        self.wait_turn()
+
+    def expect_progress(self, asked: int, total: int) -> None:
+        expect(self.progress).to_have_attribute("aria-valuenow", str(asked))
+        expect(self.progress).to_have_attribute("aria-valuemax", str(total))
