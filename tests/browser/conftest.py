@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.server import Api, ThreadedServer, offline_settings
 
@@ -29,6 +30,8 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 860}
+# The admin console refreshes every 2 s; a live change may take two rounds to show.
+expect.set_options(timeout=10_000)
 PHONE = {"width": 390, "height": 844}
 
 
@@ -87,9 +90,10 @@ def api(server: ThreadedServer) -> Iterator[Api]:
         yield client
 
 
-def screenshot(page: Any, name: str) -> Path:
-    """Write docs/screenshots/<name>.png (the README shows these)."""
+def screenshot(target: Any, name: str) -> Path:
+    """Write docs/screenshots/<name>.png (the README shows these): a page's viewport, or one
+    element (a Locator) whole."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=False)
+    target.screenshot(path=str(path))
     return path

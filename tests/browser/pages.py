@@ -57,3 +57,30 @@ class CandidatePage:
     def expect_progress(self, asked: int, total: int) -> None:
         expect(self.progress).to_have_attribute("aria-valuenow", str(asked))
         expect(self.progress).to_have_attribute("aria-valuemax", str(total))
+
+
+class AdminConsole:
+    def __init__(self, page: Any, base_url: str):
+        self.page = page
+        self.url = f"{base_url}/app/admin"
+        self.sessions = page.locator("#sessions")
+        self.view = page.locator("#session-view")
+        self.transcript = page.locator("#transcript")
+        self.action_status = page.locator("#action-status")
+        self.dialog = page.get_by_role("dialog")
+
+    def open(self, session_id: str | None = None) -> AdminConsole:
+        self.page.goto(self.url + (f"#session={session_id}" if session_id else ""))
+        return self
+
+    def row(self, session_id: str) -> Any:
+        return self.sessions.locator(f'tr[data-session="{session_id}"]')
+
+    def sign_in(self, token: str) -> None:
+        self.page.get_by_label("Admin token").fill(token)
+        self.page.get_by_role("button", name="Sign in").click()
+
+    def action(self, name: str) -> Any:
+        return self.view.get_by_role("group", name="Session actions").get_by_role(
+            "button", name=name
+        )
