@@ -139,7 +139,8 @@ def test_admin_creates_a_session_follows_it_live_and_shows_its_report(
     body = report.json()
     section = page.locator("#report-body")
     expect(section).to_be_visible()
-    expect(section).to_contain_text("Recommendation: " + body["overall"]["recommendation"].replace("_", " "))
+    recommendation = body["overall"]["recommendation"].replace("_", " ")
+    expect(section).to_contain_text(f"Recommendation: {recommendation}")
     if body.get("generated_by") == "offline-heuristic":
         expect(section).to_contain_text("offline heuristic evaluator, not by a language model")
     quotes = [e["quote"] for q in body["questions"] for e in q.get("evidence", [])]
