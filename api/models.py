@@ -78,11 +78,16 @@ class SessionSummary(BaseModel):
     interview_active: bool
     questions_asked: int
     total_expected_questions: int
-    # Additions for the admin console's table (the seed's fields above are unchanged).
-    job_position: str = ""
-    candidate_name: str = ""
-    stage: str = "created"
+    stage: str = Field(description="created, welcome, personal, behavioral, technical, ...")
     potential_cheat_attempts: int = 0
+    candidate_name: str = ""
+    job_position: str = ""
+
+
+class SavedSessionSummary(BaseModel):
+    session_id: str
+    saved_at: str
+    reason: str = Field(description="saved, deleted, expired or restart")
 
 
 class ModelInfo(BaseModel):

@@ -11,6 +11,8 @@ from tests.browser.pages import CandidatePage
 from tests.support.candidate import reply_to
 from tests.support.server import Api, ThreadedServer, max_chats
 
+ANSWER = "I enjoy building reliable backend services for real users."
+
 PLAN = {
     "candidate_name": "Ana Lopez",
     "job_position": "Backend Engineer",
@@ -151,3 +153,34 @@ def test_unknown_session_says_so_in_words(page: Any, server: ThreadedServer) -> 
     CandidatePage(page, server.base_url, "00000000-0000-4000-8000-000000000000").open()
     expect(page.get_by_text("This interview could not be found")).to_be_visible()
     expect(page.get_by_label("Your answer")).to_be_hidden()
+
+
+def test_connection_lost_after_the_reply_committed_try_again_records_the_answer_once(
+    page: Any, api: Api, server: ThreadedServer
+) -> None:
+    sid = api.create(**PLAN)
+    candidate = CandidatePage(page, server.base_url, sid).open()
+    candidate.start_with_keyboard()
+    keys: list[str | None] = []
+
+    def lose_the_reply(route: Any) -> None:
+        # The request reaches the real server, which runs and commits the turn; the browser
+        # then sees the connection fail, as after a network drop at the end of the reply.
+        keys.append(route.request.headers.get("idempotency-key"))
+        route.fetch()
+        route.abort("connectionreset")
+
+    page.route(f"**/chat/{sid}", lose_the_reply, times=1)
+    candidate.type_answer(ANSWER)
+    expect(candidate.problem).to_contain_text("The connection to the interview was lost")
+    assert _user(api, sid) == [ANSWER]  # the server did commit it
+
+    sent: list[str | None] = []
+    page.on("request", lambda r: sent.append(r.headers.get("idempotency-key")))
+    candidate.retry.click()
+    candidate.wait_turn()
+    expect(candidate.problem).to_be_hidden()
+    assert sent == keys and keys[0]  # the same key again: the committed reply is replayed
+    assert _user(api, sid) == [ANSWER]
+    assert candidate.mia() == _assistant(api, sid)
+    assert candidate.mine() == _user(api, sid)
