@@ -35,7 +35,14 @@ def test_whole_interview_typed_with_the_keyboard_reaches_the_end_screen(
 ) -> None:
     sid = api.create(**PLAN)
     requests: list[str] = []
+    turn_keys: list[str | None] = []
     page.on("request", lambda request: requests.append(request.url))
+    page.on(
+        "request",
+        lambda r: (
+            turn_keys.append(r.headers.get("idempotency-key")) if r.method == "POST" else None
+        ),
+    )
     candidate = CandidatePage(page, server.base_url, sid).open()
     expect(page.get_by_role("heading", name="Interview: Backend Engineer")).to_be_visible()
     candidate.expect_progress(0, 3)
@@ -60,6 +67,9 @@ def test_whole_interview_typed_with_the_keyboard_reaches_the_end_screen(
     assert candidate.mia() == _assistant(api, sid)
     assert candidate.mine() == _user(api, sid)
     assert candidate.mia()[-1].rstrip().endswith("End of interview.")
+    # Every turn (the start and each answer) carries its own Idempotency-Key.
+    assert len(turn_keys) == len(candidate.mine()) + 1
+    assert all(turn_keys) and len(set(turn_keys)) == len(turn_keys)
     # The page never asks for the plan (labels carry stages, skills and follow-up counts).
     assert not [url for url in requests if "labels" in url]
 
