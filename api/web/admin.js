@@ -451,7 +451,8 @@ function renderReport(report) {
     const block = el("div", null, "report-block");
     block.append(el("h4", "Integrity signals"));
     const count = report.integrity.potential_cheat_attempts ?? 0;
-    block.append(el("p", `${count} potential cheat attempt${count === 1 ? "" : "s"}: signals for a person to review, not verdicts.`));
+    block.append(el("p", `${count} potential cheat attempt${count === 1 ? "" : "s"}.`));
+    block.append(el("p", report.integrity.note || "Signals for a person to review, not verdicts.", "quiet"));
     body.append(block);
   }
   $("report-empty").hidden = true;
