@@ -26,6 +26,10 @@ from graph.tasks import ReplyTask
 MODEL_NAME = "llama-3.3-70b-versatile"
 REPLY_TAG = "interviewer_reply"
 """Tag on the LLM call whose tokens are the interviewer's words; every other call is internal."""
+DECISION_TAG = "follow_up_decision"
+"""Tag on the LLM judge's call (`INTERVIEWER_FOLLOW_UP=llm`): internal, never streamed."""
+DECISION_MAX_TOKENS = 200
+"""Room for one judgement: an action, a kind and a one-sentence reason."""
 
 ServingProvider = Literal["groq", "offline"]
 
@@ -122,6 +126,7 @@ class _LoopCache:
     def __init__(self) -> None:
         self.clients: dict[tuple[float, float], httpx.AsyncClient] = {}
         self.models: dict[GroqKey, BaseChatModel] = {}
+        self.judges: dict[GroqKey, Runnable[Any, Any]] = {}
 
 
 _per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopCache]
@@ -140,6 +145,35 @@ def _groq_model(key: GroqKey) -> BaseChatModel:
             )
         model = cache.models[key] = _build_groq(*key, http_client=client)
     return model
+
+
+def _judge_model(key: GroqKey) -> Runnable[Any, Any]:
+    """The judge: the reply model's connection pool, not streaming, deterministic, short."""
+    from langchain_groq import ChatGroq
+
+    from graph.state import FollowUpJudgement
+
+    cache = _per_loop.setdefault(asyncio.get_running_loop(), _LoopCache())
+    judge = cache.judges.get(key)
+    if judge is None:
+        client = cache.clients.get((key[4], key[5]))
+        if client is None:
+            client = cache.clients[(key[4], key[5])] = _http_client(key[4], key[5])
+        base = ChatGroq(
+            model=MODEL_NAME,
+            temperature=0.0,
+            max_tokens=DECISION_MAX_TOKENS,
+            max_retries=0,  # a slow judge falls back to the rules; it is not worth a retry
+            timeout=key[4],
+            api_key=key[6],  # type: ignore[arg-type]
+            base_url=key[7],
+            streaming=False,
+            http_async_client=client,
+        )
+        judge = cache.judges[key] = base.with_structured_output(
+            FollowUpJudgement, method="function_calling", include_raw=True
+        )
+    return judge
 
 
 def _build_groq(
@@ -211,6 +245,43 @@ def reply_model(
     if isinstance(model, OfflineInterviewerModel):
         model = model.bind(task=task.model_dump())
     return model.with_config(tags=[REPLY_TAG], metadata={"reply_kind": task.kind})
+
+
+def decision_model(context: Context, settings: InterviewSettings) -> Runnable[Any, Any] | None:
+    """The LLM judge of follow-ups as a structured-output runnable, or None offline.
+
+    Tagged `nostream` (LangGraph leaves the call out of its "messages" stream) and with
+    DECISION_TAG, never REPLY_TAG: only the interviewer's words may reach a client, and the API
+    forwards only the custom-stream tokens the speaking nodes write.
+    """
+    from langgraph.constants import TAG_NOSTREAM
+
+    from graph.state import FollowUpJudgement
+
+    judge: Runnable[Any, Any]
+    if context.model is not None:
+        try:
+            judge = context.model.with_structured_output(FollowUpJudgement, include_raw=True)
+        except NotImplementedError:
+            return None
+    elif resolve_provider(context.llm) == "groq":
+        judge = _judge_model(
+            (
+                0.0,
+                1.0,
+                DECISION_MAX_TOKENS,
+                0,
+                context.groq_timeout,
+                context.groq_max_retry_wait,
+                os.environ["GROQ_API_KEY"],
+                os.environ.get("GROQ_API_BASE") or None,
+            )
+        )
+    else:
+        return None
+    return judge.with_config(
+        tags=[DECISION_TAG, TAG_NOSTREAM], run_name="judge_follow_up", metadata={"internal": True}
+    )
 
 
 def classify_error(exc: BaseException) -> dict[str, Any]:
