@@ -42,6 +42,7 @@ from api.sessions import (
 )
 from api.streaming import quiet_aborted_turns
 from api.sweeper import replica_name, run_sweeper
+from api.web import mount_web
 from graph.graph import build_graph
 from graph.llm import describe_provider
 
@@ -220,6 +221,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness: answers without touching the LLM or the database."""
         return Health(provider=describe_provider(app.state.settings.llm)["provider"])
 
+    mount_web(app)  # the candidate page and the admin console, at /app/
     return app
 
 

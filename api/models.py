@@ -38,11 +38,29 @@ class InterviewStatus(BaseModel):
     questions_asked: int
     total_expected_questions: int
     stage: str = Field(description="created, welcome, personal, behavioral, technical, ...")
+    job_position: str = Field(default="", description="The role, for the candidate's page.")
+
+
+class MessageLabel(BaseModel):
+    """Where a message sits in the plan (graph.state.LABEL_KEY); only with `?labels=true`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: str
+    stage: str
+    number: int = 0
+    skill: str | None = None
+    follow_up: int | None = None
+    follow_ups: int | None = None
+    flagged: bool | None = None
 
 
 class HistoryItem(BaseModel):
     role: Literal["user", "assistant"]
     content: str
+    label: MessageLabel | None = Field(
+        default=None, description="Only with `?labels=true` (admin), for labelled messages."
+    )
 
 
 class ConversationHistory(BaseModel):

@@ -7,7 +7,7 @@ import logging
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Request
+from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Query, Request
 from starlette.responses import Response
 
 from api.archive import archive_session
@@ -136,14 +136,29 @@ async def interview_status(session: SessionDep, repo: RepoDep) -> InterviewStatu
         questions_asked=session.questions_asked,
         total_expected_questions=session.total_expected_questions,
         stage=session.stage,
+        job_position=session.settings.job_position,
     )
 
 
-@router.get("/conversation-history/{session_id}", response_model=ConversationHistory)
+@router.get(
+    "/conversation-history/{session_id}",
+    response_model=ConversationHistory,
+    response_model_exclude_none=True,
+)
 async def conversation_history(
-    session: SessionDep, service: ServiceDep, repo: RepoDep, _: AdminDep
+    session: SessionDep,
+    service: ServiceDep,
+    repo: RepoDep,
+    principal: PrincipalDep,
+    labels: Annotated[
+        bool, Query(description="Add each message's place in the plan (admin only).")
+    ] = False,
 ) -> ConversationHistory:
-    """The transcript at the session's head, with the counts of that same head."""
+    """The transcript at the session's head, with the counts of that same head. A candidate
+    token reads its own session's (without labels: they carry the plan and the cheat flags);
+    SessionDep already hides every other session from it."""
+    if labels and principal.role == "candidate":
+        raise forbidden()
     row, state = await service.read(session.session_id)
     await repo.touch(session.session_id)
     return ConversationHistory(
@@ -151,7 +166,9 @@ async def conversation_history(
         active=row.active,
         questions_asked=row.questions_asked,
         total_expected_questions=row.total_expected_questions,
-        history=[HistoryItem.model_validate(item) for item in history_of(state)] if state else [],
+        history=[HistoryItem.model_validate(item) for item in history_of(state, labels)]
+        if state
+        else [],
     )
 
 

@@ -73,7 +73,7 @@ def test_candidate_token_can_start_chat_and_read_its_status(secured: httpx.Clien
         ("POST", "/reset/{sid}"),
         ("POST", "/end-interview/{sid}"),
         ("GET", "/security-info/{sid}"),
-        ("GET", "/conversation-history/{sid}"),
+        ("GET", "/conversation-history/{sid}?labels=true"),
         ("POST", "/create-session"),
     ],
 )

@@ -50,6 +50,7 @@ def test_whole_interview_over_plain_text_streams_in_chunks_counts_exactly_and_en
         "questions_asked": 0,
         "total_expected_questions": TOTAL,
         "stage": None,
+        "job_position": "Backend Engineer",
     }
 
     replies: list[TextReply] = [api.start_text(sid)]

@@ -1,0 +1,62 @@
+"""The web app: the candidate's interview page and the admin console, as static files.
+
+Pages and modules are plain files under `api/web/` (no build step, so `make run` needs no
+Node). They call the API on the same origin, so no CORS is needed; tokens never appear in a
+URL the server sees (the candidate's comes in the fragment, the admin's is typed in).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+WEB_DIR = Path(__file__).with_name("web")
+
+# Only our own scripts, styles and API: an injected transcript can run nothing, and the pages
+# cannot be framed (clickjacking) or leak their URL to another origin.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
+}
+
+router = APIRouter(prefix="/app", include_in_schema=False)
+
+
+def _page(name: str) -> FileResponse:
+    return FileResponse(WEB_DIR / name, media_type="text/html", headers=PAGE_HEADERS)
+
+
+@router.get("/")
+async def app_root() -> RedirectResponse:
+    return RedirectResponse("/app/admin")
+
+
+@router.get("/admin")
+async def admin_page() -> FileResponse:
+    return _page("admin.html")
+
+
+@router.get("/interview/{session_id}")
+async def interview_page(session_id: str) -> FileResponse:
+    """The page for any well-formed id: whether the session exists is for the API to say, to
+    the holder of a token, so the page itself tells an outsider nothing."""
+    try:
+        uuid.UUID(session_id)
+    except ValueError:
+        raise HTTPException(status_code=404, detail="Not Found") from None
+    return _page("interview.html")
+
+
+def mount_web(app: FastAPI) -> None:
+    """The pages' routes first, then every other file under /app/ as it is."""
+    app.include_router(router)
+    app.mount("/app", StaticFiles(directory=WEB_DIR), name="web")
