@@ -122,15 +122,17 @@ class _LoopCache:
     def __init__(self) -> None:
         self.clients: dict[tuple[float, float], httpx.AsyncClient] = {}
         self.models: dict[GroqKey, BaseChatModel] = {}
+        self.judges: dict[GroqKey, BaseChatModel] = {}
 
 
 _per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopCache]
 _per_loop = weakref.WeakKeyDictionary()
 
 
-def _groq_model(key: GroqKey) -> BaseChatModel:
+def _groq_model(key: GroqKey, streaming: bool = True) -> BaseChatModel:
     cache = _per_loop.setdefault(asyncio.get_running_loop(), _LoopCache())
-    model = cache.models.get(key)
+    models = cache.models if streaming else cache.judges
+    model = models.get(key)
     if model is None:
         timeout, max_retry_wait = key[4], key[5]
         client = cache.clients.get((timeout, max_retry_wait))
@@ -138,7 +140,7 @@ def _groq_model(key: GroqKey) -> BaseChatModel:
             client = cache.clients[(timeout, max_retry_wait)] = _http_client(
                 timeout, max_retry_wait
             )
-        model = cache.models[key] = _build_groq(*key, http_client=client)
+        model = models[key] = _build_groq(*key, http_client=client, streaming=streaming)
     return model
 
 
@@ -153,6 +155,7 @@ def _build_groq(
     base_url: str | None,
     *,
     http_client: httpx.AsyncClient,
+    streaming: bool = True,
 ) -> BaseChatModel:
     from langchain_groq import ChatGroq
 
@@ -165,7 +168,7 @@ def _build_groq(
         timeout=timeout,
         api_key=api_key,  # type: ignore[arg-type]
         base_url=base_url,
-        streaming=True,
+        streaming=streaming,
         http_async_client=http_client,
     )
 
@@ -195,6 +198,25 @@ def chat_model(context: Context, settings: InterviewSettings) -> BaseChatModel:
             )
         )
     return _offline_model(context.offline_token_delay)
+
+
+def judge_model(context: Context, max_tokens: int) -> BaseChatModel:
+    """Groq for the evaluator's structured calls: temperature 0, one JSON answer, no stream."""
+    if resolve_provider(context.llm) != "groq":
+        raise LLMConfigError("the LLM evaluator needs the groq provider")
+    return _groq_model(
+        (
+            0.0,
+            1.0,
+            max_tokens,
+            context.groq_max_retries,
+            context.groq_timeout,
+            context.groq_max_retry_wait,
+            os.environ["GROQ_API_KEY"],
+            os.environ.get("GROQ_API_BASE") or None,
+        ),
+        streaming=False,
+    )
 
 
 def reply_model(

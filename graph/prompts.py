@@ -37,6 +37,9 @@ PLACEHOLDERS: dict[str, int] = {
     "last_answer": 3000,
     "follow_up_kind": 20,
     "asked": 4000,
+    "stage": 20,
+    "follow_ups": 2000,
+    "answers": 9000,
 }
 
 _ASKED_ITEM_CHARS = 140
@@ -106,6 +109,19 @@ def task_values(task: ReplyTask) -> dict[str, str]:
         "asked": _asked_list(task.asked),
     }
     return {name: _as_data(value, PLACEHOLDERS[name]) for name, value in raw.items()}
+
+
+def data_values(raw: dict[str, str]) -> dict[str, str]:
+    """Placeholder values from raw text, bounded and neutralised like a task's."""
+    unknown = raw.keys() - PLACEHOLDERS.keys()
+    if unknown:
+        raise PromptError(f"no placeholder(s) {sorted(unknown)}; available: {sorted(PLACEHOLDERS)}")
+    return {name: _as_data(value, PLACEHOLDERS[name]) for name, value in raw.items()}
+
+
+def as_data(value: str, limit: int) -> str:
+    """One piece of someone else's text, bounded and with our delimiter tags made inert."""
+    return _as_data(value, limit)
 
 
 def render_prompt(name: str, values: dict[str, str]) -> str:
