@@ -34,6 +34,7 @@ async def session_document(service: InterviewService, row: SessionRow) -> dict[s
         "potential_cheat_attempts": state.potential_cheat_attempts if state else 0,
         "cheat_events": [e.model_dump() for e in state.cheat_events] if state else [],
         "history": history_of(state) if state else [],
+        "report": (await service.reports.get_report(row.session_id) if service.reports else None),
     }
 
 

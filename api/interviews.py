@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
@@ -27,6 +27,9 @@ from graph.graph import InterviewGraph
 from graph.llm import classify_error
 from graph.state import InputState, InterviewSettings, State
 from graph.text import END_MARKER
+
+if TYPE_CHECKING:
+    from api.report_store import ReportStore
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +142,10 @@ class InterviewService:
         self.stream_flush_interval = stream_flush_interval
         self._busy: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self.on_finished: Callable[[str], None] | None = None
+        """Told (it must not block) when a committed turn leaves the interview finished."""
+        self.reports: ReportStore | None = None
+        """Finished interviews' reports, for the saved session documents (set by api.reports)."""
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -228,6 +235,8 @@ class InterviewService:
             queue.put_nowait(TurnEvent("end", {"marker": END_MARKER}))
         queue.put_nowait(TurnEvent("done"))
         self._finish(session_id, queue)
+        if not state.active and self.on_finished is not None:
+            self.on_finished(session_id)
 
     async def _run_graph(
         self, session_id: str, graph_input: GraphInput, queue: asyncio.Queue[TurnEvent | None]

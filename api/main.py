@@ -30,6 +30,7 @@ from api.interviews import (
 )
 from api.models import Health
 from api.projections import progress_of
+from api.reports import router as reports_router
 from api.routes import router
 from api.store import SessionStore, open_connection
 from api.sweeper import run_sweeper
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings or get_settings()
     app.include_router(router)
+    app.include_router(reports_router)
     _add_error_handlers(app)
 
     @app.get("/healthz", response_model=Health, tags=["ops"])

@@ -6,6 +6,8 @@ checkpointer and no interrupts: it runs once, in the background, after an interv
 
 from __future__ import annotations
 
+import dataclasses
+
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
@@ -18,8 +20,15 @@ from graph.evaluation.nodes import (
     render_scorecard,
 )
 from graph.evaluation.state import EvaluationInput, EvaluationOutput, EvaluationState
+from graph.state import State
 
 EvaluationGraph = CompiledStateGraph[EvaluationState, Context, EvaluationInput, EvaluationOutput]
+
+
+def evaluation_input(state: State, session_id: str) -> EvaluationInput:
+    """The evaluator's input for a finished interview's state."""
+    values = {f.name: getattr(state, f.name) for f in dataclasses.fields(state)}
+    return EvaluationInput(**values, session_id=session_id)
 
 
 def build_evaluation_graph() -> EvaluationGraph:

@@ -24,8 +24,8 @@ Token accounting (approximate, but consistent so tests can predict it):
 
 * prompt tokens = sum over messages of ``ceil(len(text) / 4) + 4``, where ``text`` is the
   message's string content (or the concatenated ``text`` parts of list content) plus the JSON
-  of its ``tool_calls`` if any; ``tools`` and other request fields are not counted. See
-  :func:`count_prompt_tokens`.
+  of its ``tool_calls`` if any, plus the tool definitions (see "Structured output"); other
+  request fields are not counted. See :func:`count_prompt_tokens`.
 * completion tokens = content pieces streamed, one whitespace-prefixed word per piece
   (``re.findall(r"\\s*\\S+", reply)``), so one chunk is one token.
 * ``max_tokens`` (or ``max_completion_tokens``) caps the pieces; hitting it gives
@@ -52,6 +52,23 @@ Faults (FIFO, one consumed by each chat-completions request that passes auth and
   retries and finally raises ``groq.APIConnectionError``.
 * ``{"delay": 5.0}``: sleep before answering (before the response headers), to trigger client
   timeouts. It may be combined with ``status`` or ``cut_after_chunks``.
+
+Structured output (tool calls and JSON mode, as ``ChatGroq.with_structured_output`` sends them):
+
+* A request with ``tools`` (and ``tool_choice`` other than ``"none"``) is answered, not
+  streaming, with one ``tool_calls`` entry for the chosen tool (the one ``tool_choice`` names,
+  else the first) and ``finish_reason="tool_calls"``; a request with ``response_format
+  {"type": "json_object"}`` gets the JSON as its ``content``. Streaming such a request is
+  refused with 400 ``stub_unsupported`` (the service never streams structured calls).
+* What the reply holds, in this order: the next *structured reply* queued (FIFO, through
+  :meth:`GroqStubServer.add_structured_replies` or ``POST /_control/structured``); else the
+  in-process :attr:`GroqStubServer.responder` (called with the request body, returns a reply);
+  else an example built from the tool's JSON schema (minimum numbers, empty lists, enum's first
+  value, ``"stub"`` strings). A reply is ``{"arguments": {...}}`` (the tool's arguments),
+  ``{"raw": "..."}`` (sent as the arguments string or content verbatim, e.g. invalid JSON) or
+  ``{"content": "..."}`` (a prose answer without any tool call).
+* Tokens: prompt tokens add ``ceil(len(json(tools)) / 4)`` for the tool definitions (Groq
+  counts them too); completion tokens are ``ceil(len(arguments or content) / 4)``.
 
 Stats (``GET /_control/stats`` or :attr:`GroqStubServer.stats`): ``requests`` counts every
 chat-completions request; ``completed`` those whose full answer went out; totals of prompt and
@@ -86,7 +103,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, fields, replace
 from functools import lru_cache
@@ -109,6 +126,7 @@ __all__ = [
     "StubState",
     "count_prompt_tokens",
     "create_app",
+    "example_from_schema",
     "main",
     "prompt_digest",
 ]
@@ -185,6 +203,24 @@ def _validate_fault(raw: object) -> Fault:
     return fault
 
 
+StructuredReply = dict[str, Any]
+"""``{"arguments": {...}}``, ``{"raw": "..."}`` or ``{"content": "..."}`` (see the docstring)."""
+
+
+def _validate_structured(raw: object) -> StructuredReply:
+    if not isinstance(raw, Mapping) or len(raw) != 1:
+        raise ValueError(
+            f"a structured reply is one of {{arguments: object}}, {{raw: str}}, {{content: str}};"
+            f" got {raw!r}"
+        )
+    ((key, value),) = raw.items()
+    if key == "arguments" and isinstance(value, Mapping):
+        return {"arguments": dict(value)}
+    if key in ("raw", "content") and isinstance(value, str):
+        return {key: value}
+    raise ValueError(f"bad structured reply {raw!r}: arguments must be an object, raw/content text")
+
+
 def _apply_config_update(config: StubConfig, update: Mapping[str, Any]) -> None:
     """Validate then apply a partial config update (all or nothing)."""
     known = {f.name for f in fields(StubConfig)}
@@ -231,6 +267,24 @@ class StubState:
         self._faults: deque[Fault] = deque()
         self._stats: dict[str, Any] = _empty_stats()
         self._inflight: set[_DisconnectWatch] = set()
+        self._structured: deque[StructuredReply] = deque()
+        self.responder: Callable[[dict[str, Any]], Mapping[str, Any]] | None = None
+
+    def add_structured(self, replies: Iterable[object]) -> int:
+        """Queue validated structured replies; returns the queue length."""
+        checked = [_validate_structured(r) for r in replies]
+        with self._lock:
+            self._structured.extend(checked)
+            return len(self._structured)
+
+    def next_structured(self, body: dict[str, Any]) -> StructuredReply | None:
+        """The queued reply, else the responder's (validated), else None."""
+        with self._lock:
+            queued = self._structured.popleft() if self._structured else None
+        if queued is not None:
+            return queued
+        responder = self.responder
+        return _validate_structured(responder(body)) if responder is not None else None
 
     def add_faults(self, faults: Iterable[object]) -> int:
         """Append validated faults to the queue; returns the queue length."""
@@ -285,6 +339,7 @@ class StubState:
             snap = dict(self._stats)
             snap["per_request"] = [dict(e) for e in self._stats["per_request"]]
             snap["faults_pending"] = len(self._faults)
+            snap["structured_pending"] = len(self._structured)
             snap["config"] = asdict(self.config)
         return snap
 
@@ -304,9 +359,10 @@ class StubState:
             watch.abort()
 
     def reset(self) -> None:
-        """Clear stats and pending faults (the config is left alone)."""
+        """Clear stats, pending faults and structured replies (the config is left alone)."""
         with self._lock:
             self._faults.clear()
+            self._structured.clear()
             self._stats = _empty_stats()
 
 
@@ -330,9 +386,44 @@ def _message_text(message: Mapping[str, Any]) -> str:
     return text
 
 
-def count_prompt_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
-    """Prompt tokens as this server counts them: ``sum(ceil(len(text) / 4) + 4)``."""
-    return sum(math.ceil(len(_message_text(m)) / 4) + 4 for m in messages)
+def count_prompt_tokens(
+    messages: Sequence[Mapping[str, Any]], tools: Sequence[Any] | None = None
+) -> int:
+    """Prompt tokens as this server counts them: ``sum(ceil(len(text) / 4) + 4)``, plus
+    ``ceil(len(json(tools)) / 4)`` for tool definitions."""
+    total = sum(math.ceil(len(_message_text(m)) / 4) + 4 for m in messages)
+    if tools:
+        total += math.ceil(len(json.dumps(tools, separators=(",", ":"), sort_keys=True)) / 4)
+    return total
+
+
+def example_from_schema(schema: Mapping[str, Any], defs: Mapping[str, Any] | None = None) -> Any:
+    """A small value valid against ``schema`` (the subset Pydantic and LangChain emit)."""
+    defs = schema.get("$defs", defs) or {}
+    if "$ref" in schema:
+        return example_from_schema(defs[str(schema["$ref"]).rsplit("/", 1)[-1]], defs)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "default" in schema:
+        return schema["default"]
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [o for o in schema[key] if o.get("type") != "null"] or schema[key]
+            return example_from_schema(options[0], defs)
+    kind = schema.get("type", "object")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {name: example_from_schema(sub, defs) for name, sub in properties.items()}
+    if kind == "array":
+        item = example_from_schema(schema.get("items", {"type": "string"}), defs)
+        return [item] * int(schema.get("minItems", 0))
+    if kind == "integer":
+        return int(schema.get("minimum", 1))
+    if kind == "number":
+        return float(schema.get("minimum", 0))
+    if kind == "boolean":
+        return False
+    return "stub"
 
 
 def prompt_digest(messages: Sequence[Mapping[str, Any]]) -> str:
@@ -564,6 +655,14 @@ class _Parsed:
     stream: bool
     max_tokens: int | None
     include_usage: bool
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: Any = None
+    json_mode: bool = False
+    body: dict[str, Any] | None = None
+
+    @property
+    def structured(self) -> bool:
+        return (bool(self.tools) and self.tool_choice != "none") or self.json_mode
 
 
 def _parse_request(raw: bytes) -> _Parsed:
@@ -652,7 +751,48 @@ def _parse_request(raw: bytes) -> _Parsed:
         stream=body.get("stream") is True,
         max_tokens=max_tokens,
         include_usage=include_usage,
+        tools=_parse_tools(body),
+        tool_choice=body.get("tool_choice"),
+        json_mode=isinstance(body.get("response_format"), dict)
+        and body["response_format"].get("type") == "json_object",
+        body=body,
     )
+
+
+def _parse_tools(body: dict[str, Any]) -> list[dict[str, Any]] | None:
+    tools = body.get("tools")
+    if tools is None:
+        return None
+    if not isinstance(tools, list) or not all(
+        isinstance(t, dict)
+        and t.get("type") == "function"
+        and isinstance(t.get("function"), dict)
+        and isinstance(t["function"].get("name"), str)
+        for t in tools
+    ):
+        raise _RequestError(
+            400,
+            _error_json(
+                "'tools' : must be an array of {type: function, function: {name, parameters}}",
+                "invalid_request_error",
+                "invalid_request",
+                param="tools",
+            ),
+        )
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict):
+        name = (choice.get("function") or {}).get("name")
+        if name not in {t["function"]["name"] for t in tools}:
+            raise _RequestError(
+                400,
+                _error_json(
+                    f"tool_choice names {name!r}, which is not in 'tools'",
+                    "invalid_request_error",
+                    "invalid_request",
+                    param="tool_choice",
+                ),
+            )
+    return tools
 
 
 async def _read_body(receive: Receive) -> bytes | None:
@@ -727,7 +867,7 @@ class _ChatCompletions:
             return
 
         cfg = replace(state.config)  # snapshot: tests may retune it mid-request
-        prompt_tokens = count_prompt_tokens(req.messages)
+        prompt_tokens = count_prompt_tokens(req.messages, req.tools)
         requested = prompt_tokens + (req.max_tokens or 0)
         if requested > cfg.max_context_tokens:
             record(400, prompt_tokens=prompt_tokens, stream=req.stream)
@@ -766,6 +906,30 @@ class _ChatCompletions:
                 await self._send_fault_status(send, fault, req.model)
                 record(fault["status"], prompt_tokens=prompt_tokens, stream=req.stream, fault=fault)
                 return
+            if req.structured:
+                if req.stream:
+                    record(400, prompt_tokens=prompt_tokens, stream=True, fault=fault)
+                    await _send_json(
+                        send,
+                        400,
+                        _error_json(
+                            "the stub answers tool calls and JSON mode only without streaming",
+                            "invalid_request_error",
+                            "stub_unsupported",
+                        ),
+                    )
+                    return
+                sent, status, completed = await self._complete_structured(
+                    send, watch, req, cfg, prompt_tokens, state
+                )
+                record(
+                    status,
+                    prompt_tokens=prompt_tokens,
+                    completion_tokens=sent,
+                    fault=fault,
+                    completed=completed,
+                )
+                return
             reply = _build_reply(prompt_digest(req.messages), cfg.reply_words)
             limit = len(reply.pieces)
             finish_reason = "stop"
@@ -794,6 +958,61 @@ class _ChatCompletions:
             if watch is not None:
                 state.untrack(watch)
                 watch.close()
+
+    @staticmethod
+    async def _complete_structured(
+        send: Send,
+        watch: _DisconnectWatch | None,
+        req: _Parsed,
+        cfg: StubConfig,
+        prompt_tokens: int,
+        state: StubState,
+    ) -> tuple[int, int, bool]:
+        """Answer a tool-call or JSON-mode request (see "Structured output")."""
+        tool = _chosen_tool(req)
+        reply = state.next_structured(req.body or {})
+        if reply is None:
+            schema = (tool or {}).get("function", {}).get("parameters") or {"type": "object"}
+            reply = {"arguments": example_from_schema(schema)}
+        if "arguments" in reply:
+            text = json.dumps(reply["arguments"], ensure_ascii=False)
+        else:
+            text = str(reply.get("raw", reply.get("content", "")))
+        completion_tokens = max(1, math.ceil(len(text) / 4))
+        if watch is not None and await watch.sleep(cfg.ttft):
+            return 0, _CLIENT_CLOSED_STATUS, False
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        finish_reason = "stop"
+        if tool is not None and "content" not in reply:
+            message = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": f"call_{uuid.uuid4().hex[:24]}",
+                        "type": "function",
+                        "function": {"name": tool["function"]["name"], "arguments": text},
+                    }
+                ],
+            }
+            finish_reason = "tool_calls"
+        request_id = f"req_{uuid.uuid4().hex[:26]}"
+        payload = {
+            "id": f"chatcmpl-{uuid.uuid4()}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": req.model,
+            "choices": [
+                {"index": 0, "message": message, "logprobs": None, "finish_reason": finish_reason}
+            ],
+            "usage": _usage(prompt_tokens, completion_tokens, cfg),
+            "usage_breakdown": None,
+            "system_fingerprint": _SYSTEM_FINGERPRINT,
+            "x_groq": {"id": request_id},
+            "service_tier": "on_demand",
+        }
+        await _send_json(send, 200, payload, [(b"x-request-id", request_id.encode())])
+        return completion_tokens, 200, True
 
     @staticmethod
     async def _send_fault_status(send: Send, fault: Fault, model: str) -> None:
@@ -953,6 +1172,15 @@ class _ChatCompletions:
         return limit, 200, True
 
 
+def _chosen_tool(req: _Parsed) -> dict[str, Any] | None:
+    if not req.tools or req.tool_choice == "none":
+        return None
+    if isinstance(req.tool_choice, dict):
+        name = req.tool_choice["function"]["name"]
+        return next(t for t in req.tools if t["function"]["name"] == name)
+    return req.tools[0]
+
+
 # --- the app -----------------------------------------------------------------------------------
 
 
@@ -1025,6 +1253,16 @@ def create_app(config: StubConfig) -> Starlette:
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse(asdict(state.config))
 
+    async def control_structured(request: Request) -> Response:
+        try:
+            replies = await json_or_400(request)
+            if not isinstance(replies, list):
+                raise ValueError("POST a JSON list of structured replies")
+            pending = state.add_structured(replies)
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"structured_pending": pending})
+
     async def control_stats(request: Request) -> Response:
         return JSONResponse(state.snapshot())
 
@@ -1054,6 +1292,7 @@ def create_app(config: StubConfig) -> Starlette:
             Route("/_control/config", control_config, methods=["POST"]),
             Route("/_control/stats", control_stats, methods=["GET"]),
             Route("/_control/reset", control_reset, methods=["POST"]),
+            Route("/_control/structured", control_structured, methods=["POST"]),
         ],
         exception_handlers={404: http_error, 405: http_error},
     )
@@ -1150,8 +1389,21 @@ class GroqStubServer:
         """Queue faults, each consumed by one later chat-completions request."""
         self._state.add_faults(faults)
 
+    def add_structured_replies(self, replies: Iterable[Mapping[str, Any]]) -> None:
+        """Queue structured replies, each consumed by one later tool-call/JSON-mode request."""
+        self._state.add_structured(replies)
+
+    @property
+    def responder(self) -> Callable[[dict[str, Any]], Mapping[str, Any]] | None:
+        """Called with a structured request's body when no reply is queued."""
+        return self._state.responder
+
+    @responder.setter
+    def responder(self, value: Callable[[dict[str, Any]], Mapping[str, Any]] | None) -> None:
+        self._state.responder = value
+
     def reset(self) -> None:
-        """Clear stats and pending faults."""
+        """Clear stats, pending faults and structured replies."""
         self._state.reset()
 
     def start(self) -> Self:

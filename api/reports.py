@@ -1,0 +1,126 @@
+"""The evaluation report endpoints, and the wiring that evaluates finished interviews.
+
+The router brings its own lifespan (FastAPI runs it inside the app's): it opens the report
+store, hands the service its `on_finished` hook, and resumes evaluations a restart interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from starlette.responses import Response
+
+from api.config import Settings
+from api.deps import AdminDep, SessionDep
+from api.evaluations import EvaluationRunner
+from api.interviews import InterviewService
+from api.report_store import SqliteReportStore
+from api.store import SessionRow, SessionStore, open_connection
+from graph.evaluation.markdown import render_markdown
+from graph.evaluation.report import Report
+
+MARKDOWN = "text/markdown"
+
+
+@contextlib.asynccontextmanager
+async def reports_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    service: InterviewService = app.state.service
+    store: SessionStore = app.state.store
+    conn = await open_connection(settings.db_path)
+    try:
+        reports = SqliteReportStore(conn, service.saver.lock)
+        await reports.setup()
+        runner = EvaluationRunner(service, reports, settings)
+        service.reports = reports
+        service.on_finished = runner.schedule
+        app.state.evaluations = runner
+        await runner.recover(
+            [r.session_id for r in await store.all() if r.started and not r.active]
+        )
+        yield
+        service.on_finished = None
+        await runner.close()
+    finally:
+        await conn.close()
+
+
+router = APIRouter(tags=["reports"], lifespan=reports_lifespan)
+
+
+async def get_runner(request: Request) -> EvaluationRunner:
+    runner: EvaluationRunner = request.app.state.evaluations
+    return runner
+
+
+RunnerDep = Annotated[EvaluationRunner, Depends(get_runner)]
+
+PENDING = {"status": "pending"}
+REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The report (JSON), or a Markdown scorecard with Accept: text/markdown. "
+        'A failed evaluation is `{"status": "failed", "error": ...}`: regenerate it.',
+        "content": {"application/json": {}, MARKDOWN: {}},
+    },
+    202: {"description": 'Being made: `{"status": "pending"}`.'},
+    404: {"description": "Session not found"},
+    409: {"description": "The interview has not finished."},
+}
+
+
+def _finished(session: SessionRow) -> None:
+    if not session.started or session.active:
+        raise HTTPException(status_code=409, detail="The interview has not finished")
+
+
+def _wants_markdown(request: Request) -> bool:
+    return MARKDOWN in request.headers.get("accept", "").lower()
+
+
+def _failed_markdown(report: dict[str, Any]) -> str:
+    error = report.get("error") or {}
+    return (
+        f"# Interview scorecard: evaluation failed\n\n- Session: `{report.get('session_id')}`\n"
+        f"- Error: {error.get('message', 'unknown error')}\n\n"
+        f"The interview is intact; run the evaluation again with "
+        f"`POST /report/{report.get('session_id')}/regenerate`.\n"
+    )
+
+
+@router.get("/report/{session_id}", responses=REPORT_RESPONSES)
+async def get_report(
+    request: Request, session: SessionDep, runner: RunnerDep, _: AdminDep
+) -> Response:
+    """The interview's evaluation report (admin)."""
+    _finished(session)
+    report = await runner.reports.get_report(session.session_id)
+    if report is None:
+        # Finished before reports existed, or its evaluation was lost: make it now.
+        runner.schedule(session.session_id)
+        return JSONResponse(PENDING, status_code=202)
+    if report.get("status") == "pending":
+        return JSONResponse(PENDING, status_code=202)
+    if _wants_markdown(request):
+        text = (
+            _failed_markdown(report)
+            if report.get("status") == "failed"
+            else render_markdown(Report.model_validate(report))
+        )
+        return Response(text, media_type=f"{MARKDOWN}; charset=utf-8")
+    return JSONResponse(report)
+
+
+@router.post(
+    "/report/{session_id}/regenerate",
+    status_code=202,
+    responses={404: {"description": "Session not found"}, 409: REPORT_RESPONSES[409]},
+)
+async def regenerate_report(session: SessionDep, runner: RunnerDep, _: AdminDep) -> dict[str, str]:
+    """Run the evaluation again (e.g. after a prompt change); poll GET /report for it."""
+    _finished(session)
+    await runner.request(session.session_id)
+    return PENDING
