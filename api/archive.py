@@ -1,23 +1,34 @@
-"""Saving a session's interview to a JSON file in the sessions directory."""
+"""Saved sessions: a JSON document of the whole interview, in the database and in a file.
+
+The database copy is what every replica can list and return (`/saved-sessions`); the file in the
+sessions directory is the seed's `interview_sessions/` behaviour, kept for its clients.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from api.interviews import InterviewService
 from api.projections import history_of
-from api.store import SessionRow
+from api.sessions import SessionRow
 from graph.llm import MODEL_NAME
+from graph.state import State
+
+if TYPE_CHECKING:
+    from api.interviews import InterviewService
+
+logger = logging.getLogger(__name__)
 
 
-async def session_document(service: InterviewService, row: SessionRow) -> dict[str, Any]:
+def session_document(
+    row: SessionRow, state: State | None, report: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Everything an admin needs from a session, as one JSON-ready document."""
-    state = await service.state(row.session_id)
     return {
         "session_id": row.session_id,
         "model_name": MODEL_NAME,
@@ -34,7 +45,7 @@ async def session_document(service: InterviewService, row: SessionRow) -> dict[s
         "potential_cheat_attempts": state.potential_cheat_attempts if state else 0,
         "cheat_events": [e.model_dump() for e in state.cheat_events] if state else [],
         "history": history_of(state) if state else [],
-        "report": (await service.reports.get_report(row.session_id) if service.reports else None),
+        "report": report,
     }
 
 
@@ -45,10 +56,23 @@ def _write_atomically(path: Path, document: dict[str, Any]) -> None:
     os.replace(partial, path)
 
 
-async def save_session(service: InterviewService, row: SessionRow, directory: Path) -> Path:
-    """Write the session's document to `directory`; the file write runs off the event loop."""
-    document = await session_document(service, row)
+async def write_file(document: dict[str, Any], directory: Path) -> Path:
+    """Write the document to `directory`; the file write runs off the event loop."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    path = directory / f"interview_{row.session_id}_{stamp}.json"
+    path = directory / f"interview_{document['session_id']}_{stamp}.json"
     await asyncio.to_thread(_write_atomically, path, document)
     return path
+
+
+async def archive_session(
+    service: InterviewService, row: SessionRow, reason: str, directory: Path | None = None
+) -> Path | None:
+    """Save the session as it is now (the caller holds its lease): database, then file."""
+    _, state = await service.read(row.session_id)
+    report = await service.repo.get_report(row.session_id)
+    document = session_document(row, state, report)
+    await service.repo.save_document(row.session_id, reason, document)
+    target = directory or service.sessions_dir
+    if target is None:
+        return None
+    return await write_file(document, target)

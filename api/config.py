@@ -28,8 +28,20 @@ class Settings(BaseSettings, ContextFields):
     sessions_dir: Path = Path("interview_sessions")
     session_timeout_minutes: float = Field(default=30.0, gt=0)
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
-    keep_checkpoints: int = Field(
-        default=2, ge=1, description="Checkpoints kept per session after each turn."
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql://... to keep sessions and checkpoints in PostgreSQL (several "
+        "replicas); unset, the embedded SQLite file at db_path.",
+    )
+    db_pool_size: int = Field(
+        default=20, ge=1, le=500, description="PostgreSQL connections per process."
+    )
+    lease_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="A session's lease lasts this long unless renewed: how soon a crashed "
+        "holder's session can be served again.",
     )
     max_active_turns: int = Field(
         default=500, ge=1, description="Turns streaming at once in this process."

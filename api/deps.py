@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, Header, HTTPException, Path, Request
 
 from api.auth import Principal, bearer_token, digest, forbidden, same_digest, unauthorized
 from api.config import Settings
-from api.interviews import InterviewService
-from api.store import SessionRow, SessionStore
+from api.interviews import InterviewService, check_key
+from api.sessions import SessionRepository, SessionRow
 
 # Dependencies are `async def` on purpose: FastAPI runs a plain `def` in a thread pool, a
 # thread hop per dependency per request on the hot path.
@@ -26,17 +26,17 @@ async def get_service(request: Request) -> InterviewService:
     return service
 
 
-async def get_store(request: Request) -> SessionStore:
-    store: SessionStore = request.app.state.store
-    return store
+async def get_repo(request: Request) -> SessionRepository:
+    repo: SessionRepository = request.app.state.repo
+    return repo
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ServiceDep = Annotated[InterviewService, Depends(get_service)]
-StoreDep = Annotated[SessionStore, Depends(get_store)]
+RepoDep = Annotated[SessionRepository, Depends(get_repo)]
 
 
-async def get_principal(request: Request, settings: SettingsDep, store: StoreDep) -> Principal:
+async def get_principal(request: Request, settings: SettingsDep, repo: RepoDep) -> Principal:
     """Who is calling. With auth off everyone is "open"; with it on, a token is required."""
     if settings.admin_token is None:
         return Principal("open")
@@ -46,7 +46,7 @@ async def get_principal(request: Request, settings: SettingsDep, store: StoreDep
     presented = digest(token)
     if same_digest(presented, digest(settings.admin_token.get_secret_value())):
         return Principal("admin")
-    row = await store.by_token_hash(presented)
+    row = await repo.by_token_hash(presented)
     if row is None or row.token_hash is None or not same_digest(presented, row.token_hash):
         raise unauthorized()
     return Principal("candidate", row.session_id)
@@ -69,23 +69,46 @@ def session_not_found() -> HTTPException:
     return HTTPException(status_code=404, detail="Session not found")
 
 
+def canonical_session_id(session_id: str) -> str:
+    try:
+        return str(uuid.UUID(session_id))
+    except ValueError:
+        raise session_not_found() from None
+
+
 async def get_session(
-    store: StoreDep,
+    repo: RepoDep,
     principal: PrincipalDep,
     session_id: Annotated[str, Path(description="UUID of the session")],
 ) -> SessionRow:
     """The session the path names; 404 for unknown or malformed ids, and for a candidate
     token used on a session that is not its own (no hint that the session exists)."""
-    try:
-        canonical = str(uuid.UUID(session_id))
-    except ValueError:
-        raise session_not_found() from None
+    canonical = canonical_session_id(session_id)
     if principal.role == "candidate" and principal.session_id != canonical:
         raise session_not_found()
-    row = await store.get(canonical)
+    row = await repo.get(canonical)
     if row is None:
         raise session_not_found()
     return row
 
 
 SessionDep = Annotated[SessionRow, Depends(get_session)]
+
+
+async def get_idempotency_key(
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            description="Optional. The same key on a turn that already committed returns the "
+            "committed reply again (no new turn); while that turn runs, 409. Scoped to the "
+            "session; at most 200 printable ASCII characters.",
+        ),
+    ] = None,
+) -> str | None:
+    try:
+        return check_key(idempotency_key)
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+
+
+IdempotencyKeyDep = Annotated[str | None, Depends(get_idempotency_key)]

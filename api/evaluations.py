@@ -2,10 +2,18 @@
 
 `InterviewService.on_finished` schedules an evaluation once the turn that ended the interview
 is committed and its reply fully streamed: neither the closing nor its commit waits for it.
-The evaluation only reads the interview's checkpoint and writes the report store, so a failed
-evaluation leaves the interview exactly as it was; it is stored as `{"status": "failed"}` and
-can be run again (POST /report/{id}/regenerate). A request while one runs is coalesced: the
-evaluation runs once more after the current one.
+The evaluation only reads the interview's head checkpoint and writes the session's report
+(through the session repository, so every replica serves it), so a failed evaluation leaves the
+interview exactly as it was; it is stored as `{"status": "failed"}` and can be run again (POST
+/report/{id}/regenerate). A request while one runs is coalesced: the evaluation runs once more
+after the current one.
+
+Every stored document carries the `generation` and `checkpoint_id` of the transcript it is
+about, so a report of an earlier interview of the session (before a restart) is never served
+as the current one.
+
+It takes no session lease: it changes nothing of the session, and holding the lease for an LLM
+evaluation would block the hiring side's restart or delete for that long.
 """
 
 from __future__ import annotations
@@ -14,11 +22,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from api.config import Settings
 from api.interviews import InterviewService
-from api.report_store import ReportStore
+from api.sessions import SessionNotFound, SessionRow
 from api.webhook import deliver
 from graph.context import Context
 from graph.evaluation.graph import evaluation_graph, evaluation_input
@@ -34,6 +42,18 @@ MAX_CONCURRENT_EVALUATIONS = 4
 Evaluate = Callable[[str, State, Context], Awaitable[dict[str, Any]]]
 
 
+class ReportStore(Protocol):
+    """What the evaluation needs from storage (api.sessions.SessionRepository provides it)."""
+
+    async def save_report(self, session_id: str, report: dict[str, Any]) -> None:
+        """Store `report` as the session's report, replacing any earlier one."""
+        ...
+
+    async def get_report(self, session_id: str) -> dict[str, Any] | None:
+        """The session's report, or None if none was stored."""
+        ...
+
+
 async def run_evaluator(session_id: str, state: State, context: Context) -> dict[str, Any]:
     """The report of a finished interview's state, from the evaluator graph, as JSON."""
     result = await evaluation_graph.ainvoke(evaluation_input(state, session_id), context=context)
@@ -47,13 +67,13 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def pending(session_id: str) -> dict[str, Any]:
-    return {
-        "session_id": session_id,
-        "status": "pending",
-        "rubric_version": RUBRIC_VERSION,
-        "requested_at": _now(),
-    }
+def _stamp(row: SessionRow) -> dict[str, Any]:
+    return {"generation": row.generation, "checkpoint_id": row.head}
+
+
+def is_current(report: dict[str, Any], row: SessionRow) -> bool:
+    """Whether a stored report is about the session's current interview."""
+    return report.get("generation") == row.generation
 
 
 class EvaluationRunner:
@@ -70,11 +90,12 @@ class EvaluationRunner:
         self._gate = asyncio.Semaphore(MAX_CONCURRENT_EVALUATIONS)
         self._closed = False
 
-    def is_running(self, session_id: str) -> bool:
-        return session_id in self._running
+    async def on_finished(self, session_id: str) -> None:
+        """The service's hook: called after the turn that ended the interview committed."""
+        self.schedule(session_id)
 
     def schedule(self, session_id: str) -> None:
-        """Evaluate the session soon (never blocks; safe to call from a turn's task)."""
+        """Evaluate the session soon (never blocks)."""
         if self._closed:
             return
         if session_id in self._running:
@@ -83,10 +104,18 @@ class EvaluationRunner:
         task = asyncio.create_task(self._run(session_id), name=f"evaluate-{session_id}")
         self._running[session_id] = task
 
-    async def request(self, session_id: str) -> None:
-        """Mark the report pending now, then evaluate (for regenerate: no stale read after)."""
-        await self.reports.save_report(session_id, pending(session_id))
-        self.schedule(session_id)
+    async def request(self, row: SessionRow) -> None:
+        """Mark the report pending now, then evaluate (regenerate: no stale read after it)."""
+        await self.reports.save_report(row.session_id, self._pending(row))
+        self.schedule(row.session_id)
+
+    def _pending(self, row: SessionRow) -> dict[str, Any]:
+        return {
+            "session_id": row.session_id,
+            "status": "pending",
+            "rubric_version": RUBRIC_VERSION,
+            "requested_at": _now(),
+        } | _stamp(row)
 
     async def _run(self, session_id: str) -> None:
         try:
@@ -101,35 +130,49 @@ class EvaluationRunner:
 
     async def _run_once(self, session_id: str) -> None:
         try:
-            await self.reports.save_report(session_id, pending(session_id))
-            state = await self.service.state(session_id)
-            if state is None or state.active:
-                # Reset or restarted meanwhile: there is no finished interview to evaluate.
-                logger.info("evaluation of %s skipped: the interview is not finished", session_id)
-                return
+            row, state = await self.service.read(session_id)
+        except SessionNotFound:
+            return  # deleted meanwhile: nothing to evaluate, nowhere to store it
+        if state is None or state.active:
+            logger.info("evaluation of %s skipped: the interview is not finished", session_id)
+            return
+        try:
+            await self.reports.save_report(session_id, self._pending(row))
             report = await self.evaluate(session_id, state, self.settings.context())
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             logger.exception("evaluation of session %s failed", session_id)
-            await self._save_failure(session_id, exc)
+            await self._save_failure(row, exc)
+            return
+        report |= _stamp(row)
+        if not await self._still_current(row):
             return
         await self.reports.save_report(session_id, report)
         if self.settings.webhook_url:
             await self._notify(session_id, report)
 
-    async def _save_failure(self, session_id: str, exc: Exception) -> None:
+    async def _still_current(self, row: SessionRow) -> bool:
+        # A restart or delete while the evaluation ran makes its report about nothing current.
+        now = await self.service.repo.get(row.session_id)
+        if now is None or now.generation != row.generation or now.head != row.head:
+            logger.info("evaluation of %s discarded: the interview changed", row.session_id)
+            return False
+        return True
+
+    async def _save_failure(self, row: SessionRow, exc: Exception) -> None:
         failure = {
-            "session_id": session_id,
+            "session_id": row.session_id,
             "status": "failed",
             "rubric_version": RUBRIC_VERSION,
             "failed_at": _now(),
             "error": classify_error(exc) | {"type": type(exc).__name__},
-        }
+        } | _stamp(row)
         try:
-            await self.reports.save_report(session_id, failure)
+            if await self._still_current(row):
+                await self.reports.save_report(row.session_id, failure)
         except Exception:
-            logger.exception("could not record the failed evaluation of %s", session_id)
+            logger.exception("could not record the failed evaluation of %s", row.session_id)
 
     async def _notify(self, session_id: str, report: dict[str, Any]) -> None:
         settings = self.settings
@@ -151,12 +194,14 @@ class EvaluationRunner:
             )
         await self.reports.save_report(session_id, report | {"webhook": outcome.model_dump()})
 
-    async def recover(self, finished: list[str]) -> None:
-        """At start-up: evaluate finished sessions with no report or one left pending."""
-        for session_id in finished:
-            report = await self.reports.get_report(session_id)
-            if report is None or report.get("status") == "pending":
-                self.schedule(session_id)
+    async def recover(self, rows: list[SessionRow]) -> None:
+        """At start-up: evaluate finished sessions with no current report, or one left pending."""
+        for row in rows:
+            if not row.started or row.active:
+                continue
+            report = await self.reports.get_report(row.session_id)
+            if report is None or not is_current(report, row) or report.get("status") == "pending":
+                self.schedule(row.session_id)
 
     async def close(self) -> None:
         """Stop: running evaluations are cancelled and stay pending, resumed at next start."""

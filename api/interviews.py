@@ -1,40 +1,52 @@
 """Running interview turns: one graph run per turn, committed whole or not at all.
 
-A turn runs in its own task, detached from the HTTP request, so a client that disconnects
-halfway does not cancel it: the reply is still generated and committed. The graph runs with
-`durability="exit"`: the checkpoint is written once, when the run stops at the next
-`wait_for_candidate` interrupt (the reply has then finished streaming), so a process killed
-mid-turn leaves the previous turn as the latest checkpoint. A run that fails writes an error
-checkpoint, which is rolled back at once, so the candidate can simply send the message again.
+Every turn first takes the session's lease (held in the database, so any process on it may
+serve any session), then runs the graph from the session's head checkpoint in a task of its
+own, detached from the HTTP request: a client that disconnects halfway does not cancel it. The
+graph runs with `durability="exit"`, so the run writes one checkpoint, when it stops at the next
+`wait_for_candidate` interrupt. The turn is committed when one conditional update moves the
+session's head to that checkpoint together with its progress and releases the lease. A turn that
+fails, or whose process dies, commits nothing: the head still names the last committed turn, the
+candidate can send the same message again, and the orphan checkpoint is pruned later.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-from langgraph.types import Command, StateSnapshot
+from langgraph.types import Command
 
 from api.projections import progress_of, state_event
-from api.store import SessionStore
+from api.sessions import (
+    Commit,
+    Lease,
+    LeaseLost,
+    SessionNotFound,
+    SessionRepository,
+    SessionRow,
+    TurnRecord,
+)
 from graph.context import Context
 from graph.graph import InterviewGraph
 from graph.llm import classify_error
-from graph.state import InputState, InterviewSettings, State
+from graph.state import InputState, State
 from graph.text import END_MARKER
-
-if TYPE_CHECKING:
-    from api.report_store import ReportStore
 
 logger = logging.getLogger(__name__)
 
 GraphInput = InputState | Command[Any]
 EventKind = Literal["token", "flag", "state", "end", "error", "done"]
+Role = Literal["open", "admin", "candidate"]
+
+MAX_KEY_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -45,30 +57,32 @@ class TurnEvent:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-class SessionBusy(Exception):
-    """Another turn of this session is still running."""
-
-
 class TurnRefused(Exception):
     """The turn cannot run in the session's current state (the message says why)."""
 
 
 class TurnLimitReached(Exception):
-    """The session has had as many turns as one interview may have."""
+    """The session has had as many candidate turns as one interview may have."""
 
 
 class Overloaded(Exception):
     """The process runs as many turns at once as it is allowed to."""
 
 
+class IdempotencyMismatch(Exception):
+    """An Idempotency-Key already used for a different request on this session."""
+
+
 @dataclass
 class Turn:
-    """A running turn: its events, read by whoever streams them."""
+    """A running (or replayed) turn: its events, read by whoever streams them."""
 
     queue: asyncio.Queue[TurnEvent | None] = field(default_factory=asyncio.Queue)
     task: asyncio.Task[None] | None = None
     flush_interval: float = 0.0
     """Seconds to gather tokens after the first before writing them (0: write as they come)."""
+    replayed: bool = False
+    """A committed turn returned again for its Idempotency-Key (nothing was run)."""
 
     async def events(self) -> AsyncIterator[TurnEvent]:
         """The turn's events, with tokens grouped after the first one.
@@ -98,220 +112,394 @@ class Turn:
             yield event
 
 
-def _thread(session_id: str) -> RunnableConfig:
-    return {"configurable": {"thread_id": session_id}}
+def request_hash(kind: str, message: str = "") -> str:
+    """What an Idempotency-Key is bound to: the same key must carry the same request."""
+    return hashlib.sha256(f"{kind}\n{message}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def state_of(snapshot: StateSnapshot) -> State | None:
-    """The interview state of a snapshot, or None for a session not started."""
-    if not snapshot.values:
+def check_key(key: str | None) -> str | None:
+    """A usable Idempotency-Key, or ValueError saying why not."""
+    if key is None:
         return None
-    return State(**snapshot.values)
+    if not key or len(key) > MAX_KEY_CHARS or not key.isprintable() or not key.isascii():
+        raise ValueError(f"Idempotency-Key must be 1-{MAX_KEY_CHARS} printable ASCII characters")
+    return key
 
 
-def is_committed(snapshot: StateSnapshot) -> bool:
-    """A turn boundary: waiting for the candidate, or finished."""
-    if not snapshot.values:
-        return True
-    if not snapshot.next:
-        return True
-    return snapshot.next == ("wait_for_candidate",) and bool(snapshot.interrupts)
+def _config(row: SessionRow, generation: int, head: str | None) -> RunnableConfig:
+    configurable: dict[str, Any] = {"thread_id": f"{row.session_id}:{generation}"}
+    if head is not None:
+        configurable["checkpoint_id"] = head
+    return {"configurable": configurable}
+
+
+@dataclass
+class _Plan:
+    """A claimed turn about to run: its lease, the row read under it, and what to run."""
+
+    lease: Lease
+    row: SessionRow
+    generation: int
+    head: str | None
+    """The checkpoint the run resumes from (None: a new interview from START)."""
+    graph_input: GraphInput
+    key: str | None
+    request_hash: str
 
 
 class InterviewService:
-    """Starts interviews and runs candidate turns against the checkpointed graph."""
+    """Starts interviews and runs turns against the checkpointed graph, under session leases."""
 
     def __init__(
         self,
         graph: InterviewGraph,
-        saver: AsyncSqliteSaver,
-        store: SessionStore,
+        repo: SessionRepository,
         context: Context,
-        keep_checkpoints: int = 2,
         max_active_turns: int = 500,
         max_turns_per_session: int = 300,
         stream_flush_interval: float = 0.0,
+        on_finished: Callable[[str], Awaitable[None]] | None = None,
+        sessions_dir: Path | None = None,
     ) -> None:
         self.graph = graph
-        self.saver = saver
-        self.store = store
+        self.repo = repo
         self.context = context
-        self.keep_checkpoints = keep_checkpoints
         self.max_active_turns = max_active_turns
         self.max_turns_per_session = max_turns_per_session
         self.stream_flush_interval = stream_flush_interval
-        self._busy: set[str] = set()
+        self.on_finished = on_finished
+        self.sessions_dir = sessions_dir
         self._tasks: set[asyncio.Task[None]] = set()
-        self.on_finished: Callable[[str], None] | None = None
-        """Told (it must not block) when a committed turn leaves the interview finished."""
-        self.reports: ReportStore | None = None
-        """Finished interviews' reports, for the saved session documents (set by api.reports)."""
+        self._slots = 0
+        """Turns claimed or running in this process (the max_active_turns cap)."""
+        self._background: set[asyncio.Task[None]] = set()
 
     # --- reading ----------------------------------------------------------------------------
 
-    async def snapshot(self, session_id: str) -> StateSnapshot:
-        return await self.graph.aget_state(_thread(session_id))
+    async def read(self, session_id: str) -> tuple[SessionRow, State | None]:
+        """The session's row and the interview state at its head: one consistent view.
+
+        The row names the head and carries the progress the head implies, and a checkpoint
+        never changes, so the two always agree. If a commit moved the head and pruned the old
+        one between the two reads, the row is simply read again.
+        """
+        for _ in range(5):
+            row = await self.repo.get(session_id)
+            if row is None:
+                raise SessionNotFound(session_id)
+            if row.head is None:
+                return row, None
+            snapshot = await self.graph.aget_state(_config(row, row.generation, row.head))
+            if snapshot.values:
+                return row, State(**snapshot.values)
+        raise RuntimeError(f"the head checkpoint of session {session_id} cannot be read")
 
     async def state(self, session_id: str) -> State | None:
-        return state_of(await self.snapshot(session_id))
-
-    def is_busy(self, session_id: str) -> bool:
-        return session_id in self._busy
+        return (await self.read(session_id))[1]
 
     # --- turns ------------------------------------------------------------------------------
 
-    async def start(self, session_id: str, settings: InterviewSettings) -> Turn:
-        """Start the interview: greet the candidate (400-worthy if one is in progress)."""
-        self._claim_now(session_id)
+    async def start(self, session_id: str, role: Role = "open", key: str | None = None) -> Turn:
+        """Start the interview: greet the candidate (400-worthy if one is in progress).
+
+        A finished interview may be started afresh by the hiring side only, and only after it
+        has been archived: the candidate's own token cannot erase a finished transcript.
+        """
+        claimed = await self._claim(session_id, key, request_hash("start"))
+        if isinstance(claimed, Turn):
+            return claimed
+        lease, row = claimed
         try:
-            # The registry row, read after the claim, is current: it is written before a turn
-            # releases its claim, and reading it is far cheaper than decoding the checkpoint.
-            row = await self.store.get(session_id)
-            if row is not None and row.active:
+            if row.active:
                 raise TurnRefused("Interview already in progress")
-            if row is not None and row.started:
-                # A finished interview starts afresh, like the original service did.
-                await self.saver.adelete_thread(session_id)
-            return self._launch(session_id, InputState(settings=settings))
+            generation = row.generation
+            if row.started:
+                if role == "candidate":
+                    raise TurnRefused("This interview has finished; it cannot be started again")
+                await self._archive_before_restart(row)
+                generation += 1
+            start = InputState(settings=row.settings)
+            plan = _Plan(lease, row, generation, None, start, key, request_hash("start"))
+            return self._launch(plan)
         except BaseException:
-            self._busy.discard(session_id)
+            await self._unclaim(lease)
             raise
 
-    async def send(self, session_id: str, message: str, kind: Literal["user", "system"]) -> Turn:
+    async def send(
+        self,
+        session_id: str,
+        message: str,
+        kind: Literal["user", "system"],
+        key: str | None = None,
+    ) -> Turn:
         """A candidate message or an admin command, as the next turn."""
-        self._claim_now(session_id)
+        digest = request_hash(kind, message)
+        claimed = await self._claim(session_id, key, digest)
+        if isinstance(claimed, Turn):
+            return claimed
+        lease, row = claimed
         try:
-            row = await self.store.get(session_id)
-            if row is None or not row.active:
+            if not row.active or row.head is None:
                 raise TurnRefused("No active interview in this session")
-            if row.turns >= self.max_turns_per_session:
+            # The cap bounds what a candidate can make the service do; the hiring side's
+            # commands (end_interview above all) must work whatever the count.
+            if kind == "user" and row.turns >= self.max_turns_per_session:
                 raise TurnLimitReached(
                     f"This interview has reached its limit of {self.max_turns_per_session} turns"
                 )
-            return self._launch(session_id, Command(resume={"type": kind, "message": message}))
+            resume: Command[Any] = Command(resume={"type": kind, "message": message})
+            return self._launch(_Plan(lease, row, row.generation, row.head, resume, key, digest))
         except BaseException:
-            self._busy.discard(session_id)
+            await self._unclaim(lease)
             raise
 
-    def _claim_now(self, session_id: str) -> None:
-        if session_id in self._busy:
-            raise SessionBusy(session_id)
-        if len(self._busy) >= self.max_active_turns:
-            raise Overloaded(len(self._busy))
-        self._busy.add(session_id)
+    async def _claim(
+        self, session_id: str, key: str | None, digest: str
+    ) -> tuple[Lease, SessionRow] | Turn:
+        """Take the session's lease and read its row, or the replay of a committed key."""
+        if key is not None:
+            record = await self.repo.committed_turn(session_id, key)
+            if record is not None:
+                return self._replay(record, digest)
+        # The slot is taken before the first await, so concurrent requests cannot all pass.
+        if self._slots >= self.max_active_turns:
+            raise Overloaded(self._slots)
+        self._slots += 1
+        try:
+            lease = await self.repo.acquire(session_id, "turn")
+        except BaseException:
+            self._slots -= 1
+            raise
+        try:
+            if key is not None:
+                # The same key may have committed between the look-up and the lease.
+                record = await self.repo.committed_turn(session_id, key)
+                if record is not None:
+                    self._slots -= 1
+                    await self._release(lease)
+                    return self._replay(record, digest)
+            row = await self.repo.get(session_id)
+            if row is None:
+                raise SessionNotFound(session_id)
+            return lease, row
+        except BaseException:
+            self._slots -= 1
+            await self._release(lease)
+            raise
 
-    def _launch(self, session_id: str, graph_input: GraphInput) -> Turn:
-        turn = Turn(flush_interval=self.stream_flush_interval)
-        task = asyncio.create_task(self._drive(session_id, graph_input, turn.queue))
-        turn.task = task
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    async def _unclaim(self, lease: Lease) -> None:
+        self._slots -= 1
+        await self._release(lease)
+
+    def _replay(self, record: TurnRecord, digest: str) -> Turn:
+        if record.request_hash != digest:
+            raise IdempotencyMismatch(
+                "This Idempotency-Key was already used for a different request on this session"
+            )
+        turn = Turn(replayed=True)
+        if record.reply:
+            turn.queue.put_nowait(TurnEvent("token", {"text": record.reply}))
+        for event in record.events:
+            data = {k: v for k, v in event.items() if k != "event"}
+            turn.queue.put_nowait(TurnEvent(event["event"], data))
+        turn.queue.put_nowait(TurnEvent("done"))
+        turn.queue.put_nowait(None)
         return turn
 
-    async def _drive(
-        self, session_id: str, graph_input: GraphInput, queue: asyncio.Queue[TurnEvent | None]
-    ) -> None:
+    def _launch(self, plan: _Plan) -> Turn:
+        turn = Turn(flush_interval=self.stream_flush_interval)
+        task = asyncio.create_task(self._drive(plan, turn.queue))
+        turn.task = task
+        self._tasks.add(task)
+        task.add_done_callback(self._turn_ended)
+        return turn
+
+    def _turn_ended(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._slots -= 1
+
+    async def _drive(self, plan: _Plan, queue: asyncio.Queue[TurnEvent | None]) -> None:
+        lease, row = plan.lease, plan.row
+        keeper = asyncio.create_task(self._keep(lease))
         try:
-            state = await self._run_graph(session_id, graph_input, queue)
+            try:
+                state, head, reply, events = await self._run_graph(plan, queue)
+            finally:
+                keeper.cancel()
+            commit = Commit(
+                plan.generation,
+                head,
+                progress_of(state, row.settings),
+                _record(plan, reply, events, state),
+            )
+            await self._prune_before(plan, head)
+            await self.repo.commit(lease, row.head, commit)
         except asyncio.CancelledError:
-            await asyncio.shield(self.rollback(session_id))
-            self._finish(session_id, queue)
+            await asyncio.shield(self._release(lease))
+            queue.put_nowait(TurnEvent("error", _shutdown_error()))
+            queue.put_nowait(None)
             raise
         except Exception as exc:
-            logger.exception("turn failed for session %s", session_id)
-            await self.rollback(session_id)
+            if isinstance(exc, LeaseLost):
+                logger.error("turn of %s lost its lease; not committed", row.session_id)
+            else:
+                logger.exception("turn failed for session %s", row.session_id)
+            await self._release(lease)
             queue.put_nowait(TurnEvent("error", classify_error(exc)))
-            self._finish(session_id, queue)
+            queue.put_nowait(None)
             return
-        # The checkpoint is saved: the turn is committed whatever happens to the bookkeeping,
-        # which start-up recovery repairs if it fails here.
-        try:
-            await self.store.record(session_id, progress_of(state, state.settings))
-            await self._prune(session_id)
-        except Exception:
-            logger.exception("registry update after a committed turn failed for %s", session_id)
         queue.put_nowait(TurnEvent("state", state_event(state)))
         if not state.active:
             queue.put_nowait(TurnEvent("end", {"marker": END_MARKER}))
         queue.put_nowait(TurnEvent("done"))
-        self._finish(session_id, queue)
+        queue.put_nowait(None)
         if not state.active and self.on_finished is not None:
-            self.on_finished(session_id)
+            self._spawn(self.on_finished(row.session_id))
 
     async def _run_graph(
-        self, session_id: str, graph_input: GraphInput, queue: asyncio.Queue[TurnEvent | None]
-    ) -> State:
-        """One graph run, its events forwarded; the state at the turn boundary it reached.
-
-        A run that returns normally stopped at the candidate's interrupt or at the end, and its
-        last `values` event is that state: no need to read the checkpoint back.
-        """
+        self, plan: _Plan, queue: asyncio.Queue[TurnEvent | None]
+    ) -> tuple[State, str, str, list[dict[str, Any]]]:
+        """One graph run, its events forwarded: the state it stopped at, the checkpoint it
+        wrote, the reply as streamed and the non-token events."""
         values: dict[str, Any] | None = None
+        head: str | None = None
+        parts: list[str] = []
+        events: list[dict[str, Any]] = []
         async for mode, chunk in self.graph.astream(
-            graph_input,
-            _thread(session_id),
+            plan.graph_input,
+            _config(plan.row, plan.generation, plan.head),
             context=self.context,
-            stream_mode=["custom", "values"],
+            stream_mode=["custom", "values", "checkpoints"],
             durability="exit",
         ):
             if mode == "custom":
-                queue.put_nowait(_event_of(chunk))
+                event = _event_of(chunk)
+                queue.put_nowait(event)
+                if event.kind == "token":
+                    parts.append(event.data["text"])
+                else:
+                    events.append({"event": event.kind, **event.data})
+            elif mode == "values":
+                if isinstance(chunk, dict):
+                    values = chunk
             elif isinstance(chunk, dict):
-                values = chunk
-        if not values:
+                # With durability="exit" the last checkpoint event is the one the run saved.
+                head = chunk["config"]["configurable"]["checkpoint_id"]
+        if not values or head is None:
             raise RuntimeError("the turn produced no state")
         # The last event at an interrupt also carries `__interrupt__`, which is not state.
-        return State(**{k: v for k, v in values.items() if not k.startswith("__")})
+        state = State(**{k: v for k, v in values.items() if not k.startswith("__")})
+        return state, head, "".join(parts), events
 
-    def _finish(self, session_id: str, queue: asyncio.Queue[TurnEvent | None]) -> None:
-        self._busy.discard(session_id)
-        queue.put_nowait(None)
+    async def _prune_before(self, plan: _Plan, head: str) -> None:
+        # Under the lease, before the commit releases it: everything of the session but the
+        # checkpoint being committed and the current head is an orphan of an earlier turn.
+        keep = [(f"{plan.row.session_id}:{plan.generation}", head)]
+        if plan.row.head is not None:
+            keep.append((plan.row.thread_id, plan.row.head))
+        try:
+            await self.repo.prune(plan.lease, keep)
+        except Exception:
+            logger.exception("pruning %s failed (orphans stay until the next turn)", plan.lease)
+
+    async def _keep(self, lease: Lease) -> None:
+        """Renew the lease while the turn runs, so a long reply is not taken over."""
+        interval = max(0.2, self.repo.lease_seconds / 3)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                if not await self.repo.renew(lease):
+                    logger.error("lease of %s was lost mid-turn", lease.session_id)
+                    return
+            except Exception:
+                logger.exception("renewing the lease of %s failed", lease.session_id)
+
+    async def _release(self, lease: Lease) -> None:
+        try:
+            await self.repo.release(lease)
+        except Exception:
+            # It expires by itself; the session is only blocked until then.
+            logger.exception("releasing the lease of %s failed", lease.session_id)
+
+    async def _archive_before_restart(self, row: SessionRow) -> None:
+        from api.archive import archive_session
+
+        await archive_session(self, row, reason="restart")
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                logger.exception("background work after a turn failed")
+
+        task = asyncio.create_task(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def run_to_end(self, turn: Turn) -> list[TurnEvent]:
         """Consume a turn whose reply nobody streams (e.g. the end-interview endpoint)."""
         return [event async for event in turn.events()]
 
-    async def shutdown(self) -> None:
-        """Let running turns finish (bounded), so their replies are committed."""
+    @property
+    def running(self) -> int:
+        """Turns of this process still running."""
+        return len(self._tasks)
+
+    async def shutdown(self, grace: float = 10.0) -> None:
+        """Let running turns finish (bounded), so their replies are committed; cancel the rest
+        (they commit nothing, and say so to their clients)."""
         if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=10)
+            _, pending = await asyncio.wait(list(self._tasks), timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
+        for task in list(self._background):
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*self._background, return_exceptions=True)
 
-    # --- checkpoints ------------------------------------------------------------------------
+    # --- changes other than turns -----------------------------------------------------------
 
-    async def rollback(self, session_id: str) -> None:
-        """Delete checkpoints past the last turn boundary (a failed or interrupted turn)."""
-        while True:
-            snapshot = await self.snapshot(session_id)
-            if is_committed(snapshot):
-                return
-            checkpoint_id = snapshot.config["configurable"]["checkpoint_id"]
-            logger.warning(
-                "rolling back uncommitted checkpoint %s of %s", checkpoint_id, session_id
-            )
-            await self._delete_checkpoints(session_id, "checkpoint_id = ?", (checkpoint_id,))
+    async def reset(self, session_id: str) -> None:
+        """Forget the interview: the next start begins a new one with the same settings."""
+        lease = await self.repo.acquire(session_id, "reset")
+        try:
+            row = await self.repo.get(session_id)
+            if row is None:
+                raise SessionNotFound(session_id)
+            await self.repo.reset(lease, progress_of(None, row.settings))
+        except BaseException:
+            await self._release(lease)
+            raise
+        # The old generation's checkpoints are orphans now; the next turn's prune takes them.
 
-    async def _prune(self, session_id: str) -> None:
-        # Each checkpoint holds the whole state; older ones are dead weight for the API.
-        await self._delete_checkpoints(
-            session_id,
-            "checkpoint_id NOT IN (SELECT checkpoint_id FROM checkpoints WHERE thread_id = ?"
-            " AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT ?)",
-            (session_id, self.keep_checkpoints),
-        )
+    async def locked(self, session_id: str, purpose: Literal["delete", "save", "expire"]) -> Lease:
+        """Take the lease for a change made outside a turn (delete, save, expiry)."""
+        return await self.repo.acquire(session_id, purpose)
 
-    async def _delete_checkpoints(
-        self, session_id: str, where: str, params: tuple[Any, ...]
-    ) -> None:
-        async with self.saver.lock:
-            for table in ("writes", "checkpoints"):
-                await self.saver.conn.execute(
-                    f"DELETE FROM {table} WHERE thread_id = ? AND {where}",
-                    (session_id, *params),
-                )
-            await self.saver.conn.commit()
+    async def release(self, lease: Lease) -> None:
+        await self._release(lease)
 
-    async def delete(self, session_id: str) -> None:
-        await self.saver.adelete_thread(session_id)
+
+def _record(
+    plan: _Plan, reply: str, events: list[dict[str, Any]], state: State
+) -> TurnRecord | None:
+    if plan.key is None:
+        return None
+    tail = [{"event": "state", **state_event(state)}]
+    if not state.active:
+        tail.append({"event": "end", "marker": END_MARKER})
+    return TurnRecord(plan.key, plan.request_hash, reply, [*events, *tail])
+
+
+def _shutdown_error() -> dict[str, Any]:
+    return {
+        "code": "shutting_down",
+        "message": "The server stopped before this reply finished; it was not recorded. "
+        "Send the same message again.",
+    }
 
 
 def _event_of(chunk: Any) -> TurnEvent:

@@ -1,62 +1,45 @@
 """The FastAPI application: `api.main:app`.
 
-The lifespan opens the SQLite database (checkpoints and session registry in one file), compiles
-the interview graph with the SQLite saver, and runs the idle-session sweeper.
+The lifespan opens the session repository (SQLite by default, PostgreSQL with
+INTERVIEWER_DATABASE_URL), compiles the interview graph with its checkpointer, and runs the
+idle-session sweeper (one replica at a time does the sweeping).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import gc
 import logging
 import os
 from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import IO
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from api.config import Settings, get_settings
 from api.interviews import (
+    IdempotencyMismatch,
     InterviewService,
     Overloaded,
-    SessionBusy,
     TurnLimitReached,
     TurnRefused,
 )
 from api.models import Health
-from api.projections import progress_of
 from api.reports import router as reports_router
 from api.routes import router
-from api.store import SessionStore, open_connection
-from api.sweeper import run_sweeper
+from api.sessions import (
+    LeaseLost,
+    SessionBusy,
+    SessionNotFound,
+    SessionRepository,
+    open_repository,
+)
+from api.sweeper import replica_name, run_sweeper
 from graph.graph import build_graph
 from graph.llm import describe_provider
 
 logger = logging.getLogger("api")
-
-
-class DatabaseInUse(RuntimeError):
-    """Another server process already serves this database file."""
-
-
-def _lock_database(db_path: Path) -> IO[str]:
-    # One process per database: turns are serialised per session in process memory, so a
-    # second process on the same file could run two turns of one session at once.
-    handle = open(db_path.with_name(db_path.name + ".lock"), "a+")  # noqa: SIM115
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise DatabaseInUse(
-            f"{db_path} is already served by another interviewer process; "
-            "give each process its own INTERVIEWER_DB_PATH"
-        ) from None
-    return handle
 
 
 def _export_groq_settings(settings: Settings) -> None:
@@ -67,18 +50,7 @@ def _export_groq_settings(settings: Settings) -> None:
         os.environ["GROQ_API_BASE"] = settings.groq_api_base
 
 
-async def _recover(service: InterviewService, store: SessionStore) -> None:
-    """After a crash: roll back half-written turns and bring the registry up to date."""
-    for row in await store.all():
-        await service.rollback(row.session_id)  # a no-op at a turn boundary
-        state = await service.state(row.session_id)
-        await store.record(row.session_id, progress_of(state, row.settings))
-
-
-@contextlib.asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
-    _export_groq_settings(settings)
+def _log_start(settings: Settings, repo: SessionRepository) -> None:
     if settings.admin_token is None:
         logger.warning(
             "Access control is OFF (the seed's open mode): anyone who can reach this port can "
@@ -92,36 +64,47 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
     else:
         logger.info("LLM provider: groq (llama-3.3-70b-versatile) at %s", provider["api_base"])
+    where = "PostgreSQL" if repo.backend == "postgres" else f"SQLite file {settings.db_path}"
+    logger.info("sessions and checkpoints in %s (lease %gs)", where, settings.lease_seconds)
 
-    settings.db_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = _lock_database(settings.db_path)
-    saver_conn = await open_connection(settings.db_path)
-    store_conn = await open_connection(settings.db_path)
+
+def open_repository_for(settings: Settings) -> SessionRepository:
+    return open_repository(
+        settings.database_url,
+        str(settings.db_path),
+        settings.lease_seconds,
+        settings.db_pool_size,
+    )
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    _export_groq_settings(settings)
+    repo = open_repository_for(settings)
+    _log_start(settings, repo)
     sweeper: asyncio.Task[None] | None = None
     try:
-        saver = AsyncSqliteSaver(saver_conn)
-        await saver.setup()
-        store = SessionStore(store_conn, saver.lock)
-        await store.setup()
+        # Constant time whatever the number of sessions: no recovery scan is needed, since a
+        # turn that never committed left the session's head where it was.
+        await repo.setup()
         service = InterviewService(
-            build_graph(checkpointer=saver),
-            saver,
-            store,
+            build_graph(checkpointer=repo.saver),
+            repo,
             settings.context(),
-            keep_checkpoints=settings.keep_checkpoints,
             max_active_turns=settings.max_active_turns,
             max_turns_per_session=settings.max_turns_per_session,
             stream_flush_interval=settings.stream_flush_ms / 1000,
+            sessions_dir=settings.sessions_dir,
         )
-        await _recover(service, store)
-        app.state.store = store
+        app.state.repo = repo
         app.state.service = service
         # Everything loaded so far (LangGraph, LangChain, pydantic, the SDKs) lives as long as
         # the process; frozen, the collector stops re-scanning it, and its full collections
         # stop pausing every stream for hundreds of milliseconds under load.
         gc.collect()
         gc.freeze()
-        sweeper = asyncio.create_task(run_sweeper(service, store, settings))
+        sweeper = asyncio.create_task(run_sweeper(service, settings, replica_name()))
         yield
         await service.shutdown()
     finally:
@@ -129,9 +112,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
-        await store_conn.close()
-        await saver_conn.close()
-        lock.close()
+        await repo.close()
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -146,6 +127,21 @@ def _add_error_handlers(app: FastAPI) -> None:
                 "wait for it to finish."
             },
         )
+
+    @app.exception_handler(SessionNotFound)
+    async def not_found(_: Request, __: SessionNotFound) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"detail": "Session not found"})
+
+    @app.exception_handler(LeaseLost)
+    async def lost(_: Request, __: LeaseLost) -> JSONResponse:
+        return JSONResponse(
+            status_code=409,
+            content={"detail": "The session changed while this request ran; try again."},
+        )
+
+    @app.exception_handler(IdempotencyMismatch)
+    async def key_reused(_: Request, exc: IdempotencyMismatch) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(exc)})
 
     @app.exception_handler(TurnRefused)
     async def refused(_: Request, exc: TurnRefused) -> JSONResponse:

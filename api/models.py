@@ -60,6 +60,16 @@ class SessionSummary(BaseModel):
     interview_active: bool
     questions_asked: int
     total_expected_questions: int
+    stage: str = Field(description="created, welcome, personal, behavioral, technical, ...")
+    potential_cheat_attempts: int = 0
+    candidate_name: str = ""
+    job_position: str = ""
+
+
+class SavedSessionSummary(BaseModel):
+    session_id: str
+    saved_at: str
+    reason: str = Field(description="saved, deleted, expired or restart")
 
 
 class ModelInfo(BaseModel):

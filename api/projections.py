@@ -10,7 +10,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from api.store import Progress
+from api.sessions.base import Progress
 from graph.state import LABEL_KEY, InterviewSettings, State
 
 

@@ -1,7 +1,8 @@
 """The evaluation report endpoints, and the wiring that evaluates finished interviews.
 
-The router brings its own lifespan (FastAPI runs it inside the app's): it opens the report
-store, hands the service its `on_finished` hook, and resumes evaluations a restart interrupted.
+The router brings its own lifespan (FastAPI runs it inside the app's): it hands the service its
+`on_finished` hook and resumes the evaluations a stop interrupted. Reports are stored through
+the session repository (SQLite or PostgreSQL), so every replica serves them.
 """
 
 from __future__ import annotations
@@ -16,37 +17,36 @@ from starlette.responses import Response
 
 from api.config import Settings
 from api.deps import AdminDep, SessionDep
-from api.evaluations import EvaluationRunner
+from api.evaluations import EvaluationRunner, is_current
 from api.interviews import InterviewService
-from api.report_store import SqliteReportStore
-from api.store import SessionRow, SessionStore, open_connection
+from api.sessions import SessionRepository, SessionRow
+from api.sweeper import replica_name
 from graph.evaluation.markdown import render_markdown
 from graph.evaluation.report import Report
 
 MARKDOWN = "text/markdown"
 
 
+RECOVERY_DUTY = "evaluation-recovery"
+
+
 @contextlib.asynccontextmanager
 async def reports_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Runs inside the app's lifespan, once the repository and the service exist.
     settings: Settings = app.state.settings
     service: InterviewService = app.state.service
-    store: SessionStore = app.state.store
-    conn = await open_connection(settings.db_path)
+    repo: SessionRepository = app.state.repo
+    runner = EvaluationRunner(service, repo, settings)
+    service.on_finished = runner.on_finished
+    app.state.evaluations = runner
+    # One replica resumes the evaluations a stop interrupted; the others would only repeat it.
+    if await repo.claim_duty(RECOVERY_DUTY, replica_name(), 60.0):
+        await runner.recover(await repo.all())
     try:
-        reports = SqliteReportStore(conn, service.saver.lock)
-        await reports.setup()
-        runner = EvaluationRunner(service, reports, settings)
-        service.reports = reports
-        service.on_finished = runner.schedule
-        app.state.evaluations = runner
-        await runner.recover(
-            [r.session_id for r in await store.all() if r.started and not r.active]
-        )
         yield
+    finally:
         service.on_finished = None
         await runner.close()
-    finally:
-        await conn.close()
 
 
 router = APIRouter(tags=["reports"], lifespan=reports_lifespan)
@@ -98,8 +98,9 @@ async def get_report(
     """The interview's evaluation report (admin)."""
     _finished(session)
     report = await runner.reports.get_report(session.session_id)
-    if report is None:
-        # Finished before reports existed, or its evaluation was lost: make it now.
+    if report is None or not is_current(report, session):
+        # Finished before reports existed, its evaluation was lost, or the stored one is of
+        # an earlier interview of the session: make it now.
         runner.schedule(session.session_id)
         return JSONResponse(PENDING, status_code=202)
     if report.get("status") == "pending":
@@ -122,5 +123,5 @@ async def get_report(
 async def regenerate_report(session: SessionDep, runner: RunnerDep, _: AdminDep) -> dict[str, str]:
     """Run the evaluation again (e.g. after a prompt change); poll GET /report for it."""
     _finished(session)
-    await runner.request(session.session_id)
+    await runner.request(session)
     return PENDING

@@ -1,17 +1,27 @@
-"""The seed's endpoints. Routers stay thin: the work is in InterviewService and the store."""
+"""The seed's endpoints. Routers stay thin: the work is in InterviewService and the repository."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Request
 from starlette.responses import Response
 
-from api.archive import save_session
+from api.archive import archive_session
 from api.auth import forbidden, new_candidate_token
-from api.deps import AdminDep, PrincipalDep, ServiceDep, SessionDep, SettingsDep, StoreDep
-from api.interviews import SessionBusy
+from api.deps import (
+    AdminDep,
+    IdempotencyKeyDep,
+    PrincipalDep,
+    RepoDep,
+    ServiceDep,
+    SessionDep,
+    SettingsDep,
+    canonical_session_id,
+)
 from api.models import (
     ChatMessage,
     CheatEventOut,
@@ -20,15 +30,18 @@ from api.models import (
     InterviewSettings,
     InterviewStatus,
     ModelInfo,
+    SavedSessionSummary,
     SecurityInfo,
     SessionResponse,
     SessionSummary,
 )
-from api.projections import history_of, progress_of
+from api.projections import history_of
+from api.sessions import SessionBusy, SessionNotFound
 from api.streaming import stream_turn
 from graph.llm import describe_provider
 
 router = APIRouter()
+logger = logging.getLogger(__name__)
 
 
 def _names_session(raw: str, session_id: str) -> bool:
@@ -54,7 +67,7 @@ STREAM_RESPONSES: dict[int | str, dict[str, object]] = {
 
 @router.post("/create-session", response_model=SessionResponse, response_model_exclude_none=True)
 async def create_session(
-    store: StoreDep,
+    repo: RepoDep,
     principal: AdminDep,
     settings: Annotated[InterviewSettings | None, Body()] = None,
 ) -> SessionResponse:
@@ -64,16 +77,22 @@ async def create_session(
     """
     session_id = str(uuid.uuid4())
     token, token_hash = new_candidate_token() if principal.role == "admin" else (None, None)
-    await store.create(session_id, settings or InterviewSettings(), token_hash)
+    await repo.create(session_id, settings or InterviewSettings(), token_hash)
     return SessionResponse(
         session_id=session_id, message="Session created successfully", candidate_token=token
     )
 
 
 @router.post("/start-interview/{session_id}", responses=STREAM_RESPONSES)
-async def start_interview(request: Request, session: SessionDep, service: ServiceDep) -> Response:
+async def start_interview(
+    request: Request,
+    session: SessionDep,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    key: IdempotencyKeyDep,
+) -> Response:
     """Start the interview: streams Mia's greeting."""
-    turn = await service.start(session.session_id, session.settings)
+    turn = await service.start(session.session_id, principal.role, key)
     return await stream_turn(request, turn)
 
 
@@ -84,27 +103,23 @@ async def chat(
     service: ServiceDep,
     principal: PrincipalDep,
     body: ChatMessage,
+    key: IdempotencyKeyDep,
 ) -> Response:
     """A candidate message ("user") or an admin command ("system"); streams the reply."""
     if body.type == "system" and principal.role == "candidate":
         raise forbidden()
     if not _names_session(body.session_id, session.session_id):
         raise HTTPException(status_code=400, detail="Session ID mismatch")
-    turn = await service.send(session.session_id, body.message, body.type)
+    turn = await service.send(session.session_id, body.message, body.type, key)
     return await stream_turn(request, turn)
 
 
 @router.post(
     "/reset/{session_id}", response_model=SessionResponse, response_model_exclude_none=True
 )
-async def reset(
-    session: SessionDep, service: ServiceDep, store: StoreDep, _: AdminDep
-) -> SessionResponse:
-    """Forget the interview so far; the session keeps its settings."""
-    if service.is_busy(session.session_id):
-        raise SessionBusy(session.session_id)
-    await service.delete(session.session_id)
-    await store.record(session.session_id, progress_of(None, session.settings))
+async def reset(session: SessionDep, service: ServiceDep, _: AdminDep) -> SessionResponse:
+    """Forget the interview so far; the session keeps its settings (409 during a turn)."""
+    await service.reset(session.session_id)
     return SessionResponse(
         session_id=session.session_id,
         message="Conversation reset. Ready to start a new interview.",
@@ -112,10 +127,9 @@ async def reset(
 
 
 @router.get("/interview-status/{session_id}", response_model=InterviewStatus)
-async def interview_status(session: SessionDep, store: StoreDep) -> InterviewStatus:
-    """The counts from the registry row (written with every committed turn), like /sessions:
-    a dashboard polling this does not decode the whole checkpoint each time."""
-    await store.touch(session.session_id)
+async def interview_status(session: SessionDep, repo: RepoDep) -> InterviewStatus:
+    """The counts of the session's head, from its row (no checkpoint is decoded)."""
+    await repo.touch(session.session_id)
     return InterviewStatus(
         session_id=session.session_id,
         active=session.active,
@@ -127,18 +141,42 @@ async def interview_status(session: SessionDep, store: StoreDep) -> InterviewSta
 
 @router.get("/conversation-history/{session_id}", response_model=ConversationHistory)
 async def conversation_history(
-    session: SessionDep, service: ServiceDep, store: StoreDep, _: AdminDep
+    session: SessionDep, service: ServiceDep, repo: RepoDep, _: AdminDep
 ) -> ConversationHistory:
-    state = await service.state(session.session_id)
-    await store.touch(session.session_id)
-    progress = progress_of(state, session.settings)
+    """The transcript at the session's head, with the counts of that same head."""
+    row, state = await service.read(session.session_id)
+    await repo.touch(session.session_id)
     return ConversationHistory(
-        session_id=session.session_id,
-        active=progress.active,
-        questions_asked=progress.questions_asked,
-        total_expected_questions=progress.total_expected_questions,
+        session_id=row.session_id,
+        active=row.active,
+        questions_asked=row.questions_asked,
+        total_expected_questions=row.total_expected_questions,
         history=[HistoryItem.model_validate(item) for item in history_of(state)] if state else [],
     )
+
+
+async def _save_in_background(service: ServiceDep, session_id: str) -> None:
+    # The save takes the lease like any change; a turn holding it is waited for (bounded).
+    for _ in range(120):
+        try:
+            lease = await service.locked(session_id, "save")
+            break
+        except SessionBusy:
+            await asyncio.sleep(0.25)
+        except SessionNotFound:
+            return
+    else:
+        logger.error("could not save session %s: it stayed busy", session_id)
+        return
+    try:
+        row = await service.repo.get(session_id)
+        if row is not None:
+            path = await archive_session(service, row, reason="saved")
+            logger.info("saved session %s to %s", session_id, path)
+    except Exception:
+        logger.exception("saving session %s failed", session_id)
+    finally:
+        await service.release(lease)
 
 
 @router.post(
@@ -147,44 +185,68 @@ async def conversation_history(
 async def save(
     session: SessionDep,
     service: ServiceDep,
-    settings: SettingsDep,
     background: BackgroundTasks,
     _: AdminDep,
 ) -> SessionResponse:
-    """Write the session to the sessions directory in the background."""
-    background.add_task(save_session, service, session, settings.sessions_dir)
+    """Save the session (database and sessions directory) in the background."""
+    background.add_task(_save_in_background, service, session.session_id)
     return SessionResponse(session_id=session.session_id, message="Session saving initiated")
 
 
 @router.get("/sessions", response_model=dict[str, SessionSummary])
-async def list_sessions(store: StoreDep, _: AdminDep) -> dict[str, SessionSummary]:
+async def list_sessions(repo: RepoDep, _: AdminDep) -> dict[str, SessionSummary]:
     return {
         row.session_id: SessionSummary(
             last_access=row.last_access,
             interview_active=row.active,
             questions_asked=row.questions_asked,
             total_expected_questions=row.total_expected_questions,
+            stage=row.stage,
+            potential_cheat_attempts=row.cheat_attempts,
+            candidate_name=row.settings.candidate_name,
+            job_position=row.settings.job_position,
         )
-        for row in await store.all()
+        for row in await repo.all()
     }
 
 
 @router.delete(
     "/session/{session_id}", response_model=SessionResponse, response_model_exclude_none=True
 )
-async def delete_session(
-    session: SessionDep, service: ServiceDep, store: StoreDep, settings: SettingsDep, _: AdminDep
-) -> SessionResponse:
-    """Save the session to a file, then delete it."""
-    if service.is_busy(session.session_id):
-        raise SessionBusy(session.session_id)
-    path = await save_session(service, session, settings.sessions_dir)
-    await service.delete(session.session_id)
-    await store.delete(session.session_id)
+async def delete_session(session: SessionDep, service: ServiceDep, _: AdminDep) -> SessionResponse:
+    """Save the session (database and file), then delete it; 409 while a turn runs."""
+    lease = await service.locked(session.session_id, "delete")
+    try:
+        row = await service.repo.get(session.session_id)
+        if row is None:
+            raise SessionNotFound(session.session_id)
+        path = await archive_session(service, row, reason="deleted")
+        await service.repo.delete(lease)
+    except BaseException:
+        await service.release(lease)
+        raise
     return SessionResponse(
         session_id=session.session_id,
         message=f"Session saved to {path} and deleted successfully",
     )
+
+
+@router.get("/saved-sessions", response_model=list[SavedSessionSummary])
+async def saved_sessions(repo: RepoDep, _: AdminDep) -> list[SavedSessionSummary]:
+    """Every saved document (save-session, delete, expiry, restart), oldest first."""
+    return [
+        SavedSessionSummary(session_id=s.session_id, saved_at=s.saved_at, reason=s.reason)
+        for s in await repo.saved_documents()
+    ]
+
+
+@router.get("/saved-sessions/{session_id}")
+async def saved_session(session_id: str, repo: RepoDep, _: AdminDep) -> dict[str, Any]:
+    """The latest saved document of a session, from any replica, even after deletion."""
+    document = await repo.saved_document(canonical_session_id(session_id))
+    if document is None:
+        raise HTTPException(status_code=404, detail="No saved document for this session")
+    return document
 
 
 @router.post(

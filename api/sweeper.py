@@ -1,48 +1,73 @@
-"""Idle sessions are saved to a file and removed, in the background."""
+"""Idle sessions are saved and removed in the background, by one replica at a time."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from datetime import UTC, datetime, timedelta
 
-from api.archive import save_session
+from api.archive import archive_session
 from api.config import Settings
 from api.interviews import InterviewService
-from api.store import SessionStore
+from api.sessions import SessionBusy, SessionNotFound
 
 logger = logging.getLogger(__name__)
 
+SWEEPER_DUTY = "sweeper"
 
-async def sweep_once(service: InterviewService, store: SessionStore, settings: Settings) -> int:
-    """Save and remove every session idle longer than the timeout; returns how many."""
+
+def replica_name() -> str:
+    """This process, as other replicas see it in the database."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+async def sweep_once(service: InterviewService, settings: Settings) -> int:
+    """Save and remove every session idle longer than the timeout; returns how many.
+
+    Each expiry takes the session's lease and checks the idleness again under it, so a turn
+    that started (or committed) in the meantime is never expired under the candidate's feet.
+    """
     cutoff = (
         datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=settings.session_timeout_minutes)
     ).isoformat(timespec="microseconds")
+    repo = service.repo
     removed = 0
-    for session_id in await store.idle_since(cutoff):
-        if service.is_busy(session_id):
-            continue
-        row = await store.get(session_id)
-        if row is None:
+    for session_id in await repo.idle_since(cutoff):
+        try:
+            lease = await service.locked(session_id, "expire")
+        except (SessionBusy, SessionNotFound):
             continue
         try:
-            path = await save_session(service, row, settings.sessions_dir)
-            await service.delete(session_id)
-            await store.delete(session_id)
+            row = await repo.get(session_id)
+            if row is None or row.last_access >= cutoff:
+                await service.release(lease)
+                continue
+            path = await archive_session(service, row, reason="expired")
+            await repo.delete(lease)
         except Exception:
             logger.exception("could not expire idle session %s", session_id)
+            await service.release(lease)
             continue
         logger.info("expired idle session %s, saved to %s", session_id, path)
         removed += 1
+    try:
+        await repo.prune_deleted()
+    except Exception:
+        logger.exception("pruning checkpoints of deleted sessions failed")
     return removed
 
 
-async def run_sweeper(service: InterviewService, store: SessionStore, settings: Settings) -> None:
-    """Sweep forever at the configured interval (cancelled at shutdown)."""
+async def run_sweeper(service: InterviewService, settings: Settings, owner: str) -> None:
+    """Sweep forever at the configured interval while this replica holds the sweeper duty."""
     while True:
         await asyncio.sleep(settings.sweep_interval_seconds)
         try:
-            await sweep_once(service, store, settings)
+            if await service.repo.claim_duty(
+                SWEEPER_DUTY, owner, settings.sweep_interval_seconds * 2.5
+            ):
+                await sweep_once(service, settings)
         except Exception:
             logger.exception("session sweep failed")

@@ -400,7 +400,7 @@ def _storage(m: Measurements) -> list[str]:
         f" | {s.checkpoint_bytes / per / 1024:,.1f} KB |",
         f"| `writes` (pending writes blobs) | {s.write_rows / per:.1f}"
         f" | {s.write_bytes / per / 1024:,.1f} KB |",
-        f"| `interview_sessions` (registry row, approx.) | {s.session_rows / per:.1f}"
+        f"| `interviewer_sessions` (session row, approx.) | {s.session_rows / per:.1f}"
         f" | {s.session_bytes / per / 1024:,.1f} KB |",
         f"| transcript the candidate saw (replies + answers, characters) | —"
         f" | {s.transcript_chars / 1024:,.1f} KB |",
@@ -408,9 +408,9 @@ def _storage(m: Measurements) -> list[str]:
         *_largest_checkpoint(s.largest_checkpoint, s.largest_messages),
         "What grows it: every kept checkpoint stores the whole interview state, and the bulk of"
         " that state is the transcript (each message serialised with its metadata) plus the list"
-        " of questions already asked. `INTERVIEWER_KEEP_CHECKPOINTS` (default 2) checkpoints are"
-        " kept per session after each turn, so a finished interview costs about that many copies"
-        " of its transcript; the bytes grow linearly with the number of turns and the length of"
+        " of questions already asked. A session keeps its head checkpoint and, until the next turn"
+        " commits, the previous one, so a finished interview costs one or two copies of its"
+        " transcript; the bytes grow linearly with the number of turns and the length of"
         " the answers, and the rest is B-tree slack and free pages left by pruned checkpoints.",
     ]
 

@@ -479,9 +479,9 @@ def measure_storage(db: Path, finished: int, transcript_chars: float) -> Storage
             ),
             write_rows=one("SELECT COUNT(*) FROM writes"),
             write_bytes=one("SELECT SUM(LENGTH(value)) FROM writes"),
-            session_rows=one("SELECT COUNT(*) FROM interview_sessions"),
+            session_rows=one("SELECT COUNT(*) FROM interviewer_sessions"),
             session_bytes=one(
-                "SELECT SUM(LENGTH(settings) + LENGTH(session_id) + 200) FROM interview_sessions"
+                "SELECT SUM(LENGTH(settings) + LENGTH(session_id) + 200) FROM interviewer_sessions"
             ),
             threads=one("SELECT COUNT(DISTINCT thread_id) FROM checkpoints"),
             transcript_chars=transcript_chars,

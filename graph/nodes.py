@@ -154,7 +154,10 @@ async def begin_interview(state: State, runtime: Runtime[Context]) -> dict[str, 
     """Fix the plan: counts, personal questions, follow-up limit and the session's seed."""
     info = runtime.execution_info
     thread_id = (info.thread_id if info else None) or ""
-    seed = int.from_bytes(hashlib.sha256(thread_id.encode()).digest()[:4], "big")
+    # The API's threads are "<session>:<generation>": a session's interviews share one seed,
+    # so a reset session replays the same interview for the same answers.
+    session = thread_id.partition(":")[0]
+    seed = int.from_bytes(hashlib.sha256(session.encode()).digest()[:4], "big")
     return {
         "stage": "welcome",
         "active": True,

@@ -138,3 +138,11 @@ class Report(BaseModel):
     integrity: Integrity = Field(default_factory=Integrity)
     usage: Usage = Field(default_factory=Usage)
     webhook: WebhookOutcome | None = None
+    generation: int | None = Field(
+        default=None,
+        description="Which interview of the session it evaluated (a restart starts another); "
+        "set by the API.",
+    )
+    checkpoint_id: str | None = Field(
+        default=None, description="The checkpoint of the transcript evaluated; set by the API."
+    )

@@ -29,7 +29,7 @@ def test_turn_reported_as_failed_over_sse_is_not_committed(
         # (as a full disk or a locked database would), after the graph has run.
         with sqlite3.connect(server.settings.db_path) as db:
             db.execute(
-                "CREATE TRIGGER registry_fault BEFORE UPDATE OF turns ON interview_sessions"
+                "CREATE TRIGGER registry_fault BEFORE UPDATE OF turns ON interviewer_sessions"
                 f" WHEN OLD.session_id = '{sid}' AND NEW.turns > OLD.turns"
                 " BEGIN SELECT RAISE(ABORT, 'injected registry fault'); END"
             )

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from api.config import Settings
-from api.main import DatabaseInUse, create_app
 from tests.support.server import Api, ThreadedServer
 
 
@@ -80,21 +77,6 @@ async def test_concurrent_turns_beyond_the_process_cap_get_503_with_retry_after(
     assert statuses == [200, 503]
     refused = next(r for r in responses if r.status_code == 503)
     assert refused.headers["retry-after"] == "1"
-
-
-async def test_a_second_process_on_the_same_database_is_refused(tmp_path: Path) -> None:
-    first = ThreadedServer(
-        Settings(_env_file=None, db_path=tmp_path / "db.sqlite", llm="offline")  # type: ignore[call-arg]
-    ).start()
-    try:
-        second = create_app(
-            Settings(_env_file=None, db_path=tmp_path / "db.sqlite", llm="offline")  # type: ignore[call-arg]
-        )
-        with pytest.raises(DatabaseInUse, match="already served"):
-            async with second.router.lifespan_context(second):
-                pass
-    finally:
-        first.stop()
 
 
 def test_injection_in_hiring_side_text_changes_neither_flow_nor_counts(api: Api) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import threading
 import time
 import uuid
@@ -42,7 +41,11 @@ def runner_of(server: ThreadedServer) -> EvaluationRunner:
 
 def play(api: Api, session_id: str, answers: Callable[[int], str]) -> str:
     """Start and answer until the closing; returns the closing's text."""
-    text = api.start_text(session_id).text
+    return play_on(api, session_id, answers, api.start_text(session_id).text)
+
+
+def play_on(api: Api, session_id: str, answers: Callable[[int], str], text: str = "") -> str:
+    """Answer an interview in progress until the closing."""
     for turn in range(max_chats(4)):
         if is_final(text):
             return text
@@ -83,8 +86,37 @@ class Gate:
         return await run_evaluator(session_id, state, context)
 
 
-@pytest.fixture
-def server(make_server: Callable[..., ThreadedServer]) -> ThreadedServer:
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(scope="module")
+def postgres_databases() -> Iterator[Callable[[], str]]:
+    """Fresh PostgreSQL databases (one per test), dropped when the module is done."""
+    psycopg = pytest.importorskip("psycopg")
+    names: list[str] = []
+
+    def make() -> str:
+        name = f"reports_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        names.append(name)
+        return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+    yield make
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        for name in names:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def server(
+    request: pytest.FixtureRequest,
+    make_server: Callable[..., ThreadedServer],
+    postgres_databases: Callable[[], str],
+) -> ThreadedServer:
+    """A server of its own, on each session backend (the report lives in the repository)."""
+    if request.param == "postgres":
+        return make_server(database_url=postgres_databases())
     return make_server()
 
 
@@ -214,17 +246,30 @@ def test_report_is_in_the_saved_session_and_in_the_delete_archive(
     assert client.http.get(f"/report/{session_id}").status_code == 404
 
 
-def test_restarting_a_finished_interview_drops_its_old_report(
+def test_a_restarted_interview_never_serves_the_previous_interviews_report(
     server: ThreadedServer, client: Api
 ) -> None:
     session_id = client.create(**SETTINGS)
     play(client, session_id, lambda _: SUBSTANTIVE_ANSWER)
-    report(client, session_id)
-    client.start_text(session_id)
+    first = report(client, session_id)
+    assert first["generation"] == 0
+
+    client.start_text(session_id)  # the hiring side starts it afresh
     assert client.http.get(f"/report/{session_id}").status_code == 409
-    with sqlite3.connect(server.settings.db_path) as db:
-        rows = db.execute("SELECT 1 FROM reports WHERE session_id = ?", (session_id,)).fetchall()
-    assert rows == []
+    # The restart archived the finished interview with its own report.
+    archived = [json.loads(p.read_text()) for p in server.sessions_dir.glob("interview_*.json")]
+    assert [d["report"] for d in archived if d["session_id"] == session_id] == [first]
+
+    gate = Gate()
+    runner_of(server).evaluate = gate
+    play_on(client, session_id, lambda _: "I don't know.")
+    wait_until(gate.started.is_set, what="the evaluation to start")
+    # The stored report is the first interview's: it is not served for the second one.
+    assert client.http.get(f"/report/{session_id}").status_code == 202
+    gate.opened.set()
+    second = report(client, session_id)
+    assert second["generation"] == 1 and second["checkpoint_id"] != first["checkpoint_id"]
+    assert second["overall"] != first["overall"]
 
 
 def test_report_endpoints_are_admin_only(make_server: Callable[..., ThreadedServer]) -> None:

@@ -6,7 +6,14 @@ import signal
 from collections.abc import Callable
 
 from graph.text import END_MARKER
-from tests.support.server import SHORT_ANSWER, Api, SubprocessServer, is_final, max_chats
+from tests.support.server import (
+    SHORT_ANSWER,
+    Api,
+    SubprocessServer,
+    is_final,
+    max_chats,
+    wait_until,
+)
 
 
 def questions(history: list[dict[str, str]]) -> list[str]:
@@ -72,7 +79,7 @@ def test_interview_continues_after_restart_from_the_same_question_with_the_same_
 def test_turn_cut_by_a_killed_process_is_not_committed_and_can_be_sent_again(
     make_process: Callable[..., SubprocessServer],
 ) -> None:
-    first = make_process(INTERVIEWER_OFFLINE_TOKEN_DELAY="0.01")
+    first = make_process(INTERVIEWER_OFFLINE_TOKEN_DELAY="0.01", INTERVIEWER_LEASE_SECONDS="1.5")
     with Api(first.base_url) as api:
         sid = api.create(candidate_name="Ana", behavioral_questions=2, technical_questions=1)
         assert api.start_text(sid).status_code == 200
@@ -85,11 +92,17 @@ def test_turn_cut_by_a_killed_process_is_not_committed_and_can_be_sent_again(
             next(response.iter_text())
             first.stop(signal.SIGKILL)  # mid-reply: no graceful shutdown
 
-    second = make_process()
+    second = make_process(INTERVIEWER_LEASE_SECONDS="1.5")
     with Api(second.base_url) as api:
         assert api.status(sid) == status
         assert api.history(sid) == history
-        reply = api.chat_text(sid, answer)
+        # The dead process's lease holds the session until it expires (409), then frees it.
+        reply = wait_until(
+            lambda: (r := api.chat_text(sid, answer)).status_code != 409 and r,
+            timeout=10,
+            interval=0.2,
+            what="the dead process's lease to expire",
+        )
         assert reply.status_code == 200, reply.body
         assert api.history(sid) == [
             *history,
