@@ -3,13 +3,14 @@
 It scores what can be counted in the candidate's words, per main question:
 
 * L, length (0-2): under 15 words 0, under 40 words 1, else 2.
-* R, relevance (0-2): content words shared with the question, its follow-ups and its skill:
-  none 0, one or two 1, three or more 2.
+* R, relevance (0-2): content words shared with the main question and its skill: none 0, one
+  or two 1, three or more 2. (Not with the follow-ups: they echo the candidate's own words.)
 * S, specificity (0-2): kinds of concrete detail present (a number, a named tool or
   identifier, a concrete action verb, an example or first-hand marker): one or none 0, two 1,
   three or more 2.
 * D, depth (0-2): with follow-ups asked, the follow-up answers of 15+ words that stay on topic
-  and admit no gap (at most 2); with none asked, 1 if L and S are both 2, else 0.
+  (share a content word with the question or the follow-ups) and admit no gap (at most 2);
+  with none asked, 1 if L and S are both 2, else 0.
 
 The proposed score is ``min(5, 1 + (L + R + S + D + 1) // 2)``. An answer with neither relevance
 nor specificity (R = S = 0) gives nothing to assess and proposes no score. Evidence is the two
@@ -35,7 +36,8 @@ GENERATED_BY = "offline-heuristic"
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:%|ms|s|x|k|m|gb|mb)?\b", re.IGNORECASE)
 _IDENTIFIER = re.compile(
-    r"\b(?:[a-z]+[A-Z][A-Za-z]*|[A-Z]{2,}[a-z]*|[A-Za-z]+(?:[._/][A-Za-z0-9]+)+|\w+\(\))",
+    r"\b(?:[a-z]+[A-Z][A-Za-z]*|[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[a-z]*|"
+    r"[A-Za-z]+(?:[._/][A-Za-z0-9]+)+|\w+\(\))",
 )
 _ACTION = re.compile(
     r"\b(?:measur|profil|benchmark|built|design|implement|migrat|refactor|deploy|debug|fix|"
@@ -45,7 +47,7 @@ _ACTION = re.compile(
 )
 _EXAMPLE = re.compile(
     r"\b(?:for example|for instance|e\.g\.|such as|in my (?:last|previous|current)|"
-    r"at my|we |our |i (?:built|wrote|led|owned|used|worked|designed|started))",
+    r"at my|we |our |i (?:built|wrote|led|owned|use|used|worked|designed|started|would|'d))",
     re.IGNORECASE,
 )
 _LINKS = re.compile(
@@ -65,7 +67,7 @@ def _detail_kinds(text: str) -> int:
 
 
 def _topic(question: QuestionTranscript) -> set[str]:
-    return content_words(" ".join([question.question, *question.follow_ups, question.skill or ""]))
+    return content_words(" ".join([question.question, question.skill or ""]))
 
 
 def _sentences(answer: Answer) -> list[str]:
@@ -91,6 +93,8 @@ def assess(question: QuestionTranscript) -> Proposal:
     answers = question.substantive
     text = " ".join(a.text for a in answers)
     topic = _topic(question)
+    # A follow-up answer stays on topic if it meets the question or the follow-up it answers.
+    probed = topic | content_words(" ".join(question.follow_ups))
     shared = content_words(text) & topic
     words = _words(text)
     length = 0 if words < 15 else 1 if words < 40 else 2
@@ -104,7 +108,7 @@ def assess(question: QuestionTranscript) -> Proposal:
             sum(
                 1
                 for a in follow_up_answers
-                if _words(a.text) >= 15 and not a.gap and content_words(a.text) & topic
+                if _words(a.text) >= 15 and not a.gap and content_words(a.text) & probed
             ),
         )
     else:

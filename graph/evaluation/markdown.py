@@ -14,8 +14,8 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def _score(value: float | int | None, scale: int) -> str:
-    return "—" if value is None else f"{value:g}/{scale}"
+def _score(value: float | None, scale: int) -> str:
+    return "—" if value is None else f"{value:.1f}/{scale}"
 
 
 def render_markdown(report: Report) -> str:
