@@ -33,12 +33,14 @@ lint: $(STAMP)
 studio: $(STAMP)
 	$(BIN)/langgraph dev --no-browser
 
-## Whole interviews over HTTP, ours vs the seed's design; writes bench/results.md (~8 min).
+## Whole interviews over HTTP, ours vs the seed's design; writes bench/results.md (~8 min),
+## then the evaluation report's Groq tokens per interview and closing TTFB (bench/evaluation.md).
 ## py-spy (for the profile in the results) is installed into the venv, not a project dependency.
 ## Extra flags: make bench BENCH_ARGS="--interviews 50 --no-profile"
 bench: $(STAMP)
 	@$(BIN)/python -m pip install --quiet py-spy || echo "py-spy unavailable: no profile in bench/results.md"
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.evaluation --out bench/evaluation.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 
 MAX_CONCURRENT_EVALUATIONS = 4
 """Evaluations running at once in the process; more wait their turn."""
+MAX_DEFER_SECONDS = 10.0
+"""An evaluation waits for a moment without running turns, but never longer than this."""
+IDLE_POLL_SECONDS = 0.02
 
 Evaluate = Callable[[str, State, Context], Awaitable[dict[str, Any]]]
 
@@ -94,12 +97,14 @@ class EvaluationRunner:
         """The service's hook: called after the turn that ended the interview committed."""
         self.schedule(session_id)
 
-    def schedule(self, session_id: str) -> None:
-        """Evaluate the session soon (never blocks)."""
+    def schedule(self, session_id: str, again: bool = True) -> None:
+        """Evaluate the session soon (never blocks). If one is running already, run once more
+        after it when `again` (the transcript or the prompts may have changed), else leave it."""
         if self._closed:
             return
         if session_id in self._running:
-            self._again.add(session_id)
+            if again:
+                self._again.add(session_id)
             return
         task = asyncio.create_task(self._run(session_id), name=f"evaluate-{session_id}")
         self._running[session_id] = task
@@ -129,6 +134,7 @@ class EvaluationRunner:
             self._running.pop(session_id, None)
 
     async def _run_once(self, session_id: str) -> None:
+        await self._yield_to_turns()
         try:
             row, state = await self.service.read(session_id)
         except SessionNotFound:
@@ -151,6 +157,16 @@ class EvaluationRunner:
         await self.reports.save_report(session_id, report)
         if self.settings.webhook_url:
             await self._notify(session_id, report)
+
+    async def _yield_to_turns(self) -> None:
+        # Evaluating reads a checkpoint, writes the database and takes the event loop for tens
+        # of milliseconds (the heuristic) or holds LLM capacity (Groq): replies being streamed
+        # come first, so a burst of closings does not slow the closings still streaming.
+        # Under constant load it runs after the cap anyway.
+        waited = 0.0
+        while self.service.active_turns > 0 and waited < MAX_DEFER_SECONDS:
+            await asyncio.sleep(IDLE_POLL_SECONDS)
+            waited += IDLE_POLL_SECONDS
 
     async def _still_current(self, row: SessionRow) -> bool:
         # A restart or delete while the evaluation ran makes its report about nothing current.

@@ -100,8 +100,8 @@ async def get_report(
     report = await runner.reports.get_report(session.session_id)
     if report is None or not is_current(report, session):
         # Finished before reports existed, its evaluation was lost, or the stored one is of
-        # an earlier interview of the session: make it now.
-        runner.schedule(session.session_id)
+        # an earlier interview of the session: make it now (unless it is being made).
+        runner.schedule(session.session_id, again=False)
         return JSONResponse(PENDING, status_code=202)
     if report.get("status") == "pending":
         return JSONResponse(PENDING, status_code=202)
