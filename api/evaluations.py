@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -79,6 +80,36 @@ def is_current(report: dict[str, Any], row: SessionRow) -> bool:
     return report.get("generation") == row.generation
 
 
+class _Worker:
+    """A thread with its own event loop, where the evaluations themselves run.
+
+    The heuristic is tens of milliseconds of Python per interview and the Groq path parses
+    large responses: on the serving loop that time would sit in front of other sessions'
+    replies. In a thread, the interpreter hands the serving loop the GIL every few
+    milliseconds instead. (The worker loop keeps its own Groq connection pool.)
+    """
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="evaluations", daemon=True
+        )
+        self._thread.start()
+
+    async def run(self, work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+        async def wrapped() -> dict[str, Any]:
+            return await work
+
+        future = asyncio.run_coroutine_threadsafe(wrapped(), self._loop)
+        return await asyncio.wrap_future(future)
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        if not self._thread.is_alive():
+            self._loop.close()
+
+
 class EvaluationRunner:
     """Runs evaluations as background tasks and keeps their outcome in the report store."""
 
@@ -92,6 +123,7 @@ class EvaluationRunner:
         self._again: set[str] = set()
         self._gate = asyncio.Semaphore(MAX_CONCURRENT_EVALUATIONS)
         self._closed = False
+        self._worker = _Worker()
 
     async def on_finished(self, session_id: str) -> None:
         """The service's hook: called after the turn that ended the interview committed."""
@@ -144,7 +176,9 @@ class EvaluationRunner:
             return
         try:
             await self.reports.save_report(session_id, self._pending(row))
-            report = await self.evaluate(session_id, state, self.settings.context())
+            report = await self._worker.run(
+                self.evaluate(session_id, state, self.settings.context())
+            )
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -227,3 +261,4 @@ class EvaluationRunner:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.to_thread(self._worker.stop)
