@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -376,12 +375,10 @@ def test_webhook_gives_up_after_bounded_attempts(
         with Api(server.base_url) as api:
             session_id = api.create(**SETTINGS)
             play(api, session_id, lambda _: SUBSTANTIVE_ANSWER)
-            started = time.monotonic()
             body = wait_until(
                 lambda: (b := report(api, session_id)).get("webhook") and b,
                 what="the webhook outcome",
             )
-        assert time.monotonic() - started < 10
         assert body["webhook"] == {
             "delivered": False,
             "attempts": 3,
