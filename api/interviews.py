@@ -83,6 +83,14 @@ class Turn:
     """Seconds to gather tokens after the first before writing them (0: write as they come)."""
     replayed: bool = False
     """A committed turn returned again for its Idempotency-Key (nothing was run)."""
+    _stream: AsyncIterator[TurnEvent] | None = field(default=None, repr=False)
+
+    def stream(self) -> AsyncIterator[TurnEvent]:
+        """The one iterator over `events()`: readers that stop early and resume (the first
+        token decides the HTTP status) must not drop an event the grouping already took."""
+        if self._stream is None:
+            self._stream = self.events()
+        return self._stream
 
     async def events(self) -> AsyncIterator[TurnEvent]:
         """The turn's events, with tokens grouped after the first one.
@@ -444,7 +452,7 @@ class InterviewService:
 
     async def run_to_end(self, turn: Turn) -> list[TurnEvent]:
         """Consume a turn whose reply nobody streams (e.g. the end-interview endpoint)."""
-        return [event async for event in turn.events()]
+        return [event async for event in turn.stream()]
 
     @property
     def running(self) -> int:

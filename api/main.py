@@ -119,14 +119,12 @@ def _add_error_handlers(app: FastAPI) -> None:
     """Domain errors of a turn, as HTTP statuses with a `detail` like FastAPI's own."""
 
     @app.exception_handler(SessionBusy)
-    async def busy(_: Request, __: SessionBusy) -> JSONResponse:
-        return JSONResponse(
-            status_code=409,
-            content={
-                "detail": "A reply is still being generated for this session; "
-                "wait for it to finish."
-            },
-        )
+    async def busy(_: Request, exc: SessionBusy) -> JSONResponse:
+        if exc.purpose in ("turn", "evaluate"):
+            detail = "A reply is still being generated for this session; wait for it to finish."
+        else:
+            detail = f"The session is being changed ({exc.purpose}); try again in a moment."
+        return JSONResponse(status_code=409, content={"detail": detail})
 
     @app.exception_handler(SessionNotFound)
     async def not_found(_: Request, __: SessionNotFound) -> JSONResponse:

@@ -28,7 +28,7 @@ def wants_sse(request: Request) -> bool:
 async def _until_first_token(turn: Turn) -> tuple[list[TurnEvent], bool]:
     """Events up to and including the first token (or the end); whether the turn failed."""
     head: list[TurnEvent] = []
-    async for event in turn.events():
+    async for event in turn.stream():
         if event.kind == "error":
             raise _http_error(event)
         head.append(event)
@@ -60,7 +60,7 @@ async def stream_turn(request: Request, turn: Turn) -> Response:
 async def _all(head: list[TurnEvent], turn: Turn) -> AsyncIterator[TurnEvent]:
     for event in head:
         yield event
-    async for event in turn.events():
+    async for event in turn.stream():
         yield event
 
 

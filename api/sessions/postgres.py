@@ -177,13 +177,6 @@ class PostgresSessionRepository(SessionRepository):
             cursor = await conn.execute(sql, params)
             return cursor.rowcount
 
-    async def _exists(self, session_id: str) -> bool:
-        return bool(
-            await self._rows(
-                "SELECT 1 FROM interviewer_sessions WHERE session_id = %s", (session_id,)
-            )
-        )
-
     # --- sessions -------------------------------------------------------------------------
 
     async def create(
@@ -245,8 +238,11 @@ class PostgresSessionRepository(SessionRepository):
         )
         if changed == 1:
             return lease
-        if await self._exists(session_id):
-            raise SessionBusy(session_id)
+        rows = await self._rows(
+            "SELECT lease_purpose FROM interviewer_sessions WHERE session_id = %s", (session_id,)
+        )
+        if rows:
+            raise SessionBusy(session_id, rows[0]["lease_purpose"])
         raise SessionNotFound(session_id)
 
     async def renew(self, lease: Lease) -> bool:

@@ -137,6 +137,10 @@ async def open_connection(path: Path) -> aiosqlite.Connection:
     return conn
 
 
+class SharedFileRefused(RuntimeError):
+    """The database file is reachable by several hard links; serving it would risk corruption."""
+
+
 class SqliteSessionRepository(SessionRepository):
     """Sessions and LangGraph checkpoints in one SQLite file."""
 
@@ -168,8 +172,19 @@ class SqliteSessionRepository(SessionRepository):
 
     async def setup(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._saver_conn = await open_connection(self.path)
-        self._conn = await open_connection(self.path)
+        # SQLite names its WAL and shared-memory files after the path it opens: processes that
+        # reach one file by different names must agree on one, or they corrupt it. A symlink
+        # resolves to the real file; a second hard link has no way back to it, so it is refused.
+        real = self.path.resolve()
+        if real.exists() and real.stat().st_nlink > 1:
+            raise SharedFileRefused(
+                f"{real} has {real.stat().st_nlink} hard links: SQLite cannot coordinate "
+                "processes that open one database by different names. Point every process at "
+                "the same path (a symlink is fine)."
+            )
+        self.path = real
+        self._saver_conn = await open_connection(real)
+        self._conn = await open_connection(real)
         self._saver = AsyncSqliteSaver(self._saver_conn)
         await self._saver.setup()
         async with self._lock:
@@ -205,12 +220,6 @@ class SqliteSessionRepository(SessionRepository):
                 # would fail with it.
                 await self.conn.rollback()
                 raise
-
-    async def _exists(self, session_id: str) -> bool:
-        rows = await self._read(
-            "SELECT 1 FROM interviewer_sessions WHERE session_id = ?", (session_id,)
-        )
-        return bool(rows)
 
     # --- sessions -------------------------------------------------------------------------
 
@@ -280,8 +289,11 @@ class SqliteSessionRepository(SessionRepository):
         )
         if changed == 1:
             return lease
-        if await self._exists(session_id):
-            raise SessionBusy(session_id)
+        rows = await self._read(
+            "SELECT lease_purpose FROM interviewer_sessions WHERE session_id = ?", (session_id,)
+        )
+        if rows:
+            raise SessionBusy(session_id, rows[0][0])
         raise SessionNotFound(session_id)
 
     async def renew(self, lease: Lease) -> bool:

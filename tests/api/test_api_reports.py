@@ -14,6 +14,7 @@ import pytest
 
 from api.evaluations import EvaluationRunner, run_evaluator
 from api.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
+from tests.support.postgres import fresh_database
 from tests.support.server import (
     SUBSTANTIVE_ANSWER,
     Api,
@@ -85,38 +86,18 @@ class Gate:
         return await run_evaluator(session_id, state, context)
 
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-@pytest.fixture(scope="module")
-def postgres_databases() -> Iterator[Callable[[], str]]:
-    """Fresh PostgreSQL databases (one per test), dropped when the module is done."""
-    psycopg = pytest.importorskip("psycopg")
-    names: list[str] = []
-
-    def make() -> str:
-        name = f"reports_test_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        names.append(name)
-        return f"postgresql://postgres@127.0.0.1:5432/{name}"
-
-    yield make
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        for name in names:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def server(
-    request: pytest.FixtureRequest,
-    make_server: Callable[..., ThreadedServer],
-    postgres_databases: Callable[[], str],
-) -> ThreadedServer:
+    request: pytest.FixtureRequest, make_server: Callable[..., ThreadedServer]
+) -> Iterator[ThreadedServer]:
     """A server of its own, on each session backend (the report lives in the repository)."""
     if request.param == "postgres":
-        return make_server(database_url=postgres_databases())
-    return make_server()
+        with fresh_database() as url:
+            server = make_server(database_url=url)
+            yield server
+            server.stop()  # before the database is dropped
+        return
+    yield make_server()
 
 
 @pytest.fixture

@@ -340,17 +340,21 @@ class Api:
             chunks = [chunk for chunk in response.iter_text() if chunk]
             return TextReply(200, content_type, chunks, headers=headers)
 
-    def start_text(self, session_id: str) -> TextReply:
-        return self.stream_text(f"/start-interview/{session_id}")
+    def start_text(self, session_id: str, key: str | None = None) -> TextReply:
+        return self.stream_text(f"/start-interview/{session_id}", headers=_key_header(key))
 
-    def chat_text(self, session_id: str, message: str, kind: str = "user") -> TextReply:
+    def chat_text(
+        self, session_id: str, message: str, kind: str = "user", key: str | None = None
+    ) -> TextReply:
         body = {"message": message, "session_id": session_id, "type": kind}
-        return self.stream_text(f"/chat/{session_id}", json=body)
+        return self.stream_text(f"/chat/{session_id}", json=body, headers=_key_header(key))
 
     # streamed turns, as SSE
 
-    def stream_sse(self, path: str, **kwargs: Any) -> SseReply:
-        headers = {"Accept": "text/event-stream"}
+    def stream_sse(
+        self, path: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> SseReply:
+        headers = {"Accept": "text/event-stream", **(headers or {})}
         with self.http.stream("POST", path, headers=headers, **kwargs) as response:
             content_type = response.headers.get("content-type", "")
             if response.status_code != 200:
@@ -360,9 +364,15 @@ class Api:
     def start_sse(self, session_id: str) -> SseReply:
         return self.stream_sse(f"/start-interview/{session_id}")
 
-    def chat_sse(self, session_id: str, message: str, kind: str = "user") -> SseReply:
+    def chat_sse(
+        self, session_id: str, message: str, kind: str = "user", key: str | None = None
+    ) -> SseReply:
         body = {"message": message, "session_id": session_id, "type": kind}
-        return self.stream_sse(f"/chat/{session_id}", json=body)
+        return self.stream_sse(f"/chat/{session_id}", json=body, headers=_key_header(key))
+
+
+def _key_header(key: str | None) -> dict[str, str]:
+    return {} if key is None else {"Idempotency-Key": key}
 
 
 # --- a simulated candidate -------------------------------------------------------------------

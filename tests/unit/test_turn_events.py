@@ -57,3 +57,19 @@ async def test_after_the_first_token_tokens_are_grouped_within_the_flush_interva
     assert "".join(tokens) == "abcd"
     assert len(tokens) == 2
     assert events[-1].kind == "done"
+
+
+async def test_a_reader_that_stops_after_the_first_token_and_resumes_misses_no_event() -> None:
+    # What streaming does: read up to the first token (to choose the status), then the rest.
+    turn = Turn(flush_interval=0.0)
+    for event in (
+        TurnEvent("token", {"text": "Hello"}),
+        TurnEvent("state", {"stage": "personal"}),
+        TurnEvent("done"),
+    ):
+        turn.queue.put_nowait(event)
+    turn.queue.put_nowait(None)
+    async for event in turn.stream():
+        if event.kind == "token":
+            break
+    assert [e.kind async for e in turn.stream()] == ["state", "done"]
