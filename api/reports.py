@@ -20,14 +20,10 @@ from api.deps import AdminDep, SessionDep
 from api.evaluations import EvaluationRunner, is_current
 from api.interviews import InterviewService
 from api.sessions import SessionRepository, SessionRow
-from api.sweeper import replica_name
 from graph.evaluation.markdown import render_markdown
 from graph.evaluation.report import Report
 
 MARKDOWN = "text/markdown"
-
-
-RECOVERY_DUTY = "evaluation-recovery"
 
 
 @contextlib.asynccontextmanager
@@ -39,9 +35,9 @@ async def reports_lifespan(app: FastAPI) -> AsyncIterator[None]:
     runner = EvaluationRunner(service, repo, settings)
     service.on_finished = runner.on_finished
     app.state.evaluations = runner
-    # One replica resumes the evaluations a stop interrupted; the others would only repeat it.
-    if await repo.claim_duty(RECOVERY_DUTY, replica_name(), 60.0):
-        await runner.recover(await repo.all())
+    # Resume what a stop interrupted. (Replicas starting together may both evaluate a
+    # pending session once: the same report, written twice.)
+    await runner.recover(await repo.all())
     try:
         yield
     finally:
@@ -104,6 +100,9 @@ async def get_report(
         runner.schedule(session.session_id, again=False)
         return JSONResponse(PENDING, status_code=202)
     if report.get("status") == "pending":
+        if runner.is_abandoned(report):
+            # Its replica stopped or died mid-evaluation: this one makes it.
+            runner.schedule(session.session_id, again=False)
         return JSONResponse(PENDING, status_code=202)
     if _wants_markdown(request):
         text = (

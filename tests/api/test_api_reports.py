@@ -8,6 +8,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from tests.support.server import (
     ThreadedServer,
     is_final,
     max_chats,
+    offline_settings,
     wait_until,
 )
 
@@ -370,3 +372,26 @@ def test_webhook_gives_up_after_bounded_attempts(
         assert len(hook.deliveries) == 3
     finally:
         hook.close()
+
+
+def test_an_evaluation_cut_by_a_stop_is_resumed_at_the_next_start(tmp_path: Path) -> None:
+    settings = offline_settings(tmp_path / "one")
+    gate = Gate()
+    first = ThreadedServer(settings).start()
+    try:
+        runner_of(first).evaluate = gate
+        with Api(first.base_url) as api:
+            session_id = api.create(**SETTINGS)
+            play(api, session_id, lambda _: SUBSTANTIVE_ANSWER)
+            wait_until(gate.started.is_set, what="the evaluation to start")
+            assert api.http.get(f"/report/{session_id}").status_code == 202
+    finally:
+        first.stop()  # the held evaluation is cancelled and stays pending
+        gate.opened.set()
+    second = ThreadedServer(settings).start()
+    try:
+        with Api(second.base_url) as api:
+            body = report(api, session_id)
+        assert body["status"] == "ready" and len(body["questions"]) == 3
+    finally:
+        second.stop()
