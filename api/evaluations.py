@@ -126,6 +126,7 @@ class EvaluationRunner:
         self._gate = asyncio.Semaphore(MAX_CONCURRENT_EVALUATIONS)
         self._closed = False
         self._worker = _Worker()
+        self._recovery: asyncio.Task[None] | None = None
 
     def is_running(self, session_id: str) -> bool:
         return session_id in self._running
@@ -259,6 +260,17 @@ class EvaluationRunner:
             )
         await self.reports.save_report(session_id, report | {"webhook": outcome.model_dump()})
 
+    def start_recovery(self, rows: Callable[[], Awaitable[list[SessionRow]]]) -> None:
+        """Run `recover` on the sessions `rows` lists, as a background task."""
+
+        async def run() -> None:
+            try:
+                await self.recover(await rows())
+            except Exception:
+                logger.exception("resuming interrupted evaluations failed")
+
+        self._recovery = asyncio.create_task(run(), name="evaluation-recovery")
+
     async def recover(self, rows: list[SessionRow]) -> None:
         """At start-up: evaluate finished sessions with no current report, or one left pending."""
         for row in rows:
@@ -271,6 +283,8 @@ class EvaluationRunner:
     async def close(self) -> None:
         """Stop: running evaluations are cancelled and stay pending, resumed at next start."""
         self._closed = True
+        if self._recovery is not None:
+            self._recovery.cancel()
         tasks = list(self._running.values())
         for task in tasks:
             task.cancel()

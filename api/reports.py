@@ -35,9 +35,9 @@ async def reports_lifespan(app: FastAPI) -> AsyncIterator[None]:
     runner = EvaluationRunner(service, repo, settings)
     service.on_finished = runner.on_finished
     app.state.evaluations = runner
-    # Resume what a stop interrupted. (Replicas starting together may both evaluate a
-    # pending session once: the same report, written twice.)
-    await runner.recover(await repo.all())
+    # Resume what a stop interrupted, in the background: start-up stays constant time.
+    # (Replicas starting together may both evaluate a pending session: the same report.)
+    runner.start_recovery(repo.all)
     try:
         yield
     finally:

@@ -23,7 +23,7 @@ from graph.context import Context
 from graph.evaluation.evidence import Proposal, ProposedQuote
 from graph.evaluation.report import Usage
 from graph.evaluation.transcript import QuestionTranscript
-from graph.llm import MODEL_NAME, PromptTooLarge, estimate_tokens, judge_model
+from graph.llm import PromptTooLarge, estimate_tokens, judge_model
 from graph.prompts import PLACEHOLDERS, as_data, data_values, render_prompt
 from graph.state import InterviewSettings
 
@@ -155,6 +155,3 @@ async def propose_all(
     answered = [q for q in questions if q.answered]
     results = await asyncio.gather(*(one(q) for q in answered))
     return {q.number: p for q, p in zip(answered, results, strict=True)}, usage
-
-
-JUDGE_MODEL_NAME = MODEL_NAME
