@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint studio bench clean
+.PHONY: install run test lint studio bench quality clean
 
 install: $(STAMP)
 
@@ -41,6 +41,11 @@ bench: $(STAMP)
 	@$(BIN)/python -m pip install --quiet py-spy || echo "py-spy unavailable: no profile in bench/results.md"
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.evaluation --out bench/evaluation.md
+
+## Simulated candidates (personas) through whole interviews: the quality table (offline, and
+## Groq when GROQ_API_KEY is set). Extra flags: make quality QUALITY_ARGS="--transcripts".
+quality: $(STAMP)
+	$(BIN)/python -m tests.support.quality $(QUALITY_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -9,6 +9,7 @@ form leaves out falls back to the same environment variable, so the two behave a
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any, Literal
 
@@ -45,6 +46,23 @@ class ContextFields(BaseModel):
     groq_max_retry_wait: float = Field(
         default=10.0, ge=0, description="Cap on one wait a 429's retry-after may impose, seconds."
     )
+    follow_up: Literal["rules", "llm"] = Field(
+        default="rules",
+        description="Who decides follow-ups: rules (code) or llm (judged, rules as fallback).",
+    )
+    follow_up_timeout: float = Field(
+        default=3.0,
+        gt=0,
+        le=60,
+        description="Seconds the LLM judge may take before the rules decide.",
+    )
+    prompts: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Prompt overrides for this run: prompt name (system, welcome, technical, ...) to "
+            "template text, used instead of prompts/<name>.md. Empty: the files."
+        ),
+    )
     context_window: int = Field(
         default=131072,
         ge=256,
@@ -76,5 +94,6 @@ class Context(ContextFields):
                 continue
             raw = os.environ.get(ENV_PREFIX + name.upper())
             if raw is not None:
-                merged[name] = raw
+                # A mapping comes from the environment as JSON, as pydantic-settings reads it.
+                merged[name] = json.loads(raw) if name == "prompts" else raw
         return merged

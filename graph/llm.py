@@ -26,6 +26,10 @@ from graph.tasks import ReplyTask
 MODEL_NAME = "llama-3.3-70b-versatile"
 REPLY_TAG = "interviewer_reply"
 """Tag on the LLM call whose tokens are the interviewer's words; every other call is internal."""
+DECISION_TAG = "follow_up_decision"
+"""Tag on the LLM judge's call (`INTERVIEWER_FOLLOW_UP=llm`): internal, never streamed."""
+DECISION_MAX_TOKENS = 200
+"""Room for one judgement: an action, a kind and a one-sentence reason."""
 
 ServingProvider = Literal["groq", "offline"]
 
@@ -122,17 +126,17 @@ class _LoopCache:
     def __init__(self) -> None:
         self.clients: dict[tuple[float, float], httpx.AsyncClient] = {}
         self.models: dict[GroqKey, BaseChatModel] = {}
-        self.judges: dict[GroqKey, BaseChatModel] = {}
+        self.judges: dict[GroqKey, Runnable[Any, Any]] = {}
+        self.evaluators: dict[GroqKey, BaseChatModel] = {}
 
 
 _per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopCache]
 _per_loop = weakref.WeakKeyDictionary()
 
 
-def _groq_model(key: GroqKey, streaming: bool = True) -> BaseChatModel:
+def _groq_model(key: GroqKey) -> BaseChatModel:
     cache = _per_loop.setdefault(asyncio.get_running_loop(), _LoopCache())
-    models = cache.models if streaming else cache.judges
-    model = models.get(key)
+    model = cache.models.get(key)
     if model is None:
         timeout, max_retry_wait = key[4], key[5]
         client = cache.clients.get((timeout, max_retry_wait))
@@ -140,7 +144,75 @@ def _groq_model(key: GroqKey, streaming: bool = True) -> BaseChatModel:
             client = cache.clients[(timeout, max_retry_wait)] = _http_client(
                 timeout, max_retry_wait
             )
-        model = models[key] = _build_groq(*key, http_client=client, streaming=streaming)
+        model = cache.models[key] = _build_groq(*key, http_client=client)
+    return model
+
+
+def _judge_model(key: GroqKey) -> Runnable[Any, Any]:
+    """The judge: the reply model's connection pool, not streaming, deterministic, short."""
+    from langchain_groq import ChatGroq
+
+    from graph.state import FollowUpJudgement
+
+    cache = _per_loop.setdefault(asyncio.get_running_loop(), _LoopCache())
+    judge = cache.judges.get(key)
+    if judge is None:
+        client = cache.clients.get((key[4], key[5]))
+        if client is None:
+            client = cache.clients[(key[4], key[5])] = _http_client(key[4], key[5])
+        base = ChatGroq(
+            model=MODEL_NAME,
+            temperature=0.0,
+            max_tokens=DECISION_MAX_TOKENS,
+            max_retries=0,  # a slow judge falls back to the rules; it is not worth a retry
+            timeout=key[4],
+            api_key=key[6],  # type: ignore[arg-type]
+            base_url=key[7],
+            streaming=False,
+            http_async_client=client,
+        )
+        judge = cache.judges[key] = base.with_structured_output(
+            FollowUpJudgement, method="function_calling", include_raw=True
+        )
+    return judge
+
+
+def evaluation_model(context: Context, max_tokens: int) -> BaseChatModel:
+    """Groq for the report's evaluator: the shared pool, temperature 0, not streaming."""
+    from langchain_groq import ChatGroq
+
+    if resolve_provider(context.llm) != "groq":
+        raise LLMConfigError("the LLM evaluator needs the groq provider")
+    timeout, max_retry_wait = context.groq_timeout, context.groq_max_retry_wait
+    key: GroqKey = (
+        0.0,
+        1.0,
+        max_tokens,
+        context.groq_max_retries,
+        timeout,
+        max_retry_wait,
+        os.environ["GROQ_API_KEY"],
+        os.environ.get("GROQ_API_BASE") or None,
+    )
+    cache = _per_loop.setdefault(asyncio.get_running_loop(), _LoopCache())
+    model = cache.evaluators.get(key)
+    if model is None:
+        client = cache.clients.get((timeout, max_retry_wait))
+        if client is None:
+            client = cache.clients[(timeout, max_retry_wait)] = _http_client(
+                timeout, max_retry_wait
+            )
+        model = cache.evaluators[key] = ChatGroq(
+            model=MODEL_NAME,
+            temperature=0.0,
+            max_tokens=max_tokens,
+            max_retries=context.groq_max_retries,
+            timeout=timeout,
+            api_key=key[6],  # type: ignore[arg-type]
+            base_url=key[7],
+            streaming=False,
+            http_async_client=client,
+        )
     return model
 
 
@@ -155,7 +227,6 @@ def _build_groq(
     base_url: str | None,
     *,
     http_client: httpx.AsyncClient,
-    streaming: bool = True,
 ) -> BaseChatModel:
     from langchain_groq import ChatGroq
 
@@ -168,7 +239,7 @@ def _build_groq(
         timeout=timeout,
         api_key=api_key,  # type: ignore[arg-type]
         base_url=base_url,
-        streaming=streaming,
+        streaming=True,
         http_async_client=http_client,
     )
 
@@ -200,25 +271,6 @@ def chat_model(context: Context, settings: InterviewSettings) -> BaseChatModel:
     return _offline_model(context.offline_token_delay)
 
 
-def judge_model(context: Context, max_tokens: int) -> BaseChatModel:
-    """Groq for the evaluator's structured calls: temperature 0, one JSON answer, no stream."""
-    if resolve_provider(context.llm) != "groq":
-        raise LLMConfigError("the LLM evaluator needs the groq provider")
-    return _groq_model(
-        (
-            0.0,
-            1.0,
-            max_tokens,
-            context.groq_max_retries,
-            context.groq_timeout,
-            context.groq_max_retry_wait,
-            os.environ["GROQ_API_KEY"],
-            os.environ.get("GROQ_API_BASE") or None,
-        ),
-        streaming=False,
-    )
-
-
 def reply_model(
     context: Context, settings: InterviewSettings, task: ReplyTask
 ) -> Runnable[Any, Any]:
@@ -233,6 +285,43 @@ def reply_model(
     if isinstance(model, OfflineInterviewerModel):
         model = model.bind(task=task.model_dump())
     return model.with_config(tags=[REPLY_TAG], metadata={"reply_kind": task.kind})
+
+
+def decision_model(context: Context, settings: InterviewSettings) -> Runnable[Any, Any] | None:
+    """The LLM judge of follow-ups as a structured-output runnable, or None offline.
+
+    Tagged `nostream` (LangGraph leaves the call out of its "messages" stream) and with
+    DECISION_TAG, never REPLY_TAG: only the interviewer's words may reach a client, and the API
+    forwards only the custom-stream tokens the speaking nodes write.
+    """
+    from langgraph.constants import TAG_NOSTREAM
+
+    from graph.state import FollowUpJudgement
+
+    judge: Runnable[Any, Any]
+    if context.model is not None:
+        try:
+            judge = context.model.with_structured_output(FollowUpJudgement, include_raw=True)
+        except NotImplementedError:
+            return None
+    elif resolve_provider(context.llm) == "groq":
+        judge = _judge_model(
+            (
+                0.0,
+                1.0,
+                DECISION_MAX_TOKENS,
+                0,
+                context.groq_timeout,
+                context.groq_max_retry_wait,
+                os.environ["GROQ_API_KEY"],
+                os.environ.get("GROQ_API_BASE") or None,
+            )
+        )
+    else:
+        return None
+    return judge.with_config(
+        tags=[DECISION_TAG, TAG_NOSTREAM], run_name="judge_follow_up", metadata={"internal": True}
+    )
 
 
 def classify_error(exc: BaseException) -> dict[str, Any]:

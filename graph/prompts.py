@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import string
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,6 +38,8 @@ PLACEHOLDERS: dict[str, int] = {
     "last_answer": 3000,
     "follow_up_kind": 20,
     "asked": 4000,
+    "plan": 400,
+    "answer_kind": 20,
     "stage": 20,
     "follow_ups": 2000,
     "answers": 9000,
@@ -50,24 +53,42 @@ class PromptError(ValueError):
     """A prompt file is missing or names a placeholder that does not exist."""
 
 
-@lru_cache(maxsize=64)
-def _read(path: Path, mtime_ns: int) -> tuple[str, frozenset[str]]:
-    # Keyed on mtime so an edited prompt is picked up without a restart.
-    text = path.read_text(encoding="utf-8")
+def _placeholders(text: str, origin: str) -> frozenset[str]:
     names = frozenset(
         field for _, field, _, _ in string.Formatter().parse(text) if field is not None
     )
     unknown = names - PLACEHOLDERS.keys()
     if unknown:
         raise PromptError(
-            f"{path.name} uses unknown placeholder(s) {sorted(unknown)}; "
+            f"{origin} uses unknown placeholder(s) {sorted(unknown)}; "
             f"available: {sorted(PLACEHOLDERS)}"
         )
-    return text, names
+    return names
 
 
-def load_prompt(name: str) -> tuple[str, frozenset[str]]:
-    """The template text of `prompts/<name>.md` and the placeholders it uses."""
+@lru_cache(maxsize=64)
+def _read(path: Path, mtime_ns: int) -> tuple[str, frozenset[str]]:
+    # Keyed on mtime so an edited prompt is picked up without a restart.
+    text = path.read_text(encoding="utf-8")
+    return text, _placeholders(text, path.name)
+
+
+@lru_cache(maxsize=64)
+def _override(name: str, text: str) -> tuple[str, frozenset[str]]:
+    return text, _placeholders(text, f"the override of {name}.md")
+
+
+def load_prompt(
+    name: str, overrides: Mapping[str, str] | None = None
+) -> tuple[str, frozenset[str]]:
+    """The template text of `prompts/<name>.md` (or its per-run override) and its placeholders.
+
+    `overrides` maps a prompt name to template text used instead of the file: Studio passes them
+    through the run's context (`Context.prompts`) so a prompt can be tried before it is saved.
+    An override is checked like a file: an unknown placeholder fails loudly.
+    """
+    if overrides and name in overrides:
+        return _override(name, overrides[name])
     path = PROMPTS_DIR / f"{name}.md"
     try:
         return _read(path, path.stat().st_mtime_ns)
@@ -93,6 +114,19 @@ def _asked_list(asked: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _plan_line(task: ReplyTask) -> str:
+    plan = task.plan
+    parts = [f"{plan.personal} on their interest in the role"]
+    if plan.behavioral:
+        parts.append(f"{plan.behavioral} behavioral")
+    if plan.technical:
+        skills = f" (on {', '.join(plan.skills)})" if plan.skills else ""
+        parts.append(f"{plan.technical} technical{skills}")
+    if plan.custom:
+        parts.append(f"{plan.custom} from the hiring team")
+    return "questions: " + ", ".join(parts)
+
+
 def task_values(task: ReplyTask) -> dict[str, str]:
     """Every placeholder's value for `task`, bounded and neutralised."""
     raw = {
@@ -107,6 +141,8 @@ def task_values(task: ReplyTask) -> dict[str, str]:
         "last_answer": task.last_answer,
         "follow_up_kind": task.follow_up_kind or "",
         "asked": _asked_list(task.asked),
+        "plan": _plan_line(task),
+        "answer_kind": task.answer_kind,
     }
     return {name: _as_data(value, PLACEHOLDERS[name]) for name, value in raw.items()}
 
@@ -124,19 +160,30 @@ def as_data(value: str, limit: int) -> str:
     return _as_data(value, limit)
 
 
-def render_prompt(name: str, values: dict[str, str]) -> str:
-    """Render `prompts/<name>.md` with `values`; every placeholder it uses must be given."""
-    text, names = load_prompt(name)
+def render_prompt(
+    name: str, values: dict[str, str], overrides: Mapping[str, str] | None = None
+) -> str:
+    """Render `prompts/<name>.md` (or its override) with `values`; every placeholder it uses
+    must be given."""
+    text, names = load_prompt(name, overrides)
     missing = names - values.keys()
     if missing:
         raise PromptError(f"{name}.md needs {sorted(missing)} but they were not given")
     return text.format_map(values).strip()
 
 
-def render_messages(task: ReplyTask) -> list[BaseMessage]:
+def render_messages(
+    task: ReplyTask, overrides: Mapping[str, str] | None = None
+) -> list[BaseMessage]:
     """The messages sent to a real LLM for `task`: the persona, then the task with its data."""
     values = task_values(task)
     return [
-        SystemMessage(render_prompt(SYSTEM_PROMPT, values)),
-        HumanMessage(render_prompt(task.kind, values)),
+        SystemMessage(render_prompt(SYSTEM_PROMPT, values, overrides)),
+        HumanMessage(render_prompt(task.kind, values, overrides)),
     ]
+
+
+if __name__ == "__main__":  # the prompt engineers' workbench: python -m graph.prompts --help
+    from graph.workbench import main
+
+    raise SystemExit(main())

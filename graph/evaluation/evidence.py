@@ -106,6 +106,8 @@ def check_question(question: QuestionTranscript, proposal: Proposal | None) -> Q
         reason = (
             "Never asked: the interview ended first."
             if not question.asked
+            else "No answer: the candidate passed on the question."
+            if question.passed
             else "No answer: the candidate's reply was empty or skipped the question."
             if question.answers
             else "No answer: the interview ended before the candidate answered."

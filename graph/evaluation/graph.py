@@ -7,6 +7,7 @@ checkpointer and no interrupts: it runs once, in the background, after an interv
 from __future__ import annotations
 
 import dataclasses
+from typing import Any, Self, cast
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -22,7 +23,20 @@ from graph.evaluation.nodes import (
 from graph.evaluation.state import EvaluationInput, EvaluationOutput, EvaluationState
 from graph.state import State
 
-EvaluationGraph = CompiledStateGraph[EvaluationState, Context, EvaluationInput, EvaluationOutput]
+
+class EvaluationGraph(
+    CompiledStateGraph[EvaluationState, Context, EvaluationInput, EvaluationOutput]
+):
+    """The compiled evaluator, whose copies keep our types on the strict-msgpack allowlist.
+
+    The LangGraph API server copies a graph for every run, and langgraph 1.2's `copy()` drops
+    the allowlist `compile()` derived from the state's models (see graph.graph.InterviewGraph).
+    """
+
+    def copy(self, update: dict[str, Any] | None = None) -> Self:
+        clone = super().copy(update)
+        clone._serde_allowlist = self._serde_allowlist
+        return clone
 
 
 def evaluation_input(state: State, session_id: str) -> EvaluationInput:
@@ -49,7 +63,9 @@ def build_evaluation_graph() -> EvaluationGraph:
     builder.add_edge("check_evidence", "aggregate_scores")
     builder.add_edge("aggregate_scores", "render_scorecard")
     builder.add_edge("render_scorecard", END)
-    return builder.compile(name="Evaluator")
+    compiled = builder.compile(name="Evaluator")
+    compiled.__class__ = EvaluationGraph  # same object, only `copy` differs
+    return cast(EvaluationGraph, compiled)
 
 
 evaluation_graph = build_evaluation_graph()

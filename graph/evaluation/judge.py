@@ -23,7 +23,7 @@ from graph.context import Context
 from graph.evaluation.evidence import Proposal, ProposedQuote
 from graph.evaluation.report import Usage
 from graph.evaluation.transcript import QuestionTranscript
-from graph.llm import PromptTooLarge, estimate_tokens, judge_model
+from graph.llm import PromptTooLarge, estimate_tokens, evaluation_model
 from graph.prompts import PLACEHOLDERS, as_data, data_values, render_prompt
 from graph.state import InterviewSettings
 
@@ -107,7 +107,7 @@ async def propose(
     messages = render_evaluation(question, settings)
     if estimate_tokens(messages) + MAX_COMPLETION_TOKENS > context.context_window:
         raise PromptTooLarge(f"question {question.number}'s evaluation prompt is too large")
-    model = judge_model(context, MAX_COMPLETION_TOKENS)
+    model = evaluation_model(context, MAX_COMPLETION_TOKENS)
     structured = model.with_structured_output(
         AnswerAssessment, method="function_calling", include_raw=True
     ).with_config(

@@ -2,9 +2,11 @@
 
 Grouping reads only the labels the interview graph puts on its messages (graph.state.LABEL_KEY):
 a `question` opens main question N, `follow_up`s with number N are its cross-questions, and
-candidate `answer`s with number N (in a main stage) are the candidate's words on it. A flagged
-answer is kept out of the evidence (it is an integrity signal, not an answer). Questions of the
-plan that were never asked (the interview ended first) are listed too, as never asked.
+candidate `answer`s with number N (in a main stage) are the candidate's words on it. Only real
+answers count: a message the screening labelled `flagged` (an integrity signal), `process` (a
+request such as ending early), `empty` or `passed` (the candidate passed: the question is not
+answered) is kept out of the evidence. Questions of the plan that were never asked (the
+interview ended first) are listed too, as never asked.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ class QuestionTranscript(BaseModel):
     asked: bool = True
     follow_ups: list[str] = Field(default_factory=list)
     answers: list[Answer] = Field(default_factory=list)
+    passed: bool = False
+    """The candidate passed on the question (the screening's `passed` label)."""
 
     @property
     def substantive(self) -> list[Answer]:
@@ -122,7 +126,10 @@ def collect_questions(state: State) -> list[QuestionTranscript]:
         elif isinstance(message, AIMessage) and kind == "follow_up" and number in asked:
             asked[number].follow_ups.append(last_paragraph(_text(message)))
         elif isinstance(message, HumanMessage) and kind == "answer" and number in asked:
-            if label.get("flagged"):
+            if label.get("passed"):
+                asked[number].passed = True
+                continue
+            if label.get("flagged") or label.get("process") or label.get("empty"):
                 continue
             text = _text(message)
             asked[number].answers.append(

@@ -66,13 +66,25 @@ async def run_interview(
     raise AssertionError("the interview did not finish")
 
 
+SKIP = "Can we skip this question?"
+
+
 def by_number(answers: dict[int, str | None]) -> Plan:
-    """Answer main question N with answers[N] ("detailed" for a detailed, on-topic one)."""
+    """Answer main question N with answers[N] ("detailed" for a detailed, on-topic one).
+
+    An empty answer advances nothing (the interviewer nudges), so after it the candidate passes.
+    """
+    sent_empty: set[int] = set()
 
     def plan(state: State) -> str | None:
-        choice = answers.get(state.questions_asked)
+        number = state.questions_asked
+        choice = answers.get(number)
         if choice == "detailed":
             return detailed(state.current_question)
+        if choice == "":
+            if number in sent_empty:
+                return SKIP
+            sent_empty.add(number)
         return choice
 
     return plan

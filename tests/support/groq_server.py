@@ -24,13 +24,31 @@ Token accounting (approximate, but consistent so tests can predict it):
 
 * prompt tokens = sum over messages of ``ceil(len(text) / 4) + 4``, where ``text`` is the
   message's string content (or the concatenated ``text`` parts of list content) plus the JSON
-  of its ``tool_calls`` if any, plus the tool definitions (see "Structured output"); other
-  request fields are not counted. See :func:`count_prompt_tokens`.
+  of its ``tool_calls`` if any; ``tools`` and other request fields are not counted. See
+  :func:`count_prompt_tokens`.
 * completion tokens = content pieces streamed, one whitespace-prefixed word per piece
   (``re.findall(r"\\s*\\S+", reply)``), so one chunk is one token.
 * ``max_tokens`` (or ``max_completion_tokens``) caps the pieces; hitting it gives
   ``finish_reason="length"``. If ``prompt_tokens + max_tokens > max_context_tokens`` the
   request gets 400 ``context_length_exceeded``.
+
+Structured output (what ``with_structured_output`` sends): a request with ``tools`` whose
+``tool_choice`` names a function (or is ``"required"`` with one tool) is answered with one tool
+call to that function, ``finish_reason="tool_calls"``; a request with ``response_format`` of type
+``json_schema`` or ``json_object`` is answered with the JSON as content. The arguments are
+``StubConfig.structured_reply`` when set, else the smallest object the function's JSON schema
+allows (first enum value, first ``anyOf`` branch that is not null, ``"stub"`` for strings, 0,
+false, []; numbers at their ``minimum`` when the schema has one). Streaming requests get the tool
+call in one delta chunk. Completion tokens are the whitespace-separated pieces of the arguments
+JSON.
+
+Scripted structured replies come first: the next one queued (FIFO, through
+:meth:`GroqStubServer.add_structured_replies` or ``POST /_control/structured``), else the
+in-process :attr:`GroqStubServer.responder` (called with the request body, returns a reply),
+else the above. A reply is ``{"arguments": {...}}`` (the tool call's arguments, or the JSON
+content), ``{"raw": "..."}`` (sent verbatim as the arguments string or the content, e.g. invalid
+JSON) or ``{"content": "..."}`` (a prose answer without any tool call). Replies are never edited:
+a scripted reply with an invented quote reaches the client exactly as queued.
 
 Replies are deterministic: an acknowledgement paragraph, a blank line, then a question ending in
 ``?`` that embeds the first 8 hex digits of a SHA-256 of the messages, about ``reply_words``
@@ -53,23 +71,6 @@ Faults (FIFO, one consumed by each chat-completions request that passes auth and
 * ``{"delay": 5.0}``: sleep before answering (before the response headers), to trigger client
   timeouts. It may be combined with ``status`` or ``cut_after_chunks``.
 
-Structured output (tool calls and JSON mode, as ``ChatGroq.with_structured_output`` sends them):
-
-* A request with ``tools`` (and ``tool_choice`` other than ``"none"``) is answered, not
-  streaming, with one ``tool_calls`` entry for the chosen tool (the one ``tool_choice`` names,
-  else the first) and ``finish_reason="tool_calls"``; a request with ``response_format
-  {"type": "json_object"}`` gets the JSON as its ``content``. Streaming such a request is
-  refused with 400 ``stub_unsupported`` (the service never streams structured calls).
-* What the reply holds, in this order: the next *structured reply* queued (FIFO, through
-  :meth:`GroqStubServer.add_structured_replies` or ``POST /_control/structured``); else the
-  in-process :attr:`GroqStubServer.responder` (called with the request body, returns a reply);
-  else an example built from the tool's JSON schema (minimum numbers, empty lists, enum's first
-  value, ``"stub"`` strings). A reply is ``{"arguments": {...}}`` (the tool's arguments),
-  ``{"raw": "..."}`` (sent as the arguments string or content verbatim, e.g. invalid JSON) or
-  ``{"content": "..."}`` (a prose answer without any tool call).
-* Tokens: prompt tokens add ``ceil(len(json(tools)) / 4)`` for the tool definitions (Groq
-  counts them too); completion tokens are ``ceil(len(arguments or content) / 4)``.
-
 Stats (``GET /_control/stats`` or :attr:`GroqStubServer.stats`): ``requests`` counts every
 chat-completions request; ``completed`` those whose full answer went out; totals of prompt and
 completion tokens add up completed requests only; ``errors_injected`` counts status and cut
@@ -81,7 +82,8 @@ fault or ``None``) and ``retry_count`` (the SDK's ``x-stainless-retry-count`` he
 
 Control API (no auth, for out-of-process drivers): ``POST /_control/faults`` (JSON list,
 appended), ``POST /_control/config`` (JSON object of :class:`StubConfig` fields),
-``GET /_control/stats``, ``POST /_control/reset`` (stats and faults; config is kept).
+``GET /_control/stats``, ``POST /_control/structured`` (JSON list of structured replies,
+appended), ``POST /_control/reset`` (stats, faults and structured replies; config is kept).
 
 Run it out of process with ``python -m tests.support.groq_server --port 8100 --ttft-ms 200``;
 drive it in process with :class:`GroqStubServer`.
@@ -126,7 +128,6 @@ __all__ = [
     "StubState",
     "count_prompt_tokens",
     "create_app",
-    "example_from_schema",
     "main",
     "prompt_digest",
 ]
@@ -152,6 +153,8 @@ class StubConfig:
     """Approximate length of every reply, in words (= completion tokens)."""
     max_context_tokens: int = 128000
     """Prompt tokens + max_tokens above this answer 400 context_length_exceeded."""
+    structured_reply: dict[str, Any] | None = None
+    """Arguments of every tool call / JSON reply (None: synthesised from the request's schema)."""
 
 
 class Fault(TypedDict, total=False):
@@ -210,7 +213,7 @@ StructuredReply = dict[str, Any]
 def _validate_structured(raw: object) -> StructuredReply:
     if not isinstance(raw, Mapping) or len(raw) != 1:
         raise ValueError(
-            f"a structured reply is one of {{arguments: object}}, {{raw: str}}, {{content: str}};"
+            "a structured reply is one of {arguments: object}, {raw: str}, {content: str};"
             f" got {raw!r}"
         )
     ((key, value),) = raw.items()
@@ -227,8 +230,13 @@ def _apply_config_update(config: StubConfig, update: Mapping[str, Any]) -> None:
     unknown = set(update) - set(known)
     if unknown:
         raise ValueError(f"unknown config keys {sorted(unknown)}; allowed: {sorted(known)}")
-    checked: dict[str, float | int] = {}
+    checked: dict[str, Any] = {}
     for key, value in update.items():
+        if key == "structured_reply":
+            if value is not None and not isinstance(value, dict):
+                raise ValueError(f"structured_reply must be a JSON object or null, got {value!r}")
+            checked[key] = value
+            continue
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise ValueError(f"{key} must be a number >= 0, got {value!r}")
         if key in ("reply_words", "max_context_tokens"):
@@ -269,6 +277,7 @@ class StubState:
         self._inflight: set[_DisconnectWatch] = set()
         self._structured: deque[StructuredReply] = deque()
         self.responder: Callable[[dict[str, Any]], Mapping[str, Any]] | None = None
+        """Answers a structured request when no reply is queued (in-process only)."""
 
     def add_structured(self, replies: Iterable[object]) -> int:
         """Queue validated structured replies; returns the queue length."""
@@ -278,7 +287,7 @@ class StubState:
             return len(self._structured)
 
     def next_structured(self, body: dict[str, Any]) -> StructuredReply | None:
-        """The queued reply, else the responder's (validated), else None."""
+        """The next queued reply, else the responder's (validated), else None."""
         with self._lock:
             queued = self._structured.popleft() if self._structured else None
         if queued is not None:
@@ -386,44 +395,9 @@ def _message_text(message: Mapping[str, Any]) -> str:
     return text
 
 
-def count_prompt_tokens(
-    messages: Sequence[Mapping[str, Any]], tools: Sequence[Any] | None = None
-) -> int:
-    """Prompt tokens as this server counts them: ``sum(ceil(len(text) / 4) + 4)``, plus
-    ``ceil(len(json(tools)) / 4)`` for tool definitions."""
-    total = sum(math.ceil(len(_message_text(m)) / 4) + 4 for m in messages)
-    if tools:
-        total += math.ceil(len(json.dumps(tools, separators=(",", ":"), sort_keys=True)) / 4)
-    return total
-
-
-def example_from_schema(schema: Mapping[str, Any], defs: Mapping[str, Any] | None = None) -> Any:
-    """A small value valid against ``schema`` (the subset Pydantic and LangChain emit)."""
-    defs = schema.get("$defs", defs) or {}
-    if "$ref" in schema:
-        return example_from_schema(defs[str(schema["$ref"]).rsplit("/", 1)[-1]], defs)
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "default" in schema:
-        return schema["default"]
-    for key in ("anyOf", "oneOf", "allOf"):
-        if key in schema:
-            options = [o for o in schema[key] if o.get("type") != "null"] or schema[key]
-            return example_from_schema(options[0], defs)
-    kind = schema.get("type", "object")
-    if kind == "object":
-        properties = schema.get("properties", {})
-        return {name: example_from_schema(sub, defs) for name, sub in properties.items()}
-    if kind == "array":
-        item = example_from_schema(schema.get("items", {"type": "string"}), defs)
-        return [item] * int(schema.get("minItems", 0))
-    if kind == "integer":
-        return int(schema.get("minimum", 1))
-    if kind == "number":
-        return float(schema.get("minimum", 0))
-    if kind == "boolean":
-        return False
-    return "stub"
+def count_prompt_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
+    """Prompt tokens as this server counts them: ``sum(ceil(len(text) / 4) + 4)``."""
+    return sum(math.ceil(len(_message_text(m)) / 4) + 4 for m in messages)
 
 
 def prompt_digest(messages: Sequence[Mapping[str, Any]]) -> str:
@@ -655,14 +629,64 @@ class _Parsed:
     stream: bool
     max_tokens: int | None
     include_usage: bool
-    tools: list[dict[str, Any]] | None = None
-    tool_choice: Any = None
-    json_mode: bool = False
+    tool: dict[str, Any] | None = None
+    """The function a structured-output request forces (its name and parameters schema)."""
+    json_schema: dict[str, Any] | None = None
+    """The schema of a ``response_format`` JSON request ({} for ``json_object``)."""
     body: dict[str, Any] | None = None
+    """The whole request, for a responder."""
 
-    @property
-    def structured(self) -> bool:
-        return (bool(self.tools) and self.tool_choice != "none") or self.json_mode
+
+def _forced_tool(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    tools = body.get("tools")
+    if not isinstance(tools, list) or not tools:
+        return None
+    functions = [
+        t["function"] for t in tools if isinstance(t, dict) and isinstance(t.get("function"), dict)
+    ]
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict):
+        name = (choice.get("function") or {}).get("name")
+        return next((f for f in functions if f.get("name") == name), None)
+    if choice == "required" and len(functions) == 1:
+        return functions[0]
+    return None
+
+
+def _response_schema(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    fmt = body.get("response_format")
+    if not isinstance(fmt, dict):
+        return None
+    if fmt.get("type") == "json_object":
+        return {}
+    if fmt.get("type") == "json_schema":
+        schema = (fmt.get("json_schema") or {}).get("schema")
+        return schema if isinstance(schema, dict) else {}
+    return None
+
+
+def minimal_instance(schema: Mapping[str, Any], defs: Mapping[str, Any] | None = None) -> Any:
+    """The smallest value a JSON schema allows, for a stub's structured answer."""
+    defs = defs if defs is not None else schema.get("$defs", {})
+    if "$ref" in schema:
+        return minimal_instance(defs[str(schema["$ref"]).rsplit("/", 1)[-1]], defs)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            options = [o for o in schema[key] if o.get("type") != "null"] or schema[key]
+            return minimal_instance(options[0], defs)
+    kind = schema.get("type", "object")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {name: minimal_instance(sub, defs) for name, sub in props.items()}
+    if kind in ("integer", "number") and "minimum" in schema:
+        return schema["minimum"]
+    return {"string": "stub", "integer": 0, "number": 0, "boolean": False, "array": []}.get(
+        str(kind)
+    )
 
 
 def _parse_request(raw: bytes) -> _Parsed:
@@ -751,48 +775,10 @@ def _parse_request(raw: bytes) -> _Parsed:
         stream=body.get("stream") is True,
         max_tokens=max_tokens,
         include_usage=include_usage,
-        tools=_parse_tools(body),
-        tool_choice=body.get("tool_choice"),
-        json_mode=isinstance(body.get("response_format"), dict)
-        and body["response_format"].get("type") == "json_object",
+        tool=_forced_tool(body),
+        json_schema=_response_schema(body),
         body=body,
     )
-
-
-def _parse_tools(body: dict[str, Any]) -> list[dict[str, Any]] | None:
-    tools = body.get("tools")
-    if tools is None:
-        return None
-    if not isinstance(tools, list) or not all(
-        isinstance(t, dict)
-        and t.get("type") == "function"
-        and isinstance(t.get("function"), dict)
-        and isinstance(t["function"].get("name"), str)
-        for t in tools
-    ):
-        raise _RequestError(
-            400,
-            _error_json(
-                "'tools' : must be an array of {type: function, function: {name, parameters}}",
-                "invalid_request_error",
-                "invalid_request",
-                param="tools",
-            ),
-        )
-    choice = body.get("tool_choice")
-    if isinstance(choice, dict):
-        name = (choice.get("function") or {}).get("name")
-        if name not in {t["function"]["name"] for t in tools}:
-            raise _RequestError(
-                400,
-                _error_json(
-                    f"tool_choice names {name!r}, which is not in 'tools'",
-                    "invalid_request_error",
-                    "invalid_request",
-                    param="tool_choice",
-                ),
-            )
-    return tools
 
 
 async def _read_body(receive: Receive) -> bytes | None:
@@ -867,7 +853,7 @@ class _ChatCompletions:
             return
 
         cfg = replace(state.config)  # snapshot: tests may retune it mid-request
-        prompt_tokens = count_prompt_tokens(req.messages, req.tools)
+        prompt_tokens = count_prompt_tokens(req.messages)
         requested = prompt_tokens + (req.max_tokens or 0)
         if requested > cfg.max_context_tokens:
             record(400, prompt_tokens=prompt_tokens, stream=req.stream)
@@ -906,28 +892,20 @@ class _ChatCompletions:
                 await self._send_fault_status(send, fault, req.model)
                 record(fault["status"], prompt_tokens=prompt_tokens, stream=req.stream, fault=fault)
                 return
-            if req.structured:
-                if req.stream:
-                    record(400, prompt_tokens=prompt_tokens, stream=True, fault=fault)
-                    await _send_json(
-                        send,
-                        400,
-                        _error_json(
-                            "the stub answers tool calls and JSON mode only without streaming",
-                            "invalid_request_error",
-                            "stub_unsupported",
-                        ),
-                    )
+            if req.tool is not None or req.json_schema is not None:
+                scripted = state.next_structured(req.body or {})
+                sent = await self._structured(send, watch, req, cfg, prompt_tokens, scripted)
+                if sent < 0:
+                    record(_CLIENT_CLOSED_STATUS, prompt_tokens=prompt_tokens, stream=req.stream)
+                    _DELIBERATE_CLOSE.set(True)
                     return
-                sent, status, completed = await self._complete_structured(
-                    send, watch, req, cfg, prompt_tokens, state
-                )
                 record(
-                    status,
+                    200,
                     prompt_tokens=prompt_tokens,
                     completion_tokens=sent,
+                    stream=req.stream,
                     fault=fault,
-                    completed=completed,
+                    completed=True,
                 )
                 return
             reply = _build_reply(prompt_digest(req.messages), cfg.reply_words)
@@ -960,59 +938,103 @@ class _ChatCompletions:
                 watch.close()
 
     @staticmethod
-    async def _complete_structured(
+    async def _structured(
         send: Send,
         watch: _DisconnectWatch | None,
         req: _Parsed,
         cfg: StubConfig,
         prompt_tokens: int,
-        state: StubState,
-    ) -> tuple[int, int, bool]:
-        """Answer a tool-call or JSON-mode request (see "Structured output")."""
-        tool = _chosen_tool(req)
-        reply = state.next_structured(req.body or {})
-        if reply is None:
-            schema = (tool or {}).get("function", {}).get("parameters") or {"type": "object"}
-            reply = {"arguments": example_from_schema(schema)}
-        if "arguments" in reply:
-            text = json.dumps(reply["arguments"], ensure_ascii=False)
+        scripted: StructuredReply | None = None,
+    ) -> int:
+        """Answer a structured-output request: one tool call, or JSON content.
+
+        Paced like a reply (``ttft`` plus ``token_delay`` per piece, all before the answer);
+        returns the completion tokens, or -1 if the client left while it waited.
+        """
+        schema = (req.tool or {}).get("parameters") if req.tool is not None else req.json_schema
+        if scripted is not None and "arguments" not in scripted:
+            text = str(scripted.get("raw", scripted.get("content", "")))
         else:
-            text = str(reply.get("raw", reply.get("content", "")))
-        completion_tokens = max(1, math.ceil(len(text) / 4))
-        if watch is not None and await watch.sleep(cfg.ttft):
-            return 0, _CLIENT_CLOSED_STATUS, False
-        message: dict[str, Any] = {"role": "assistant", "content": text}
-        finish_reason = "stop"
-        if tool is not None and "content" not in reply:
-            message = {
-                "role": "assistant",
-                "content": None,
-                "tool_calls": [
-                    {
-                        "id": f"call_{uuid.uuid4().hex[:24]}",
-                        "type": "function",
-                        "function": {"name": tool["function"]["name"], "arguments": text},
-                    }
+            arguments = (
+                scripted["arguments"]
+                if scripted is not None
+                else cfg.structured_reply
+                if cfg.structured_reply is not None
+                else minimal_instance(schema or {})
+            )
+            text = json.dumps(arguments, separators=(", ", ": "))
+        tokens = max(1, len(_PIECE_RE.findall(text)))
+        wait = cfg.ttft + cfg.token_delay * (tokens - 1)
+        if watch is not None and await watch.sleep(wait):
+            return -1
+        usage = _usage(prompt_tokens, tokens, cfg)
+        request_id = f"req_{uuid.uuid4().hex[:26]}"
+        completion_id = f"chatcmpl-{uuid.uuid4()}"
+        created = int(time.time())
+        tool_call = (
+            {
+                "id": f"call_{uuid.uuid4().hex[:24]}",
+                "type": "function",
+                "function": {"name": req.tool["name"], "arguments": text},
+            }
+            if req.tool is not None and not (scripted and "content" in scripted)
+            else None
+        )
+        finish = "tool_calls" if tool_call else "stop"
+        if not req.stream:
+            message: dict[str, Any] = {"role": "assistant", "content": None if tool_call else text}
+            if tool_call:
+                message["tool_calls"] = [tool_call]
+            payload = {
+                "id": completion_id,
+                "object": "chat.completion",
+                "created": created,
+                "model": req.model,
+                "choices": [
+                    {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+                ],
+                "usage": usage,
+                "system_fingerprint": _SYSTEM_FINGERPRINT,
+                "x_groq": {"id": request_id},
+            }
+            await _send_json(send, 200, payload)
+            return tokens
+
+        def chunk(delta: dict[str, Any], finish_reason: str | None, **extra: Any) -> bytes:
+            body = {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": req.model,
+                "system_fingerprint": _SYSTEM_FINGERPRINT,
+                "choices": [
+                    {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+                ],
+                **extra,
+            }
+            return b"data: " + _json_bytes(body) + b"\n\n"
+
+        delta: dict[str, Any] = (
+            {"tool_calls": [{"index": 0, **tool_call}]} if tool_call else {"content": text}
+        )
+        body = (
+            chunk({"role": "assistant", "content": ""}, None, x_groq={"id": request_id})
+            + chunk(delta, None)
+            + chunk({}, finish, x_groq={"id": request_id, "usage": usage})
+            + b"data: [DONE]\n\n"
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"text/event-stream"),
+                    (b"x-request-id", request_id.encode()),
                 ],
             }
-            finish_reason = "tool_calls"
-        request_id = f"req_{uuid.uuid4().hex[:26]}"
-        payload = {
-            "id": f"chatcmpl-{uuid.uuid4()}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": req.model,
-            "choices": [
-                {"index": 0, "message": message, "logprobs": None, "finish_reason": finish_reason}
-            ],
-            "usage": _usage(prompt_tokens, completion_tokens, cfg),
-            "usage_breakdown": None,
-            "system_fingerprint": _SYSTEM_FINGERPRINT,
-            "x_groq": {"id": request_id},
-            "service_tier": "on_demand",
-        }
-        await _send_json(send, 200, payload, [(b"x-request-id", request_id.encode())])
-        return completion_tokens, 200, True
+        )
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+        return tokens
 
     @staticmethod
     async def _send_fault_status(send: Send, fault: Fault, model: str) -> None:
@@ -1170,15 +1192,6 @@ class _ChatCompletions:
             return 0, 200, False
         await send({"type": "http.response.body", "body": body, "more_body": False})
         return limit, 200, True
-
-
-def _chosen_tool(req: _Parsed) -> dict[str, Any] | None:
-    if not req.tools or req.tool_choice == "none":
-        return None
-    if isinstance(req.tool_choice, dict):
-        name = req.tool_choice["function"]["name"]
-        return next(t for t in req.tools if t["function"]["name"] == name)
-    return req.tools[0]
 
 
 # --- the app -----------------------------------------------------------------------------------

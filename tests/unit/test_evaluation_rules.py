@@ -218,3 +218,28 @@ def test_transcript_groups_answers_and_follow_ups_by_main_question() -> None:
         (6, "Every insert updates the tree.", 1),
     ]
     assert not second.asked and second.skill == "sql" and not second.answered
+
+
+def test_screened_messages_are_not_answers_and_a_pass_is_not_answered() -> None:
+    def answer(text: str, **flags: Any) -> HumanMessage:
+        return HumanMessage(
+            text, additional_kwargs=_label(kind="answer", stage="behavioral", number=1, **flags)
+        )
+
+    state = State(
+        settings=InterviewSettings(behavioral_questions=1, technical_questions=0),
+        total_expected_questions=1,
+        messages=[
+            AIMessage(
+                "Tell me about a conflict.",
+                additional_kwargs=_label(kind="question", stage="behavioral", number=1),
+            ),
+            answer("", empty=True),
+            answer("Can I get feedback at the end?", process="feedback_request"),
+            answer("Can we skip this question?", passed=True),
+        ],
+    )
+    (question,) = collect_questions(state)
+    assert question.answers == [] and question.passed
+    report = check_question(question, None)
+    assert report.status == "not_answered" and "passed" in report.rationale

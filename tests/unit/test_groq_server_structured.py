@@ -1,4 +1,5 @@
-"""The stub's structured output (tool calls, JSON mode), through the real ChatGroq client."""
+"""The stub's scripted structured replies (queue, responder, raw and prose answers), through the
+real ChatGroq client."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from langchain_core.messages import HumanMessage
 from langchain_groq import ChatGroq
 from pydantic import BaseModel, Field
 
-from tests.support.groq_server import MODEL_ID, GroqStubServer, count_prompt_tokens
+from tests.support.groq_server import MODEL_ID, GroqStubServer
 
 AUTH = {"Authorization": "Bearer test-key"}
 
@@ -101,35 +102,6 @@ async def test_json_mode_answers_in_the_content(server: GroqStubServer) -> None:
     server.add_structured_replies([{"arguments": {"score": 2, "quote": "cats"}}])
     structured = _model(server).with_structured_output(Verdict, method="json_mode")
     assert await structured.ainvoke("Rate it as JSON.") == Verdict(score=2, quote="cats")
-
-
-def test_tool_definitions_count_as_prompt_tokens(server: GroqStubServer) -> None:
-    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
-    messages = [{"role": "user", "content": "Rate it."}]
-    body = {"model": MODEL_ID, "messages": messages, "tools": tools}
-    response = httpx.post(f"{server.base_url}/openai/v1/chat/completions", json=body, headers=AUTH)
-    assert response.status_code == 200
-    usage = response.json()["usage"]
-    assert usage["prompt_tokens"] == count_prompt_tokens(messages, tools)
-    assert usage["prompt_tokens"] > count_prompt_tokens(messages)
-    assert response.json()["choices"][0]["finish_reason"] == "tool_calls"
-
-
-def test_streamed_tool_calls_and_unknown_tool_choice_are_refused(server: GroqStubServer) -> None:
-    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
-    url = f"{server.base_url}/openai/v1/chat/completions"
-    messages = [{"role": "user", "content": "x"}]
-    streamed = {"model": MODEL_ID, "messages": messages, "tools": tools, "stream": True}
-    response = httpx.post(url, json=streamed, headers=AUTH)
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "stub_unsupported"
-    wrong = {
-        "model": MODEL_ID,
-        "messages": messages,
-        "tools": tools,
-        "tool_choice": {"type": "function", "function": {"name": "g"}},
-    }
-    assert httpx.post(url, json=wrong, headers=AUTH).status_code == 400
 
 
 def test_structured_replies_can_be_queued_over_http(server: GroqStubServer) -> None:
