@@ -495,4 +495,6 @@ async def test_evaluator_graph_runs_in_the_api_server_on_an_interviews_state(
             "aggregate_scores",
             "render_scorecard",
         } <= nodes
-        assert _msgpack_warnings(dev_server) == []
+    # The evaluator's own models went through the server's checkpoints strictly and registered
+    # (the whole log: the serializer warns once per type and process).
+    assert [w for w in _msgpack_warnings(dev_server) if "graph.evaluation" in w] == []
