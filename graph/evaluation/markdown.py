@@ -74,6 +74,10 @@ def render_markdown(report: Report) -> str:
     lines += [
         f'- turn {e.turn}: {e.category} ({e.rule}): "{_cell(e.excerpt)}"' for e in integrity.events
     ]
+    if integrity.process_requests:
+        lines += ["", "Process requests (not cheating):"] + [
+            f'- turn {e.turn}: {e.kind}: "{_cell(e.excerpt)}"' for e in integrity.process_requests
+        ]
     if report.webhook is not None:
         hook = report.webhook
         lines += [

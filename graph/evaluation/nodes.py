@@ -12,7 +12,7 @@ from graph.evaluation import heuristic, judge
 from graph.evaluation.aggregate import overall_of, skill_scores
 from graph.evaluation.evidence import check_question
 from graph.evaluation.markdown import render_markdown
-from graph.evaluation.report import FlaggedEvent, Integrity, Report, Usage
+from graph.evaluation.report import FlaggedEvent, Integrity, ProcessRequest, Report, Usage
 from graph.evaluation.state import EvaluationState
 from graph.evaluation.transcript import collect_questions
 from graph.llm import MODEL_NAME, resolve_provider
@@ -66,6 +66,9 @@ async def aggregate_scores(state: EvaluationState, runtime: Runtime[Context]) ->
         integrity=Integrity(
             potential_cheat_attempts=state.potential_cheat_attempts,
             events=[FlaggedEvent.model_validate(e.model_dump()) for e in state.cheat_events],
+            process_requests=[
+                ProcessRequest.model_validate(e.model_dump()) for e in state.process_events
+            ],
         ),
         usage=state.usage,
     )

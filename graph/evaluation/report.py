@@ -93,9 +93,25 @@ class FlaggedEvent(BaseModel):
     time: str
 
 
+class ProcessRequest(BaseModel):
+    """A process request or pass (see graph.state.ProcessEvent): shown, never counted."""
+
+    turn: int
+    kind: str
+    rule: str
+    excerpt: str
+    number: int = 0
+    time: str = ""
+
+
 class Integrity(BaseModel):
     potential_cheat_attempts: int = 0
     events: list[FlaggedEvent] = Field(default_factory=list)
+    process_requests: list[ProcessRequest] = Field(
+        default_factory=list,
+        description="Ending early, asking for feedback or the score, passing on a question: not "
+        "cheating, listed so the hiring team sees them.",
+    )
     note: str = INTEGRITY_NOTE
 
 

@@ -133,6 +133,10 @@ async def test_offline_detailed_answer_outscores_i_dont_know_and_empty_is_not_an
     assert q2.score == 1 and q2.admitted_gap
     assert [e.quote for e in q2.evidence] == [GAP]
     assert q3.status == "not_answered" and q3.score is None and q3.asked
+    assert "passed" in q3.rationale  # an empty answer, a nudge, then a pass
+    assert [r.kind for r in report.integrity.process_requests] == ["pass_question"]
+    assert "Process requests (not cheating)" in markdown
+    assert report.integrity.potential_cheat_attempts == 0
     assert q4.status == "not_answered" and q4.asked and "ended" in q4.rationale
     assert q5.status == "not_answered" and not q5.asked and q5.stage == "custom"
     assert q5.question == "Why do you want to work on payments?"
