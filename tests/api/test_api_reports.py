@@ -57,7 +57,7 @@ def play_on(api: Api, session_id: str, answers: Callable[[int], str], text: str 
     raise AssertionError("the interview did not finish")
 
 
-def report(api: Api, session_id: str, timeout: float = 15.0) -> dict[str, Any]:
+def report(api: Api, session_id: str, timeout: float = 60.0) -> dict[str, Any]:
     """GET /report until it is no longer pending."""
 
     def ready() -> dict[str, Any] | None:
