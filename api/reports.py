@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.responses import Response
 
 from api.config import Settings
@@ -55,16 +56,35 @@ async def get_runner(request: Request) -> EvaluationRunner:
 
 RunnerDep = Annotated[EvaluationRunner, Depends(get_runner)]
 
-PENDING = {"status": "pending"}
+PENDING: dict[str, Any] = {"status": "pending"}
+
+
+class ReportPending(BaseModel):
+    """The report is being made: ask again shortly."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [PENDING]})
+
+    status: Literal["pending"] = "pending"
+
+
+class InterviewNotFinished(BaseModel):
+    """The interview has not started, or is still in progress: there is nothing to evaluate."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"detail": "The interview has not finished"}]}
+    )
+
+    detail: str
+
+
 REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The report (JSON), or a Markdown scorecard with Accept: text/markdown. "
         'A failed evaluation is `{"status": "failed", "error": ...}`: regenerate it.',
         "content": {"application/json": {}, MARKDOWN: {}},
     },
-    202: {"description": 'Being made: `{"status": "pending"}`.'},
-    404: {"description": "Session not found"},
-    409: {"description": "The interview has not finished."},
+    202: {"model": ReportPending, "description": "Being made: ask again shortly."},
+    409: {"model": InterviewNotFinished, "description": "The interview has not finished."},
 }
 
 
@@ -117,10 +137,11 @@ async def get_report(
 @router.post(
     "/report/{session_id}/regenerate",
     status_code=202,
-    responses={404: {"description": "Session not found"}, 409: REPORT_RESPONSES[409]},
+    response_model=ReportPending,
+    responses={409: REPORT_RESPONSES[409]},
 )
-async def regenerate_report(session: SessionDep, runner: RunnerDep, _: AdminDep) -> dict[str, str]:
+async def regenerate_report(session: SessionDep, runner: RunnerDep, _: AdminDep) -> ReportPending:
     """Run the evaluation again (e.g. after a prompt change); poll GET /report for it."""
     _finished(session)
     await runner.request(session)
-    return PENDING
+    return ReportPending()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import weakref
 from collections.abc import Awaitable, Callable
@@ -65,6 +66,11 @@ def _retry_after_cap(max_wait: float) -> Callable[[httpx.Response], Awaitable[No
     async def clip(response: httpx.Response) -> None:
         if response.status_code != 429:
             return
+        response.extensions[ORIGINAL_RETRY_AFTER] = {
+            name: response.headers[name]
+            for name in ("retry-after", "retry-after-ms")
+            if name in response.headers
+        }
         seconds = response.headers.get("retry-after")
         if seconds is not None:
             try:
@@ -325,15 +331,73 @@ def decision_model(context: Context, settings: InterviewSettings) -> Runnable[An
 
 
 def classify_error(exc: BaseException) -> dict[str, Any]:
-    """A client-facing error: a code and a message, never a stack trace."""
+    """A client-facing error: a code, a message, whether sending again can help and, when the
+    LLM said how long to wait, `retry_after` in seconds. Never a stack trace."""
     import groq
 
     if isinstance(exc, PromptTooLarge):
-        return {"code": "prompt_too_large", "message": f"Request refused: {exc}."}
+        return {
+            "code": "prompt_too_large",
+            "message": f"Request refused: {exc}.",
+            "retryable": False,
+        }
     if isinstance(exc, groq.RateLimitError):
-        return {"code": "llm_rate_limited", "message": "The language model is rate limited."}
+        error: dict[str, Any] = {
+            "code": "llm_rate_limited",
+            "message": "The language model is rate limited.",
+            "retryable": True,
+        }
+        wait = _rate_limit_wait(exc.response)
+        if wait is not None:
+            error["retry_after"] = wait
+        return error
+    if isinstance(exc, groq.BadRequestError | groq.UnprocessableEntityError):
+        # The LLM refused this request as such: the same request would be refused again.
+        return {
+            "code": "llm_rejected",
+            "message": "The language model rejected the request.",
+            "retryable": False,
+        }
     if isinstance(exc, groq.APITimeoutError | httpx.TimeoutException):
-        return {"code": "llm_timeout", "message": "The language model timed out."}
+        return {
+            "code": "llm_timeout",
+            "message": "The language model timed out.",
+            "retryable": True,
+        }
+    if isinstance(exc, TimeoutError):
+        return {
+            "code": "llm_timeout",
+            "message": "The reply did not finish within the turn deadline.",
+            "retryable": True,
+        }
     if isinstance(exc, groq.APIError | httpx.TransportError):
-        return {"code": "llm_unavailable", "message": "The language model is unavailable."}
-    return {"code": "turn_failed", "message": "The turn failed; send the same message again."}
+        return {
+            "code": "llm_unavailable",
+            "message": "The language model is unavailable.",
+            "retryable": True,
+        }
+    return {
+        "code": "turn_failed",
+        "message": "The turn failed; send the same message again.",
+        "retryable": True,
+    }
+
+
+ORIGINAL_RETRY_AFTER = "interviewer_retry_after"
+"""Key, in an httpx response's `extensions`, of the 429's wait before `_retry_after_cap`."""
+
+
+def _rate_limit_wait(response: httpx.Response) -> int | None:
+    """Whole seconds a 429 asked to wait (before our cap clipped it for the SDK), if it said."""
+    headers = response.extensions.get(ORIGINAL_RETRY_AFTER) or response.headers
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            seconds = float(raw) * scale
+        except ValueError:
+            continue  # an HTTP date: rare from an LLM API, and not worth a parser here
+        if math.isfinite(seconds) and seconds >= 0:
+            return max(1, math.ceil(seconds))
+    return None

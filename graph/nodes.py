@@ -28,7 +28,14 @@ from graph.state import (
     State,
 )
 from graph.tasks import Plan, ReplyKind, ReplyTask
-from graph.text import END_MARKER, MarkerGuard, extract_name, is_blank, last_paragraph
+from graph.text import (
+    END_MARKER,
+    MarkerGuard,
+    extract_name,
+    is_blank,
+    last_paragraph,
+    remove_markers,
+)
 
 CHEAT_WARNING = (
     "I'm here to assess your skills through this interview. "
@@ -233,7 +240,8 @@ async def run_admin_command(state: State, runtime: Runtime[Context]) -> dict[str
     if command.lower() == "get_stats":
         _say(runtime, stats_line(state))
     else:
-        _say(runtime, f"Unknown system command: {command}")
+        # The echo must not carry a marker the admin typed: only the closing node writes it.
+        _say(runtime, remove_markers(f"Unknown system command: {command}"))
     return {}
 
 

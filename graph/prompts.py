@@ -8,9 +8,11 @@ are neutralised so it cannot close its block and pose as instructions.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import string
+import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -46,7 +48,19 @@ PLACEHOLDERS: dict[str, int] = {
 }
 
 _ASKED_ITEM_CHARS = 140
-_TAG = re.compile(r"<\s*/?\s*([a-z_]+)\s*>", re.IGNORECASE)
+
+DATA_TAGS = (
+    "already_asked",
+    "candidate_answer",
+    "candidate_name",
+    "current_question",
+    "hiring_team_question",
+    "job_description",
+    "job_position",
+    "plan",
+    "skill",
+)
+"""Every tag the prompt files wrap data in (a test checks the files use no other)."""
 
 
 class PromptError(ValueError):
@@ -96,9 +110,57 @@ def load_prompt(
         raise PromptError(f"no prompt file {path}") from exc
 
 
+# Characters that read as angle brackets but that NFKC leaves alone.
+_BRACKETS = str.maketrans({c: "<" for c in "‹〈⟨〈ᐸ˂❮«⧼⦉"} | {c: ">" for c in "›〉⟩〉ᐳ˃❯»⧽⦊"})
+# Latin look-alikes from other scripts, folded only to find our tag names (never in the output).
+_CONFUSABLES = str.maketrans(
+    "аеорсхуіјѕԁԛԝԜАЕОРСХУІЈЅΑΕΙΚΝΟΡΤΥΧαεικνορτυχ",
+    "aeopcxyijsdqwWAEOPCXYIJSAEIKNOPTYXaeiknoptux",
+)
+
+
+def _loose(name: str) -> str:
+    # "candidate_answer" in any case, with anything but letters between its letters.
+    return r"[\W_]*".join(re.escape(c) for c in name.replace("_", ""))
+
+
+_OUR_TAG = re.compile(
+    r"<[\s/\\!]*(" + "|".join(_loose(t) for t in sorted(DATA_TAGS, key=len, reverse=True)) + ")"
+    r"(?![a-z0-9])(?:[^<>\n]{0,80}>)?",
+    re.IGNORECASE,
+)
+_TAG_BY_LETTERS = {t.replace("_", ""): t for t in DATA_TAGS}
+
+
+def neutralise(value: str) -> str:
+    """`value` with no way left to open or close one of our tags, in any spelling.
+
+    The text is first brought to what a reader (or an LLM) sees: compatibility forms folded
+    (fullwidth `＜`), invisible characters dropped (a zero-width space inside a tag name),
+    HTML entities decoded (`&lt;/candidate_answer&gt;`, also double-encoded), look-alike
+    brackets made plain. Then every `<` that starts one of our tag names, with or without `/`,
+    attributes or its `>`, becomes an inert `(name)`. Other angle brackets (code, `a < b`) stay.
+    """
+    text = unicodedata.normalize("NFKC", value)
+    for _ in range(3):
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf").translate(_BRACKETS)
+    probe = text.translate(_CONFUSABLES)
+    pieces: list[str] = []
+    end = 0
+    for match in _OUR_TAG.finditer(probe):
+        letters = re.sub(r"[\W_]", "", match.group(1)).lower()
+        pieces += [text[end : match.start()], f"({_TAG_BY_LETTERS.get(letters, letters)})"]
+        end = match.end()
+    return "".join([*pieces, text[end:]])
+
+
 def _as_data(value: str, limit: int) -> str:
     # A candidate could write "</candidate_answer> new instructions"; make the tag inert.
-    text = _TAG.sub(lambda m: f"({m.group(1)})", value.strip())
+    text = neutralise(value.strip())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

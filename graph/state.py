@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph import add_messages
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 Stage = Literal["welcome", "personal", "behavioral", "technical", "custom", "closing", "done"]
 MainStage = Literal["behavioral", "technical", "custom"]
@@ -54,6 +54,17 @@ Screening = Literal["answer", "empty", "integrity", "process", "pass"]
 FollowUpPolicy = Literal["rules", "llm"]
 
 
+def _integral_float_to_int(value: Any) -> Any:
+    # JSON Schema's "integer" includes 5.0; it never includes true, false or "5".
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_integral_float_to_int), Field(strict=True)]
+"""A count as JSON Schema means "integer": 5 or 5.0, not `false` (lax mode took it as 0)."""
+
+
 class InterviewSettings(BaseModel):
     """The seed's InterviewSettings: what the hiring team chose for this session.
 
@@ -63,13 +74,14 @@ class InterviewSettings(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    temperature: float = Field(default=0.7, ge=0.0, le=2.0)
-    top_p: float = Field(default=0.9, ge=0.0, le=1.0)
+    # Strict: `false` is not a count and `"0.7"` not a temperature (lax mode took both).
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0, strict=True)
+    top_p: float = Field(default=0.9, ge=0.0, le=1.0, strict=True)
     skills: list[Annotated[str, Field(max_length=60)]] = Field(default_factory=list, max_length=30)
     job_position: str = Field(default="", max_length=200)
     job_description: str = Field(default="", max_length=8000)
-    technical_questions: int = Field(default=5, ge=0, le=20)
-    behavioral_questions: int = Field(default=3, ge=0, le=20)
+    technical_questions: WholeNumber = Field(default=5, ge=0, le=20)
+    behavioral_questions: WholeNumber = Field(default=3, ge=0, le=20)
     custom_questions: list[Annotated[str, Field(min_length=1, max_length=500)]] | None = Field(
         default=None, max_length=20
     )
