@@ -52,12 +52,15 @@ _ASKED_ITEM_CHARS = 140
 DATA_TAGS = (
     "already_asked",
     "candidate_answer",
+    "candidate_answers",
     "candidate_name",
     "current_question",
+    "follow_up_questions",
     "hiring_team_question",
     "job_description",
     "job_position",
     "plan",
+    "question",
     "skill",
 )
 """Every tag the prompt files wrap data in (a test checks the files use no other)."""
