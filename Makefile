@@ -44,12 +44,14 @@ lint: $(STAMP)
 studio: $(STAMP)
 	$(BIN)/langgraph dev --no-browser --port $(STUDIO_PORT)
 
-## Whole interviews over HTTP, ours vs the seed's design; writes bench/results.md (~8 min).
+## Whole interviews over HTTP, ours vs the seed's design; writes bench/results.md (~8 min),
+## then the evaluation report's Groq tokens per interview and closing TTFB (bench/evaluation.md).
 ## py-spy (for the profile in the results) is installed into the venv, not a project dependency.
 ## Extra flags: make bench BENCH_ARGS="--interviews 50 --no-profile"
 bench: $(STAMP)
 	@$(BIN)/python -m pip install --quiet py-spy || echo "py-spy unavailable: no profile in bench/results.md"
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.evaluation --out bench/evaluation.md
 
 ## Simulated candidates (personas) through whole interviews: the quality table (offline, and
 ## Groq when GROQ_API_KEY is set). Extra flags: make quality QUALITY_ARGS="--transcripts".

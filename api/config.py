@@ -73,6 +73,18 @@ class Settings(BaseSettings, ContextFields):
         default=None, description="Turns access control on: the admin's bearer token."
     )
 
+    webhook_url: str | None = Field(
+        default=None, description="POST every ready evaluation report here (signed)."
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="HMAC-SHA256 key of the webhook's X-Interviewer-Signature."
+    )
+    webhook_attempts: int = Field(default=3, ge=1, le=10)
+    webhook_backoff: float = Field(
+        default=1.0, ge=0, le=60, description="Seconds before the first retry; doubles."
+    )
+    webhook_timeout: float = Field(default=10.0, gt=0, le=120)
+
     max_body_bytes_create: int = Field(
         default=256 * 1024,
         ge=1024,

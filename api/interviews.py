@@ -186,6 +186,11 @@ class InterviewService:
 
     # --- reading ----------------------------------------------------------------------------
 
+    @property
+    def active_turns(self) -> int:
+        """Turns claimed or running in this process now (background work yields to them)."""
+        return self._slots
+
     async def read(self, session_id: str) -> tuple[SessionRow, State | None]:
         """The session's row and the interview state at its head: one consistent view.
 

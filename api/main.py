@@ -32,6 +32,7 @@ from api.interviews import (
 )
 from api.models import Health
 from api.openapi import install as install_openapi
+from api.reports import router as reports_router
 from api.routes import router
 from api.sessions import (
     LeaseLost,
@@ -208,6 +209,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings = settings or get_settings()
     app.include_router(router)
+    app.include_router(reports_router)
     _add_error_handlers(app)
     app.add_exception_handler(RequestValidationError, validation_error)
     quiet_aborted_turns()

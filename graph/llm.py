@@ -133,6 +133,7 @@ class _LoopCache:
         self.clients: dict[tuple[float, float], httpx.AsyncClient] = {}
         self.models: dict[GroqKey, BaseChatModel] = {}
         self.judges: dict[GroqKey, Runnable[Any, Any]] = {}
+        self.evaluators: dict[GroqKey, BaseChatModel] = {}
 
 
 _per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopCache]
@@ -180,6 +181,45 @@ def _judge_model(key: GroqKey) -> Runnable[Any, Any]:
             FollowUpJudgement, method="function_calling", include_raw=True
         )
     return judge
+
+
+def evaluation_model(context: Context, max_tokens: int) -> BaseChatModel:
+    """Groq for the report's evaluator: the shared pool, temperature 0, not streaming."""
+    from langchain_groq import ChatGroq
+
+    if resolve_provider(context.llm) != "groq":
+        raise LLMConfigError("the LLM evaluator needs the groq provider")
+    timeout, max_retry_wait = context.groq_timeout, context.groq_max_retry_wait
+    key: GroqKey = (
+        0.0,
+        1.0,
+        max_tokens,
+        context.groq_max_retries,
+        timeout,
+        max_retry_wait,
+        os.environ["GROQ_API_KEY"],
+        os.environ.get("GROQ_API_BASE") or None,
+    )
+    cache = _per_loop.setdefault(asyncio.get_running_loop(), _LoopCache())
+    model = cache.evaluators.get(key)
+    if model is None:
+        client = cache.clients.get((timeout, max_retry_wait))
+        if client is None:
+            client = cache.clients[(timeout, max_retry_wait)] = _http_client(
+                timeout, max_retry_wait
+            )
+        model = cache.evaluators[key] = ChatGroq(
+            model=MODEL_NAME,
+            temperature=0.0,
+            max_tokens=max_tokens,
+            max_retries=context.groq_max_retries,
+            timeout=timeout,
+            api_key=key[6],  # type: ignore[arg-type]
+            base_url=key[7],
+            streaming=False,
+            http_async_client=client,
+        )
+    return model
 
 
 def _build_groq(

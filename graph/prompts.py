@@ -42,6 +42,9 @@ PLACEHOLDERS: dict[str, int] = {
     "asked": 4000,
     "plan": 400,
     "answer_kind": 20,
+    "stage": 20,
+    "follow_ups": 2000,
+    "answers": 9000,
 }
 
 _ASKED_ITEM_CHARS = 140
@@ -49,12 +52,15 @@ _ASKED_ITEM_CHARS = 140
 DATA_TAGS = (
     "already_asked",
     "candidate_answer",
+    "candidate_answers",
     "candidate_name",
     "current_question",
+    "follow_up_questions",
     "hiring_team_question",
     "job_description",
     "job_position",
     "plan",
+    "question",
     "skill",
 )
 """Every tag the prompt files wrap data in (a test checks the files use no other)."""
@@ -204,6 +210,19 @@ def task_values(task: ReplyTask) -> dict[str, str]:
         "answer_kind": task.answer_kind,
     }
     return {name: _as_data(value, PLACEHOLDERS[name]) for name, value in raw.items()}
+
+
+def data_values(raw: dict[str, str]) -> dict[str, str]:
+    """Placeholder values from raw text, bounded and neutralised like a task's."""
+    unknown = raw.keys() - PLACEHOLDERS.keys()
+    if unknown:
+        raise PromptError(f"no placeholder(s) {sorted(unknown)}; available: {sorted(PLACEHOLDERS)}")
+    return {name: _as_data(value, PLACEHOLDERS[name]) for name, value in raw.items()}
+
+
+def as_data(value: str, limit: int) -> str:
+    """One piece of someone else's text, bounded and with our delimiter tags made inert."""
+    return _as_data(value, limit)
 
 
 def render_prompt(

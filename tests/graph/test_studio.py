@@ -449,3 +449,52 @@ async def test_state_edited_as_json_in_studio_is_rebuilt_into_models(
     assert values["last_decision"] == decision
     assert len(_messages(values, "ai")) == 3
     assert state["next"] == ["wait_for_candidate"]
+
+
+async def test_evaluator_graph_runs_in_the_api_server_on_an_interviews_state(
+    client: LangGraphClient, dev_server: DevServer
+) -> None:
+    # What a prompt engineer does in Studio: take a finished interview's state (plain JSON, as
+    # the server shows it) and run the `evaluator` graph of langgraph.json on it.
+    async with asyncio.timeout(90):
+        assistant_id = await _assistant_id(client)
+        thread_id = (await client.threads.create())["thread_id"]
+        await client.runs.wait(thread_id, assistant_id, input=START)
+        for kind, message in (
+            ("user", "I love building APIs"),
+            ("user", "I keep APIs small and versioned, with contract tests on every endpoint."),
+            ("system", "end_interview"),
+        ):
+            await client.runs.wait(
+                thread_id, assistant_id, command={"resume": {"type": kind, "message": message}}
+            )
+        values = dict((await client.threads.get_state(thread_id))["values"])
+        assert values["stage"] == "done", dev_server.log_tail()
+
+        evaluators = await client.assistants.search(graph_id="evaluator")
+        assert evaluators, f"langgraph.json has no evaluator graph\n{dev_server.log_tail()}"
+        evaluator = str(evaluators[0]["assistant_id"])
+        run_thread = (await client.threads.create())["thread_id"]
+        output = await client.runs.wait(
+            run_thread, evaluator, input=values | {"session_id": thread_id}
+        )
+        assert isinstance(output, dict), output
+        report = output["report"]
+        assert report["generated_by"] == "offline-heuristic", dev_server.log_tail()
+        assert report["session_id"] == thread_id
+        (question,) = report["questions"]
+        assert question["status"] == "scored" and question["evidence"]
+        assert "# Interview scorecard: Ana" in output["markdown"]
+        # Every evaluation step is a node of its own, as Studio draws it.
+        graph = await client.assistants.get_graph(evaluator)
+        nodes = {node["id"] for node in graph["nodes"]}
+        assert {
+            "collect_answers",
+            "propose_scores",
+            "check_evidence",
+            "aggregate_scores",
+            "render_scorecard",
+        } <= nodes
+    # The evaluator's own models went through the server's checkpoints strictly and registered
+    # (the whole log: the serializer warns once per type and process).
+    assert [w for w in _msgpack_warnings(dev_server) if "graph.evaluation" in w] == []

@@ -38,8 +38,17 @@ call to that function, ``finish_reason="tool_calls"``; a request with ``response
 ``json_schema`` or ``json_object`` is answered with the JSON as content. The arguments are
 ``StubConfig.structured_reply`` when set, else the smallest object the function's JSON schema
 allows (first enum value, first ``anyOf`` branch that is not null, ``"stub"`` for strings, 0,
-false, []). Streaming requests get the tool call in one delta chunk. Completion tokens are the
-whitespace-separated pieces of the arguments JSON.
+false, []; numbers at their ``minimum`` when the schema has one). Streaming requests get the tool
+call in one delta chunk. Completion tokens are the whitespace-separated pieces of the arguments
+JSON.
+
+Scripted structured replies come first: the next one queued (FIFO, through
+:meth:`GroqStubServer.add_structured_replies` or ``POST /_control/structured``), else the
+in-process :attr:`GroqStubServer.responder` (called with the request body, returns a reply),
+else the above. A reply is ``{"arguments": {...}}`` (the tool call's arguments, or the JSON
+content), ``{"raw": "..."}`` (sent verbatim as the arguments string or the content, e.g. invalid
+JSON) or ``{"content": "..."}`` (a prose answer without any tool call). Replies are never edited:
+a scripted reply with an invented quote reaches the client exactly as queued.
 
 Replies are deterministic: an acknowledgement paragraph, a blank line, then a question ending in
 ``?`` that embeds the first 8 hex digits of a SHA-256 of the messages, about ``reply_words``
@@ -73,7 +82,8 @@ fault or ``None``) and ``retry_count`` (the SDK's ``x-stainless-retry-count`` he
 
 Control API (no auth, for out-of-process drivers): ``POST /_control/faults`` (JSON list,
 appended), ``POST /_control/config`` (JSON object of :class:`StubConfig` fields),
-``GET /_control/stats``, ``POST /_control/reset`` (stats and faults; config is kept).
+``GET /_control/stats``, ``POST /_control/structured`` (JSON list of structured replies,
+appended), ``POST /_control/reset`` (stats, faults and structured replies; config is kept).
 
 Run it out of process with ``python -m tests.support.groq_server --port 8100 --ttft-ms 200``;
 drive it in process with :class:`GroqStubServer`.
@@ -95,7 +105,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, fields, replace
 from functools import lru_cache
@@ -196,6 +206,24 @@ def _validate_fault(raw: object) -> Fault:
     return fault
 
 
+StructuredReply = dict[str, Any]
+"""``{"arguments": {...}}``, ``{"raw": "..."}`` or ``{"content": "..."}`` (see the docstring)."""
+
+
+def _validate_structured(raw: object) -> StructuredReply:
+    if not isinstance(raw, Mapping) or len(raw) != 1:
+        raise ValueError(
+            "a structured reply is one of {arguments: object}, {raw: str}, {content: str};"
+            f" got {raw!r}"
+        )
+    ((key, value),) = raw.items()
+    if key == "arguments" and isinstance(value, Mapping):
+        return {"arguments": dict(value)}
+    if key in ("raw", "content") and isinstance(value, str):
+        return {key: value}
+    raise ValueError(f"bad structured reply {raw!r}: arguments must be an object, raw/content text")
+
+
 def _apply_config_update(config: StubConfig, update: Mapping[str, Any]) -> None:
     """Validate then apply a partial config update (all or nothing)."""
     known = {f.name for f in fields(StubConfig)}
@@ -247,6 +275,25 @@ class StubState:
         self._faults: deque[Fault] = deque()
         self._stats: dict[str, Any] = _empty_stats()
         self._inflight: set[_DisconnectWatch] = set()
+        self._structured: deque[StructuredReply] = deque()
+        self.responder: Callable[[dict[str, Any]], Mapping[str, Any]] | None = None
+        """Answers a structured request when no reply is queued (in-process only)."""
+
+    def add_structured(self, replies: Iterable[object]) -> int:
+        """Queue validated structured replies; returns the queue length."""
+        checked = [_validate_structured(r) for r in replies]
+        with self._lock:
+            self._structured.extend(checked)
+            return len(self._structured)
+
+    def next_structured(self, body: dict[str, Any]) -> StructuredReply | None:
+        """The next queued reply, else the responder's (validated), else None."""
+        with self._lock:
+            queued = self._structured.popleft() if self._structured else None
+        if queued is not None:
+            return queued
+        responder = self.responder
+        return _validate_structured(responder(body)) if responder is not None else None
 
     def add_faults(self, faults: Iterable[object]) -> int:
         """Append validated faults to the queue; returns the queue length."""
@@ -301,6 +348,7 @@ class StubState:
             snap = dict(self._stats)
             snap["per_request"] = [dict(e) for e in self._stats["per_request"]]
             snap["faults_pending"] = len(self._faults)
+            snap["structured_pending"] = len(self._structured)
             snap["config"] = asdict(self.config)
         return snap
 
@@ -320,9 +368,10 @@ class StubState:
             watch.abort()
 
     def reset(self) -> None:
-        """Clear stats and pending faults (the config is left alone)."""
+        """Clear stats, pending faults and structured replies (the config is left alone)."""
         with self._lock:
             self._faults.clear()
+            self._structured.clear()
             self._stats = _empty_stats()
 
 
@@ -584,6 +633,8 @@ class _Parsed:
     """The function a structured-output request forces (its name and parameters schema)."""
     json_schema: dict[str, Any] | None = None
     """The schema of a ``response_format`` JSON request ({} for ``json_object``)."""
+    body: dict[str, Any] | None = None
+    """The whole request, for a responder."""
 
 
 def _forced_tool(body: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -631,6 +682,8 @@ def minimal_instance(schema: Mapping[str, Any], defs: Mapping[str, Any] | None =
     if kind == "object":
         props = schema.get("properties", {})
         return {name: minimal_instance(sub, defs) for name, sub in props.items()}
+    if kind in ("integer", "number") and "minimum" in schema:
+        return schema["minimum"]
     return {"string": "stub", "integer": 0, "number": 0, "boolean": False, "array": []}.get(
         str(kind)
     )
@@ -724,6 +777,7 @@ def _parse_request(raw: bytes) -> _Parsed:
         include_usage=include_usage,
         tool=_forced_tool(body),
         json_schema=_response_schema(body),
+        body=body,
     )
 
 
@@ -839,7 +893,8 @@ class _ChatCompletions:
                 record(fault["status"], prompt_tokens=prompt_tokens, stream=req.stream, fault=fault)
                 return
             if req.tool is not None or req.json_schema is not None:
-                sent = await self._structured(send, watch, req, cfg, prompt_tokens)
+                scripted = state.next_structured(req.body or {})
+                sent = await self._structured(send, watch, req, cfg, prompt_tokens, scripted)
                 if sent < 0:
                     record(_CLIENT_CLOSED_STATUS, prompt_tokens=prompt_tokens, stream=req.stream)
                     _DELIBERATE_CLOSE.set(True)
@@ -889,6 +944,7 @@ class _ChatCompletions:
         req: _Parsed,
         cfg: StubConfig,
         prompt_tokens: int,
+        scripted: StructuredReply | None = None,
     ) -> int:
         """Answer a structured-output request: one tool call, or JSON content.
 
@@ -896,12 +952,17 @@ class _ChatCompletions:
         returns the completion tokens, or -1 if the client left while it waited.
         """
         schema = (req.tool or {}).get("parameters") if req.tool is not None else req.json_schema
-        arguments = (
-            cfg.structured_reply
-            if cfg.structured_reply is not None
-            else minimal_instance(schema or {})
-        )
-        text = json.dumps(arguments, separators=(", ", ": "))
+        if scripted is not None and "arguments" not in scripted:
+            text = str(scripted.get("raw", scripted.get("content", "")))
+        else:
+            arguments = (
+                scripted["arguments"]
+                if scripted is not None
+                else cfg.structured_reply
+                if cfg.structured_reply is not None
+                else minimal_instance(schema or {})
+            )
+            text = json.dumps(arguments, separators=(", ", ": "))
         tokens = max(1, len(_PIECE_RE.findall(text)))
         wait = cfg.ttft + cfg.token_delay * (tokens - 1)
         if watch is not None and await watch.sleep(wait):
@@ -916,7 +977,7 @@ class _ChatCompletions:
                 "type": "function",
                 "function": {"name": req.tool["name"], "arguments": text},
             }
-            if req.tool is not None
+            if req.tool is not None and not (scripted and "content" in scripted)
             else None
         )
         finish = "tool_calls" if tool_call else "stop"
@@ -1205,6 +1266,16 @@ def create_app(config: StubConfig) -> Starlette:
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse(asdict(state.config))
 
+    async def control_structured(request: Request) -> Response:
+        try:
+            replies = await json_or_400(request)
+            if not isinstance(replies, list):
+                raise ValueError("POST a JSON list of structured replies")
+            pending = state.add_structured(replies)
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"structured_pending": pending})
+
     async def control_stats(request: Request) -> Response:
         return JSONResponse(state.snapshot())
 
@@ -1234,6 +1305,7 @@ def create_app(config: StubConfig) -> Starlette:
             Route("/_control/config", control_config, methods=["POST"]),
             Route("/_control/stats", control_stats, methods=["GET"]),
             Route("/_control/reset", control_reset, methods=["POST"]),
+            Route("/_control/structured", control_structured, methods=["POST"]),
         ],
         exception_handlers={404: http_error, 405: http_error},
     )
@@ -1330,8 +1402,21 @@ class GroqStubServer:
         """Queue faults, each consumed by one later chat-completions request."""
         self._state.add_faults(faults)
 
+    def add_structured_replies(self, replies: Iterable[Mapping[str, Any]]) -> None:
+        """Queue structured replies, each consumed by one later tool-call/JSON-mode request."""
+        self._state.add_structured(replies)
+
+    @property
+    def responder(self) -> Callable[[dict[str, Any]], Mapping[str, Any]] | None:
+        """Called with a structured request's body when no reply is queued."""
+        return self._state.responder
+
+    @responder.setter
+    def responder(self, value: Callable[[dict[str, Any]], Mapping[str, Any]] | None) -> None:
+        self._state.responder = value
+
     def reset(self) -> None:
-        """Clear stats and pending faults."""
+        """Clear stats, pending faults and structured replies."""
         self._state.reset()
 
     def start(self) -> Self:

@@ -17,12 +17,15 @@ from graph.tasks import ReplyKind, ReplyTask
 TAGS = (
     "already_asked",
     "candidate_answer",
+    "candidate_answers",
     "candidate_name",
     "current_question",
+    "follow_up_questions",
     "hiring_team_question",
     "job_description",
     "job_position",
     "plan",
+    "question",
     "skill",
 )
 

@@ -1,0 +1,164 @@
+"""The evaluation report: a scorecard for one finished interview, as Pydantic models.
+
+Every field is filled by code. An LLM (or the offline heuristic) only *proposes* a score and
+quotes per question; the checks in `graph.evaluation.evidence` and the rules in
+`graph.evaluation.aggregate` decide what the report says.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from graph.state import MainStage
+
+RUBRIC_VERSION = "2026-12-01.r1"
+"""Changes whenever the rubric, a prompt of the evaluator or an aggregation rule changes, so a
+report can be compared only with reports of the same version."""
+
+GeneratedBy = Literal["groq", "offline-heuristic"]
+ReportStatus = Literal["ready", "pending", "failed"]
+QuestionStatus = Literal["scored", "insufficient_evidence", "not_answered"]
+Recommendation = Literal[
+    "strong_hire", "hire", "lean_hire", "lean_no_hire", "no_hire", "insufficient_evidence"
+]
+
+COMMUNICATION = "Communication"
+INTEGRITY_NOTE = (
+    "Signals for a human reviewer, not verdicts: the cheat detector matches patterns, and a "
+    "flagged message may be innocent."
+)
+
+
+class Evidence(BaseModel):
+    """A verbatim excerpt of the candidate's own words."""
+
+    quote: str
+    turn: int = Field(
+        description="Index of the candidate's message in the session's `history` "
+        "(GET /conversation-history and the saved session file), 0-based."
+    )
+
+
+class QuestionReport(BaseModel):
+    """One main question of the plan, asked or not, with its verified assessment."""
+
+    number: int = Field(ge=1, description="Main question number, 1-based, in plan order.")
+    stage: MainStage
+    skill: str | None = Field(default=None, description="The skill a technical question targets.")
+    question: str = Field(description="The question as asked (or planned, when never asked).")
+    asked: bool = True
+    follow_ups: list[str] = Field(default_factory=list, description="The cross-questions asked.")
+    status: QuestionStatus
+    score: int | None = Field(default=None, ge=1, le=5, description="1-5; null unless scored.")
+    evidence: list[Evidence] = Field(default_factory=list)
+    rationale: str = ""
+    admitted_gap: bool = Field(
+        default=False, description="The candidate said they did not know (caps the score)."
+    )
+    communication: int | None = Field(
+        default=None, ge=1, le=5, description="Clarity of the answers, 1-5; null unless scored."
+    )
+    dropped_quotes: int = Field(
+        default=0, description="Quotes proposed for this question that the code rejected."
+    )
+
+
+class SkillReport(BaseModel):
+    """One skill of the settings (or Communication), from its questions' scores."""
+
+    skill: str
+    score: float | None = Field(default=None, ge=0, le=10, description="0-10; null: not covered.")
+    questions: list[int] = Field(default_factory=list, description="Question numbers it rests on.")
+    justification: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Overall(BaseModel):
+    score: float | None = Field(default=None, ge=1, le=10, description="1-10; null: no evidence.")
+    recommendation: Recommendation
+    summary: str
+    strengths: list[str] = Field(default_factory=list)
+    concerns: list[str] = Field(default_factory=list)
+
+
+class FlaggedEvent(BaseModel):
+    """A message the cheat detector flagged (see graph.state.CheatEvent)."""
+
+    turn: int
+    category: str
+    rule: str
+    excerpt: str
+    time: str
+
+
+class ProcessRequest(BaseModel):
+    """A process request or pass (see graph.state.ProcessEvent): shown, never counted."""
+
+    turn: int
+    kind: str
+    rule: str
+    excerpt: str
+    number: int = 0
+    time: str = ""
+
+
+class Integrity(BaseModel):
+    potential_cheat_attempts: int = 0
+    events: list[FlaggedEvent] = Field(default_factory=list)
+    process_requests: list[ProcessRequest] = Field(
+        default_factory=list,
+        description="Ending early, asking for feedback or the score, passing on a question: not "
+        "cheating, listed so the hiring team sees them.",
+    )
+    note: str = INTEGRITY_NOTE
+
+
+class WebhookOutcome(BaseModel):
+    """What happened when the report was POSTed to INTERVIEWER_WEBHOOK_URL."""
+
+    delivered: bool
+    attempts: int
+    last_error: str | None = None
+    status_code: int | None = None
+    delivered_at: str | None = None
+
+
+class Usage(BaseModel):
+    """LLM calls the evaluation made and their tokens, as the provider reported them."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class Report(BaseModel):
+    """The scorecard of one interview (the JSON of GET /report/{session_id})."""
+
+    session_id: str
+    status: ReportStatus = "ready"
+    generated_by: GeneratedBy
+    model: str = Field(description="The model that proposed the scores, or offline-heuristic.")
+    rubric_version: str = RUBRIC_VERSION
+    created_at: str
+    candidate_name: str = ""
+    job_position: str = ""
+    questions: list[QuestionReport] = Field(default_factory=list)
+    skills: list[SkillReport] = Field(default_factory=list)
+    overall: Overall
+    integrity: Integrity = Field(default_factory=Integrity)
+    usage: Usage = Field(default_factory=Usage)
+    webhook: WebhookOutcome | None = None
+    generation: int | None = Field(
+        default=None,
+        description="Which interview of the session it evaluated (a restart starts another); "
+        "set by the API.",
+    )
+    checkpoint_id: str | None = Field(
+        default=None, description="The checkpoint of the transcript evaluated; set by the API."
+    )

@@ -1,0 +1,162 @@
+"""The finished interview, grouped by main question: what was asked and what the candidate said.
+
+Grouping reads only the labels the interview graph puts on its messages (graph.state.LABEL_KEY):
+a `question` opens main question N, `follow_up`s with number N are its cross-questions, and
+candidate `answer`s with number N (in a main stage) are the candidate's words on it. Only real
+answers count: a message the screening labelled `flagged` (an integrity signal), `process` (a
+request such as ending early), `empty` or `passed` (the candidate passed: the question is not
+answered) is kept out of the evidence. Questions of the plan that were never asked (the
+interview ended first) are listed too, as never asked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, cast, get_args
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from pydantic import BaseModel, Field
+
+from graph.nodes import next_main_question, skill_for
+from graph.state import LABEL_KEY, MainStage, State
+from graph.text import is_knowledge_gap, last_paragraph
+
+_MAIN_STAGES = frozenset(get_args(MainStage))
+
+# Answers that decline the question without saying anything about it.
+_SKIPS = frozenset(
+    [
+        "",
+        "skip",
+        "skip it",
+        "skip this",
+        "skip this one",
+        "skip this question",
+        "pass",
+        "i pass",
+        "next",
+        "next question",
+        "next one",
+        "no answer",
+        "no comment",
+        "n/a",
+        "na",
+        "-",
+        "?",
+        "i'd rather not answer",
+        "i would rather not answer",
+        "i'd rather not say",
+    ]
+)
+_TRIM = re.compile(r"^[\s.!?…,;:\"'()\-]+|[\s.!?…,;:\"'()]+$")
+
+
+class Answer(BaseModel):
+    """One candidate message on a main question."""
+
+    turn: int = Field(description="Index in the session's history (0-based).")
+    text: str
+    follow_up: int = Field(description="0: the answer to the question; k: to follow-up k.")
+    gap: bool = Field(description="The message admits not knowing (graph.text.is_knowledge_gap).")
+
+
+class QuestionTranscript(BaseModel):
+    """A main question, its follow-ups and the candidate's answers on it."""
+
+    number: int
+    stage: MainStage
+    skill: str | None = None
+    question: str
+    asked: bool = True
+    follow_ups: list[str] = Field(default_factory=list)
+    answers: list[Answer] = Field(default_factory=list)
+    passed: bool = False
+    """The candidate passed on the question (the screening's `passed` label)."""
+
+    @property
+    def substantive(self) -> list[Answer]:
+        """The answers that say something (not empty, not a skip)."""
+        return [a for a in self.answers if not is_skip(a.text)]
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.substantive)
+
+
+def is_skip(text: str) -> bool:
+    """An empty answer, or one that only declines ("skip", "pass", "next question")."""
+    return _TRIM.sub("", " ".join(text.lower().split())) in _SKIPS
+
+
+def _text(message: BaseMessage) -> str:
+    content: Any = message.content
+    if isinstance(content, str):
+        return content
+    return "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+
+
+def _label(message: BaseMessage) -> dict[str, Any]:
+    label = message.additional_kwargs.get(LABEL_KEY)
+    return label if isinstance(label, dict) else {}
+
+
+def collect_questions(state: State) -> list[QuestionTranscript]:
+    """Every main question of the plan in order, with what was said on it."""
+    asked: dict[int, QuestionTranscript] = {}
+    turn = -1
+    for message in state.messages:
+        if not isinstance(message, AIMessage | HumanMessage):
+            continue
+        turn += 1  # the message's index in history_of(state)
+        label = _label(message)
+        number = label.get("number")
+        stage = label.get("stage")
+        if not isinstance(number, int) or number < 1 or stage not in _MAIN_STAGES:
+            continue
+        main_stage = cast(MainStage, stage)
+        kind = label.get("kind")
+        if isinstance(message, AIMessage) and kind == "question":
+            asked[number] = QuestionTranscript(
+                number=number,
+                stage=main_stage,
+                skill=label.get("skill") or None,
+                question=last_paragraph(_text(message)),
+            )
+        elif isinstance(message, AIMessage) and kind == "follow_up" and number in asked:
+            asked[number].follow_ups.append(last_paragraph(_text(message)))
+        elif isinstance(message, HumanMessage) and kind == "answer" and number in asked:
+            if label.get("passed"):
+                asked[number].passed = True
+                continue
+            if label.get("flagged") or label.get("process") or label.get("empty"):
+                continue
+            text = _text(message)
+            asked[number].answers.append(
+                Answer(
+                    turn=turn,
+                    text=text,
+                    follow_up=int(label.get("follow_ups") or 0),
+                    gap=is_knowledge_gap(text),
+                )
+            )
+    total = max(state.total_expected_questions, max(asked, default=0))
+    return [asked.get(n) or _never_asked(state, n) for n in range(1, total + 1)]
+
+
+def _never_asked(state: State, number: int) -> QuestionTranscript:
+    # The plan's own functions say what question `number` would have been.
+    try:
+        stage, index, _ = next_main_question(dataclasses.replace(state, questions_asked=number - 1))
+    except ValueError:
+        stage, index = "custom", -1
+    skill = skill_for(state, index) if stage == "technical" else ""
+    custom = state.settings.custom_questions or []
+    question = custom[index] if stage == "custom" and 0 <= index < len(custom) else ""
+    return QuestionTranscript(
+        number=number,
+        stage=stage,
+        skill=skill or None,
+        question=question or f"({stage} question {index + 1}, never asked)",
+        asked=False,
+    )
