@@ -127,6 +127,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "stage": "technical",
     },
     "HistoryItem": {"role": "assistant", "content": "Hi, I am Mia, your interviewer..."},
+    "MessageLabel": {"kind": "question", "stage": "technical", "number": 2, "skill": "python"},
     "ConversationHistory": {
         "session_id": SESSION_ID,
         "model_name": "llama-3.3-70b-versatile",
