@@ -24,6 +24,12 @@ class Settings(BaseSettings, ContextFields):
 
     host: str = "0.0.0.0"
     port: int = Field(default=8000, ge=1, le=65535)
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="Worker processes of `python -m api` on one database; unset, one per core.",
+    )
     db_path: Path = Path("checkpoints/interviews.sqlite")
     sessions_dir: Path = Path("interview_sessions")
     session_timeout_minutes: float = Field(default=30.0, gt=0)

@@ -154,9 +154,11 @@ def _build_groq(
     *,
     http_client: httpx.AsyncClient,
 ) -> BaseChatModel:
-    from langchain_groq import ChatGroq
+    # ChatGroq with a cheaper stream reader (one chunk per network read, not per token); the
+    # request, retries and error mapping are still ChatGroq's and the groq SDK's.
+    from graph.groq_stream import LeanChatGroq
 
-    return ChatGroq(
+    return LeanChatGroq(
         model=MODEL_NAME,
         temperature=temperature,
         max_tokens=max_tokens,
