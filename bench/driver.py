@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -72,6 +73,12 @@ class RunResult:
     """Latencies of the /healthz probes, seconds (censored probes at their wait so far)."""
     healthz_errors: int = 0
     deadline_hit: bool = False
+    loop_lag: list[float] = field(default_factory=list)
+    """How late the driver's own event loop woke a 50 ms timer, seconds: the harness's overhead
+    (a late loop reads every reply late too)."""
+    llm_probe: list[float] = field(default_factory=list)
+    """The LLM stand-in's first-token time measured directly (a bare client, no server in
+    between) while the run was going, seconds."""
 
     @property
     def turns(self) -> list[TurnRecord]:
@@ -151,12 +158,23 @@ async def _stream_turn(
 
 
 async def run_candidate(
-    client: httpx.AsyncClient, plan: Plan, interview: InterviewRecord, rng: random.Random
+    client: httpx.AsyncClient | Sequence[httpx.AsyncClient],
+    plan: Plan,
+    interview: InterviewRecord,
+    rng: random.Random,
 ) -> None:
-    """One candidate: create, start, answer until the end marker (records into ``interview``)."""
+    """One candidate: create, start, answer until the end marker (records into ``interview``).
+
+    With several clients (one per replica), each request goes to the next one: every turn of
+    the interview is served by another replica than the one before (no sticky routing).
+    """
+    clients = [client] if isinstance(client, httpx.AsyncClient) else list(client)
+    first = rng.randrange(len(clients)) if len(clients) > 1 else 0
+    turn_of = itertools.cycle(clients[first:] + clients[:first])
+    creator = next(turn_of)
     started = time.perf_counter()
     try:
-        response = await client.post("/create-session", json=plan.settings)
+        response = await creator.post("/create-session", json=plan.settings)
     except asyncio.CancelledError:
         # Stuck behind a blocked server at the deadline: the interview's first turn waited
         # at least this long for its first byte.
@@ -174,7 +192,7 @@ async def run_candidate(
 
     record = TurnRecord("start")
     interview.turns.append(record)
-    text = await _stream_turn(client, f"/start-interview/{session_id}", None, record)
+    text = await _stream_turn(next(turn_of), f"/start-interview/{session_id}", None, record)
     interview.transcript_chars += len(text)
     if record.error is not None:
         interview.error = record.error
@@ -190,7 +208,7 @@ async def run_candidate(
         record = TurnRecord("chat")
         interview.turns.append(record)
         text = await _stream_turn(
-            client,
+            next(turn_of),
             f"/chat/{session_id}",
             {"session_id": session_id, "message": answer, "type": "user"},
             record,
@@ -238,34 +256,78 @@ def _client(base_url: str, connections: int, timeout: float) -> httpx.AsyncClien
     )
 
 
+async def _watch_loop(stop: asyncio.Event, out: list[float], interval: float = 0.05) -> None:
+    """How late this event loop wakes a timer: the driver's own lag, recorded in ``out``."""
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        due = loop.time() + interval
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        if not stop.is_set():
+            out.append(max(0.0, loop.time() - due))
+
+
+async def _probe_llm(
+    llm_base_url: str, interval: float, stop: asyncio.Event, out: list[float]
+) -> None:
+    """The stand-in's first-token time, one direct request every ``interval`` s, into ``out``."""
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        while not stop.is_set():
+            with contextlib.suppress(httpx.HTTPError):
+                first = await _llm_first_token(client, llm_base_url)
+                if first is not None:
+                    out.append(first)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
 async def run_load(
-    base_url: str,
+    base_url: str | Sequence[str],
     n: int,
     plan: Plan,
     *,
     deadline: float | None = None,
     healthz_interval: float | None = None,
+    llm_base_url: str | None = None,
+    llm_probe_interval: float = 0.5,
     seed: int = 1,
 ) -> RunResult:
-    """Run ``n`` candidates at once; optionally poll /healthz and stop at ``deadline`` seconds."""
+    """Run ``n`` candidates at once; optionally poll /healthz and stop at ``deadline`` seconds.
+
+    Several base URLs (replicas of one service) share the candidates' requests round robin.
+    With ``llm_base_url`` the LLM stand-in is also probed directly during the run.
+    """
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
     interviews = [InterviewRecord() for _ in range(n)]
     result = RunResult(interviews=interviews, wall_seconds=0.0)
     started = time.perf_counter()
-    async with (
-        _client(base_url, n + 10, plan.request_timeout) as client,
-        _client(base_url, 4, plan.request_timeout) as probe_client,
-    ):
+    per_replica = n // len(urls) + 10
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(_client(url, per_replica, plan.request_timeout))
+            for url in urls
+        ]
+        probe_client = await stack.enter_async_context(_client(urls[0], 4, plan.request_timeout))
 
         async def candidate(index: int) -> None:
             if plan.ramp > 0 and n > 1:
                 await asyncio.sleep(plan.ramp * index / n)
-            await run_candidate(client, plan, interviews[index], random.Random(seed * 7919 + index))
+            rng = random.Random(seed * 7919 + index)
+            await run_candidate(clients, plan, interviews[index], rng)
 
         tasks = [asyncio.create_task(candidate(i)) for i in range(n)]
         stop = asyncio.Event()
-        poller: asyncio.Task[None] | None = None
+        watchers = [asyncio.create_task(_watch_loop(stop, result.loop_lag))]
         if healthz_interval is not None:
-            poller = asyncio.create_task(poll_healthz(probe_client, healthz_interval, stop, result))
+            watchers.append(
+                asyncio.create_task(poll_healthz(probe_client, healthz_interval, stop, result))
+            )
+        if llm_base_url is not None:
+            watchers.append(
+                asyncio.create_task(
+                    _probe_llm(llm_base_url, llm_probe_interval, stop, result.llm_probe)
+                )
+            )
         _, pending = await asyncio.wait(tasks, timeout=deadline)
         if pending:
             result.deadline_hit = True
@@ -273,10 +335,10 @@ async def run_load(
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
         stop.set()
-        if poller is not None:
-            # On timeout wait_for cancels it: a blocked server's last probe counts at its wait.
+        # On timeout wait_for cancels a watcher: a blocked server's last probe counts at its wait.
+        for watcher in watchers:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(poller, timeout=2.0)
+                await asyncio.wait_for(watcher, timeout=2.0)
     result.wall_seconds = time.perf_counter() - started
     return result
 
@@ -316,35 +378,43 @@ async def start_sessions(base_url: str, session_ids: list[str], *, concurrency: 
     return ok
 
 
+_PROBE_BODY: dict[str, Any] = {
+    "model": "llama-3.3-70b-versatile",
+    "messages": [
+        {"role": "system", "content": "You are Mia, an interviewer. " * 40},
+        {"role": "user", "content": "Ask technical question 1 of 3 on python. " * 30},
+    ],
+    "stream": True,
+    "max_tokens": 400,
+}
+
+
+async def _llm_first_token(client: httpx.AsyncClient, llm_base_url: str) -> float | None:
+    """Seconds to the first chunk carrying content, for one prompt of our size (read whole)."""
+    started = time.perf_counter()
+    first: float | None = None
+    async with client.stream(
+        "POST",
+        llm_base_url + "/openai/v1/chat/completions",
+        json=_PROBE_BODY,
+        headers={"Authorization": "Bearer bench"},
+    ) as response:
+        async for line in response.aiter_lines():
+            if first is None and '"content":"' in line and '"content":""' not in line:
+                first = time.perf_counter() - started
+    return first
+
+
 async def probe_llm_ttft(llm_base_url: str, count: int = 20) -> list[float]:
     """The LLM's own first-token time as a bare client sees it, seconds (one at a time).
 
     A plain httpx stream to the chat-completions endpoint with a prompt of our size, timed to
     the first chunk carrying content: the floor any server on this machine starts from.
     """
-    body = {
-        "model": "llama-3.3-70b-versatile",
-        "messages": [
-            {"role": "system", "content": "You are Mia, an interviewer. " * 40},
-            {"role": "user", "content": "Ask technical question 1 of 3 on python. " * 30},
-        ],
-        "stream": True,
-        "max_tokens": 400,
-    }
     times: list[float] = []
     async with httpx.AsyncClient(timeout=30.0) as client:
         for _ in range(count):
-            started = time.perf_counter()
-            first: float | None = None
-            async with client.stream(
-                "POST",
-                llm_base_url + "/openai/v1/chat/completions",
-                json=body,
-                headers={"Authorization": "Bearer bench"},
-            ) as response:
-                async for line in response.aiter_lines():
-                    if first is None and '"content":"' in line and '"content":""' not in line:
-                        first = time.perf_counter() - started
+            first = await _llm_first_token(client, llm_base_url)
             if first is not None:
                 times.append(first)
     return times
