@@ -53,13 +53,6 @@ class Settings(BaseSettings, ContextFields):
         default=500, ge=1, description="Turns streaming at once in this process."
     )
     max_turns_per_session: int = Field(default=300, ge=1)
-    stream_flush_ms: float = Field(
-        default=15.0,
-        ge=0,
-        le=200,
-        description="After a reply's first token, tokens arriving within this many ms are "
-        "written together.",
-    )
     log_level: str = "info"
     admin_token: SecretStr | None = Field(
         default=None, description="Turns access control on: the admin's bearer token."

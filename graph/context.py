@@ -45,6 +45,13 @@ class ContextFields(BaseModel):
     groq_max_retry_wait: float = Field(
         default=10.0, ge=0, description="Cap on one wait a 429's retry-after may impose, seconds."
     )
+    stream_flush_ms: float = Field(
+        default=15.0,
+        ge=0,
+        le=200,
+        description="After a reply's first token, tokens arriving within this many ms are "
+        "read from the LLM and written to the client together.",
+    )
     context_window: int = Field(
         default=131072,
         ge=256,

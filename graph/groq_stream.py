@@ -9,12 +9,17 @@ single cost of a turn (a third of the server's CPU with a zero-latency LLM).
 conversion, parameters), the groq SDK sends it (auth, retries, timeouts, status errors mapped to
 `groq.RateLimitError` and friends). Only the body of the streamed response is read here: the
 server-sent events that arrived together in one read are parsed with `json` and become one chunk
-carrying their joined text. Nothing waits for more data, so the first token is passed on as soon as
-it arrives; under load, when several tokens are already buffered, they travel as one.
+carrying their joined text. The first token is passed on as soon as it arrives; after it, the
+body is read at most every `read_interval` seconds (INTERVIEWER_STREAM_FLUSH_MS, the same
+interval the API already gathers tokens over before writing them to the client), so the tokens
+of that interval arrive in one read and cost one trip through httpx, LangChain, LangGraph and the
+HTTP response instead of one each.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -31,6 +36,9 @@ _PLAIN_DELTA_KEYS = frozenset({"role", "content"})
 class LeanChatGroq(ChatGroq):
     """`ChatGroq` whose async stream parses the SSE body itself (see the module docstring)."""
 
+    read_interval: float = 0.0
+    """Seconds between reads of the body after the first token (0: read as data comes)."""
+
     async def _astream(
         self,
         messages: list[BaseMessage],
@@ -42,17 +50,21 @@ class LeanChatGroq(ChatGroq):
         params = {**params, **kwargs, "stream": True}
         stream = await self.async_client.create(messages=message_dicts, **params)
         events = SseEvents()
+        reads = _Reads(stream.response.aiter_bytes())
         try:
-            async for data in stream.response.aiter_bytes():
-                chunk = self._chunk_of(events.feed(data), params, stream.response.request)
-                if chunk is None:
-                    continue
-                if run_manager:
-                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
+            while batch := await reads.next_batch():
+                chunk = self._chunk_of(events.feed(batch), params, stream.response.request)
+                if chunk is not None:
+                    if run_manager:
+                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+                    if self.read_interval > 0 and chunk.text:
+                        # The tokens of the next interval gather meanwhile and leave as one.
+                        await asyncio.sleep(self.read_interval)
                 if events.done:
                     break
         finally:
+            await reads.aclose()
             await stream.close()
 
     def _chunk_of(
@@ -99,6 +111,52 @@ class LeanChatGroq(ChatGroq):
         if effort := params.get("reasoning_effort") or self.reasoning_effort:
             info["reasoning_effort"] = effort
         return info
+
+
+class _Reads:
+    """The body read by a task of its own, so whatever arrived meanwhile is taken at once.
+
+    httpx hands out one piece per HTTP chunk, and the stream sends one chunk per token, so
+    reading later alone would not merge them; gathering them here does, without ever holding
+    back data that has arrived (`next_batch` returns as soon as there is any).
+    """
+
+    def __init__(self, source: AsyncIterator[bytes]) -> None:
+        self._source = source
+        self._parts: list[bytes] = []
+        self._arrived = asyncio.Event()
+        self._ended = False
+        self._error: BaseException | None = None
+        self._task = asyncio.ensure_future(self._pump())
+
+    async def _pump(self) -> None:
+        try:
+            async for data in self._source:
+                self._parts.append(data)
+                self._arrived.set()
+        except Exception as exc:  # handed to the reader, which raises it in its own frame
+            self._error = exc
+        finally:
+            self._ended = True
+            self._arrived.set()
+
+    async def next_batch(self) -> bytes:
+        """Everything that arrived since the last call (waits for some); b"" at the end."""
+        while not self._parts:
+            if self._error is not None:
+                raise self._error
+            if self._ended:
+                return b""
+            self._arrived.clear()
+            await self._arrived.wait()
+        batch, self._parts = b"".join(self._parts), []
+        return batch
+
+    async def aclose(self) -> None:
+        if not self._task.done():
+            self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._task
 
 
 class SseEvents:

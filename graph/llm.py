@@ -113,7 +113,7 @@ def _http_client(timeout: float, max_retry_wait: float) -> httpx.AsyncClient:
     )
 
 
-GroqKey = tuple[float, float, int, int, float, float, str, str | None]
+GroqKey = tuple[float, float, int, int, float, float, str, str | None, float]
 
 
 class _LoopCache:
@@ -151,6 +151,7 @@ def _build_groq(
     max_retry_wait: float,
     api_key: str,
     base_url: str | None,
+    read_interval: float,
     *,
     http_client: httpx.AsyncClient,
 ) -> BaseChatModel:
@@ -169,6 +170,7 @@ def _build_groq(
         base_url=base_url,
         streaming=True,
         http_async_client=http_client,
+        read_interval=read_interval,
     )
 
 
@@ -194,6 +196,7 @@ def chat_model(context: Context, settings: InterviewSettings) -> BaseChatModel:
                 context.groq_max_retry_wait,
                 os.environ["GROQ_API_KEY"],
                 os.environ.get("GROQ_API_BASE") or None,
+                context.stream_flush_ms / 1000,
             )
         )
     return _offline_model(context.offline_token_delay)
