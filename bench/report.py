@@ -822,11 +822,12 @@ def render(m: Measurements) -> str:
         " zero-latency interviews ÷ candidate messages (`chat` requests; the greeting is a turn"
         " with an LLM request but no candidate message). The stub counts"
         " `ceil(len(text)/4) + 4` per message.",
-        "- **server CPU per turn**: user + system CPU of the server process (all threads) over"
-        " the zero-latency interviews ÷ streamed turns; shown as turns per CPU-second. Our"
-        " service is one process (one per database) and its event loop runs on one core at a"
-        " time (the GIL), so this is also about the most turns per second it can serve on this"
-        " 2-core machine.",
+        "- **server CPU per turn**: user + system CPU of the server process (all threads; with"
+        " several workers, the supervisor and every worker) over the zero-latency interviews ÷"
+        " streamed turns; shown as turns per CPU-second. One process' event loop runs on one core"
+        " at a time (the GIL); `INTERVIEWER_WORKERS` processes use that many cores.",
+        "- **most concurrent interviews**: the capacity search below (Capacity); the baseline is"
+        " not searched, its turns/s at its largest latency run says what it could hold.",
         "- **SQLite bytes per finished interview**: size of the database file (+ WAL, after"
         " `PRAGMA wal_checkpoint(TRUNCATE)` on the stopped server) ÷ finished interviews.",
         "- **RSS growth per 1,000 idle sessions**: `VmRSS` of a fresh, warmed-up server"
