@@ -6,6 +6,7 @@ with fewer chunks: that is the whole point, and the only difference.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -124,3 +125,20 @@ def test_an_error_event_in_the_stream_is_an_api_error() -> None:
     request = httpx.Request("POST", "http://127.0.0.1/x")
     with pytest.raises(groq.APIError, match="overloaded"):
         model._chunk_of(batch, {}, request)
+
+
+async def test_the_request_body_on_the_wire_is_exactly_chatgroqs(server: GroqStubServer) -> None:
+    bodies: dict[str, Any] = {}
+
+    def recorder(name: str) -> Any:
+        async def record(request: httpx.Request) -> None:
+            bodies[name] = json.loads(request.content)
+
+        return record
+
+    for name, cls in (("plain", ChatGroq), ("lean", LeanChatGroq)):
+        async with httpx.AsyncClient(event_hooks={"request": [recorder(name)]}) as client:
+            model = _chat(cls, server, client, temperature=0.3, max_tokens=77, stop=["\n\n\n"])
+            await _chunks(model)
+    assert bodies["lean"] == bodies["plain"]
+    assert bodies["lean"]["messages"][0]["content"] == PROMPT[0].content
