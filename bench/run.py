@@ -818,7 +818,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     )
     parser.add_argument("--capacity-steps", type=int, help="steps of each capacity search (3)")
     parser.add_argument(
-        "--capacity-window-s", type=float, help="seconds each capacity step runs (45)"
+        "--capacity-window-s", type=float, help="seconds each capacity step runs (40)"
     )
     parser.add_argument(
         "--workers",
@@ -865,9 +865,9 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         capacity_steps=pick(args.capacity_steps, 3, 1),
         capacity_think_s=(0.1, 0.3) if smoke else (5.0, 15.0),
         capacity_ramp_s=0.3 if smoke else 20.0,
-        capacity_window_s=pick(args.capacity_window_s, 45.0, 2.0),
+        capacity_window_s=pick(args.capacity_window_s, 40.0, 2.0),
         throughput_candidates=3 if smoke else 150,
-        throughput_window_s=2.0 if smoke else 20.0,
+        throughput_window_s=2.0 if smoke else 15.0,
         step_pause_s=0.2 if smoke else 3.0,
         pg_interviews=pick(args.pg, 200, 3),
         interviews=pick(args.interviews, [50, 200], [3]),

@@ -8,7 +8,7 @@ single cost of a turn (a third of the server's CPU with a zero-latency LLM).
 `LeanChatGroq` keeps everything else of the real client: `ChatGroq` builds the request (message
 conversion, parameters), the groq SDK sends it (auth, retries, timeouts, status errors mapped to
 `groq.RateLimitError` and friends). Only the body of the streamed response is read here: the
-server-sent events that arrived together in one read are parsed with `json` and become one chunk
+server-sent events that arrived together in one read are parsed with `orjson` and become one chunk
 carrying their joined text. The first token is passed on as soon as it arrives; after it, the
 body is read at most every `read_interval` seconds (INTERVIEWER_STREAM_FLUSH_MS, the same
 interval the API already gathers tokens over before writing them to the client), so the tokens
@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
@@ -195,17 +195,26 @@ class SseEvents:
 
     def feed(self, data: bytes) -> list[dict[str, Any]]:
         """The events completed by `data` (an event ends at a blank line)."""
-        buffer = (self._buffer + data).replace(b"\r\n", b"\n")
+        buffer = self._buffer + data
+        if b"\r" in buffer:
+            buffer = buffer.replace(b"\r\n", b"\n")
         *complete, self._buffer = buffer.split(b"\n\n")
         out: list[dict[str, Any]] = []
         for block in complete:
-            name, payload = _parse_event(block)
-            if payload is None or self.done:
-                continue
-            if payload.startswith("[DONE]"):
+            if self.done:
+                break
+            if block.startswith(b"data: ") and b"\n" not in block:
+                # The one shape Groq sends: a single `data:` line (no event name).
+                name, payload = None, block[6:]
+            else:
+                name, text = _parse_event(block)
+                if text is None:
+                    continue
+                payload = text.encode()
+            if payload.startswith(b"[DONE]"):
                 self.done = True
                 continue
-            parsed = json.loads(payload)
+            parsed = orjson.loads(payload)  # 5x json's speed, per token
             if name == "error" and isinstance(parsed, dict) and "error" not in parsed:
                 parsed = {"error": parsed}
             out.append(parsed if isinstance(parsed, dict) else {"error": parsed})
