@@ -3,9 +3,9 @@
 Each simulated candidate thinks 5-15 s (seeded, uniform, per turn) before answering, as a person
 does; the LLM stand-in answers at 200 ms to first token and 5 ms per token. A *step* runs N such
 candidates against a fresh server for a fixed window and passes when the overhead beyond the
-LLM's first token (p99) stays within the limit and nothing failed. :func:`search` moves N up after
-a pass and down after a miss, a few steps per configuration; the capacity is the largest N that
-passed.
+LLM's first token (p99) stays within the limit and nothing failed. :func:`search` starts from the
+measured throughput, moves N up after a pass and down after a miss, a few steps per
+configuration; the capacity is the largest N that passed.
 
 Also here: the throughput of 1 and N worker processes when candidates answer instantly (how
 turns/s scale with workers), and the PostgreSQL run of issue 8 (two replicas, one database),
@@ -149,7 +149,7 @@ class PostgresRun:
 
 
 def search(run_step: Callable[[int], Step], start: int, steps: int) -> list[Step]:
-    """Up x1.5 after a pass, down x0.6 after a miss; between the two once both are known."""
+    """Up x2 after a pass, down x0.6 after a miss; halfway between once both are known."""
     done: list[Step] = []
     n, passed, missed = start, 0, 0
     for _ in range(steps):
@@ -162,7 +162,7 @@ def search(run_step: Callable[[int], Step], start: int, steps: int) -> list[Step
         if passed and missed:
             nxt = (passed + missed) // 2
         elif passed:
-            nxt = round(n * 1.5)
+            nxt = n * 2
         else:
             nxt = max(1, round(n * 0.6))
         if nxt in {s.n for s in done} or nxt < 1:
@@ -248,13 +248,27 @@ def label_of(workers: int) -> str:
     return "1 process" if workers == 1 else f"{workers} worker processes"
 
 
+START_UTILISATION = 0.6
+"""The search starts where the turns/s offered are this share of the measured saturation."""
+
+
+def first_guess(bench: Bench, rate: Step) -> int:
+    """Interviews whose turns at this pace would be 60% of the saturated turns/s (step of 50)."""
+    opts = bench.options
+    reply_s = (opts.ttft_ms + opts.reply_words * opts.token_delay_ms) / 1000
+    cycle = sum(opts.capacity_think_s) / 2 + reply_s
+    guess = START_UTILISATION * rate.turns_per_s * cycle
+    return max(50, round(guess / 50.0) * 50) if guess == guess else 100
+
+
 def workers_run(
-    bench: Bench, settings: dict[str, Any], workers: int, start: int
+    bench: Bench, settings: dict[str, Any], workers: int, start: int | None
 ) -> tuple[Step, Capacity]:
     """One server with ``workers`` processes: the throughput step, then the capacity search.
 
     The steps share the server (a pause between them lets the cut-off turns of the previous
-    one end); its database keeps the earlier steps' sessions, as a real one would.
+    one end); its database keeps the earlier steps' sessions, as a real one would. Without a
+    given ``start`` the search starts from the throughput step (:func:`first_guess`).
     """
     from bench.run import _log, _running
 
@@ -290,7 +304,7 @@ def workers_run(
                 opts.capacity_window_s,
             )
 
-        found.steps = search(step, start, opts.capacity_steps)
+        found.steps = search(step, start or first_guess(bench, rate), opts.capacity_steps)
     return rate, found
 
 

@@ -672,12 +672,14 @@ def _capacity(m: Measurements) -> list[str]:
         f" {o.capacity_think_s[0]:g}-{o.capacity_think_s[1]:g} s (uniform, seeded) before every"
         f" answer, for {o.capacity_window_s:g} s; the LLM stand-in at {o.ttft_ms:g} ms to first"
         f" token and {o.token_delay_ms:g} ms per token. A step passes with overhead p99 ≤ 100 ms"
-        " and zero errors; the search goes up x1.5 after a pass, down x0.6 after a miss, then"
-        f" halves the gap ({o.capacity_steps} steps at most). Turns cut off by the window's end"
-        " count at their wait so far. *stand-in alone* is the stub's own first-token time beyond"
-        " the configured one, probed directly (a bare client, no server in between) every 0.5 s"
-        " during the step; *driver loop lag* is how late the load driver's event loop woke a"
-        " 50 ms timer: both are the harness's share of every figure.",
+        " and zero errors; the search starts where the turns offered would be 60% of the"
+        " throughput measured below (instant answers), goes up x2 after a pass, down x0.6 after"
+        f" a miss, then halves the gap ({o.capacity_steps} steps at most). Turns cut off by the"
+        " window's end count at their wait so far. *stand-in alone* is the stub's own"
+        " first-token time beyond the configured one, probed directly (a bare client, no"
+        " server in between) every 0.5 s during the step; *driver loop lag* is how late the"
+        " load driver's event loop woke a 50 ms timer: both are the harness's share of every"
+        " figure.",
         "",
         *STEP_HEADER,
     ]

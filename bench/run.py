@@ -107,7 +107,7 @@ class Options:
     workers: list[int] = field(default_factory=lambda: [1, 2])
     """Worker-process counts of the capacity and throughput runs (1 and one per core)."""
     capacity_start: dict[int, int] = field(default_factory=dict)
-    """The first N of each worker count's capacity search."""
+    """The first N of each worker count's capacity search (default: from its throughput)."""
     capacity_steps: int = 3
     capacity_think_s: tuple[float, float] = (5.0, 15.0)
     capacity_ramp_s: float = 20.0
@@ -754,9 +754,8 @@ def _measure_all(bench: Bench, m: Measurements) -> None:
             m.latency[("baseline", n)] = latency(bench, server, "baseline", n)
 
     for workers in opts.workers:
-        start = opts.capacity_start.get(workers, 500 * workers)
         m.throughput[workers], m.capacity[workers] = workers_run(
-            bench, INTERVIEW_SETTINGS, workers, start
+            bench, INTERVIEW_SETTINGS, workers, opts.capacity_start.get(workers)
         )
 
     m.postgres_skipped = postgres_available() if opts.pg_interviews else "not run (--pg 0)"
@@ -814,7 +813,8 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         type=int,
         nargs="+",
         metavar="N",
-        help="first N of the capacity search, per worker count (600 1000)",
+        help="first N of the capacity search, per worker count (default: 60%% of the"
+        " interviews the measured throughput could hold at this pace)",
     )
     parser.add_argument("--capacity-steps", type=int, help="steps of each capacity search (3)")
     parser.add_argument(
@@ -858,10 +858,10 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     cores = len(os.sched_getaffinity(0))
     many = args.workers or max(2, cores)
     workers = [1, many]
-    starts = args.capacity_start or ([2, 2] if smoke else [600, 1000])
+    starts = args.capacity_start or ([2, 2] if smoke else [])
     return Options(
         workers=workers,
-        capacity_start=dict(zip(workers, starts + starts[-1:], strict=False)),
+        capacity_start=dict(zip(workers, starts + starts[-1:], strict=False)) if starts else {},
         capacity_steps=pick(args.capacity_steps, 3, 1),
         capacity_think_s=(0.1, 0.3) if smoke else (5.0, 15.0),
         capacity_ramp_s=0.3 if smoke else 20.0,
