@@ -304,7 +304,9 @@ def workers_run(
                 opts.capacity_window_s,
             )
 
-        found.steps = search(step, start or first_guess(bench, rate), opts.capacity_steps)
+        # One process gets a step fewer: it is the reference, the worker count is the target.
+        steps = opts.capacity_steps if workers > 1 else max(1, opts.capacity_steps - 1)
+        found.steps = search(step, start or first_guess(bench, rate), steps)
     return rate, found
 
 
