@@ -3,16 +3,26 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := .venv.lock
+STUDIO_PORT ?= 2024
 
-.PHONY: install run test lint studio bench clean
+.PHONY: install run test lint studio bench quality clean
 
 install: $(STAMP)
 
+# `make run` and `make test` started together on a fresh clone must not both pip-install into
+# the same .venv: the install runs under a lock, and whoever waited for it finds it done.
+INSTALL = test -f $(STAMP) && test $(STAMP) -nt pyproject.toml && exit 0; \
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || exit 1; \
+	$(BIN)/python -m pip install --quiet --upgrade pip && \
+	$(BIN)/python -m pip install --quiet -e '.[dev]' && touch $(STAMP)
+
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@touch $(STAMP)
+	@if command -v flock >/dev/null 2>&1; then \
+		flock $(LOCK) sh -c "$(INSTALL)"; \
+	else \
+		echo "flock not found: installing without a lock" >&2; sh -c "$(INSTALL)"; \
+	fi
 
 ## Serve the API on INTERVIEWER_HOST:INTERVIEWER_PORT (default 0.0.0.0:8000).
 run: $(STAMP)
@@ -29,9 +39,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check graph api bench tests
 	$(BIN)/mypy graph api bench
 
-## LangGraph Studio on the graph of langgraph.json (in-memory LangGraph API server).
+## LangGraph Studio on the graph of langgraph.json (in-memory LangGraph API server), on
+## STUDIO_PORT (default 2024): make studio STUDIO_PORT=2100
 studio: $(STAMP)
-	$(BIN)/langgraph dev --no-browser
+	$(BIN)/langgraph dev --no-browser --port $(STUDIO_PORT)
 
 ## Whole interviews over HTTP, ours vs the seed's design, capacity by workers, two replicas on
 ## PostgreSQL; writes bench/results.md (~15 min).
@@ -41,5 +52,10 @@ bench: $(STAMP)
 	@$(BIN)/python -m pip install --quiet py-spy || echo "py-spy unavailable: no profile in bench/results.md"
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+## Simulated candidates (personas) through whole interviews: the quality table (offline, and
+## Groq when GROQ_API_KEY is set). Extra flags: make quality QUALITY_ARGS="--transcripts".
+quality: $(STAMP)
+	$(BIN)/python -m tests.support.quality $(QUALITY_ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK) .pytest_cache .mypy_cache .ruff_cache .hypothesis

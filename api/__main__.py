@@ -63,6 +63,9 @@ def main() -> None:
         # Longer than the clients' own idle keep-alive (Node's and httpx's are 5 s), so the
         # server never closes a connection a client is just reusing.
         timeout_keep_alive=30,
+        # Replies get the grace to finish (SSE ones then end with an error event); this is
+        # the backstop after which uvicorn itself cancels what is left.
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) + 10,
     )
 
 

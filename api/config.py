@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from graph.context import Context, ContextFields
 
@@ -53,9 +55,43 @@ class Settings(BaseSettings, ContextFields):
         default=500, ge=1, description="Turns streaming at once in this process."
     )
     max_turns_per_session: int = Field(default=300, ge=1)
+    turn_deadline_seconds: float = Field(
+        default=90.0,
+        gt=0,
+        description="Longest a whole turn may take, however slowly the LLM streams; past it "
+        "the turn fails like a timeout and is not committed.",
+    )
+    shutdown_grace_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="On SIGTERM, how long running replies may take to finish (and be "
+        "committed); past it they end with an error event and are not committed.",
+    )
     log_level: str = "info"
     admin_token: SecretStr | None = Field(
         default=None, description="Turns access control on: the admin's bearer token."
+    )
+
+    max_body_bytes_create: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        description="Largest create-session body: the largest valid settings, every character "
+        "\\u-escaped, fit.",
+    )
+    max_body_bytes_chat: int = Field(
+        default=128 * 1024,
+        ge=1024,
+        description="Largest chat body: an 8,000-character message, every character "
+        "\\u-escaped, fits.",
+    )
+    max_body_bytes_other: int = Field(
+        default=4 * 1024, ge=64, description="Largest body of every other route (none needs one)."
+    )
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API (CORS), comma-separated; empty: "
+        "none. `*` allows any origin.",
     )
 
     groq_api_key: SecretStr | None = Field(
@@ -64,6 +100,17 @@ class Settings(BaseSettings, ContextFields):
     groq_api_base: str | None = Field(
         default=None, validation_alias=AliasChoices("GROQ_API_BASE", "groq_api_base")
     )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        # INTERVIEWER_CORS_ORIGINS="https://a.example, https://b.example" (or a JSON list).
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [origin.strip().rstrip("/") for origin in text.split(",") if origin.strip()]
+        return value
 
     def context(self) -> Context:
         """The graph's run-time context, built from these settings (and nothing else)."""

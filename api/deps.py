@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import Principal, bearer_token, digest, forbidden, same_digest, unauthorized
 from api.config import Settings
@@ -36,8 +37,13 @@ ServiceDep = Annotated[InterviewService, Depends(get_service)]
 RepoDep = Annotated[SessionRepository, Depends(get_repo)]
 
 
-async def get_principal(request: Request, settings: SettingsDep, repo: RepoDep) -> Principal:
-    """Who is calling. With auth off everyone is "open"; with it on, a token is required."""
+async def authenticate(request: Request) -> Principal:
+    """Who is calling, from the request's headers alone (the body is not needed, nor read).
+
+    With auth off everyone is "open"; with it on, a valid token is required. The request guard
+    (api/guard.py) calls this before the body is read and leaves the answer in the request state.
+    """
+    settings: Settings = request.app.state.settings
     if settings.admin_token is None:
         return Principal("open")
     token = bearer_token(request)
@@ -46,10 +52,31 @@ async def get_principal(request: Request, settings: SettingsDep, repo: RepoDep) 
     presented = digest(token)
     if same_digest(presented, digest(settings.admin_token.get_secret_value())):
         return Principal("admin")
+    repo: SessionRepository = request.app.state.repo
     row = await repo.by_token_hash(presented)
     if row is None or row.token_hash is None or not same_digest(presented, row.token_hash):
         raise unauthorized()
     return Principal("candidate", row.session_id)
+
+
+# Declares the bearer scheme in the OpenAPI document; the token itself is checked by
+# `authenticate` (auto_error off: with auth off no header is needed at all).
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="With INTERVIEWER_ADMIN_TOKEN set: the admin token, or a session's candidate "
+    "token from create-session. Without it the API is open and this header is ignored.",
+)
+
+
+async def get_principal(
+    request: Request,
+    _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal:
+    """Who is calling: as the request guard found, or found now (requests without a body)."""
+    found = getattr(request.state, "principal", None)
+    if isinstance(found, Principal):
+        return found
+    return await authenticate(request)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -168,6 +168,7 @@ class InterviewService:
         stream_flush_interval: float = 0.0,
         on_finished: Callable[[str], Awaitable[None]] | None = None,
         sessions_dir: Path | None = None,
+        turn_deadline: float | None = None,
     ) -> None:
         self.graph = graph
         self.repo = repo
@@ -177,6 +178,7 @@ class InterviewService:
         self.stream_flush_interval = stream_flush_interval
         self.on_finished = on_finished
         self.sessions_dir = sessions_dir
+        self.turn_deadline = turn_deadline
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = 0
         """Turns claimed or running in this process (the max_active_turns cap)."""
@@ -331,7 +333,10 @@ class InterviewService:
         keeper = asyncio.create_task(self._keep(lease))
         try:
             try:
-                state, head, reply, events = await self._run_graph(plan, queue)
+                # The whole reply, however slowly the LLM trickles: past it the turn fails
+                # like a timeout (TimeoutError, classified as llm_timeout), uncommitted.
+                async with asyncio.timeout(self.turn_deadline):
+                    state, head, reply, events = await self._run_graph(plan, queue)
             finally:
                 keeper.cancel()
             commit = Commit(

@@ -15,9 +15,14 @@ import os
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from api.config import Settings, get_settings
+from api.deps import authenticate
+from api.docs import add_offline_docs
+from api.guard import BodyLimits, RequestGuard, validation_error
 from api.interviews import (
     IdempotencyMismatch,
     InterviewService,
@@ -26,6 +31,7 @@ from api.interviews import (
     TurnRefused,
 )
 from api.models import Health
+from api.openapi import install as install_openapi
 from api.routes import router
 from api.sessions import (
     LeaseLost,
@@ -34,6 +40,7 @@ from api.sessions import (
     SessionRepository,
     open_repository,
 )
+from api.streaming import quiet_aborted_turns
 from api.sweeper import replica_name, run_sweeper
 from graph.graph import build_graph
 from graph.llm import describe_provider
@@ -95,6 +102,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             max_turns_per_session=settings.max_turns_per_session,
             stream_flush_interval=settings.stream_flush_ms / 1000,
             sessions_dir=settings.sessions_dir,
+            turn_deadline=settings.turn_deadline_seconds,
         )
         app.state.repo = repo
         app.state.service = service
@@ -105,7 +113,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gc.freeze()
         sweeper = asyncio.create_task(run_sweeper(service, settings, replica_name()))
         yield
-        await service.shutdown()
+        await service.shutdown(grace=settings.shutdown_grace_seconds)
     finally:
         if sweeper is not None:
             sweeper.cancel()
@@ -157,6 +165,36 @@ def _add_error_handlers(app: FastAPI) -> None:
         )
 
 
+def _add_request_guard(app: FastAPI, settings: Settings) -> None:
+    limits = BodyLimits(
+        by_route={
+            "create-session": settings.max_body_bytes_create,
+            "chat": settings.max_body_bytes_chat,
+        },
+        default=settings.max_body_bytes_other,
+    )
+    app.add_middleware(
+        RequestGuard,
+        limits=limits,
+        authenticate=authenticate if settings.admin_token is not None else None,
+    )
+
+
+def _add_cors(app: FastAPI, settings: Settings) -> None:
+    # Outermost, so that every answer (a 401 or 413 of the request guard too) carries the
+    # headers a browser needs to let the page read it, and preflights need no token.
+    if not settings.cors_origins:
+        return
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Accept", "Idempotency-Key"],
+        expose_headers=["Retry-After", "X-Error-Code", "WWW-Authenticate"],
+        max_age=600,
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; tests pass their own settings."""
     app = FastAPI(
@@ -164,10 +202,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Automated job interviews with Mia, streamed as plain text or SSE.",
         version="1.0.0",
         lifespan=lifespan,
+        docs_url=None,  # served by add_offline_docs, from the installed package
+        redoc_url=None,
     )
-    app.state.settings = settings or get_settings()
+    app.state.settings = settings = settings or get_settings()
     app.include_router(router)
     _add_error_handlers(app)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    quiet_aborted_turns()
+    _add_request_guard(app, settings)
+    _add_cors(app, settings)
+    add_offline_docs(app)
+    install_openapi(app, auth_on=settings.admin_token is not None)
 
     @app.get("/healthz", response_model=Health, tags=["ops"])
     async def healthz() -> Health:

@@ -65,4 +65,6 @@ def state_event(state: State) -> dict[str, Any]:
         "total_expected_questions": state.total_expected_questions,
         "active": state.active,
         "potential_cheat_attempts": state.potential_cheat_attempts,
+        # Process requests (ending early, feedback, score) and passes: recorded, never cheating.
+        "process_events": len(state.process_events),
     }

@@ -37,7 +37,7 @@ from api.models import (
 )
 from api.projections import history_of
 from api.sessions import SessionBusy, SessionNotFound
-from api.streaming import stream_turn
+from api.streaming import http_error, stream_turn
 from graph.llm import describe_provider
 
 router = APIRouter()
@@ -258,7 +258,7 @@ async def end_interview(session: SessionDep, service: ServiceDep, _: AdminDep) -
     events = await service.run_to_end(turn)
     failure = next((e for e in events if e.kind == "error"), None)
     if failure is not None:
-        raise HTTPException(status_code=503, detail=failure.data["message"])
+        raise http_error(failure)
     return SessionResponse(session_id=session.session_id, message="Interview ended successfully")
 
 

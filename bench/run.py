@@ -43,7 +43,7 @@ from typing import Any
 
 import httpx
 
-from bench import report
+from bench import judge_cost, report
 from bench.capacity import (
     Capacity,
     PostgresRun,
@@ -911,6 +911,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             pickle.dump(measurements, handle)
     text = report.render(measurements)
     print(report.table(measurements))
+    if not options.render_only:
+        # INTERVIEWER_FOLLOW_UP=llm: what the judged decision adds per technical answer.
+        cost = judge_cost.table(judge_cost.measure(10 if options.smoke else 40, options.ttft_ms))
+        print("\n" + cost)
+        text += "\n\n## Follow-up decision: rules vs LLM judge\n\n" + cost + "\n"
     options.out.parent.mkdir(parents=True, exist_ok=True)
     options.out.write_text(text, encoding="utf-8")
     _log(f"wrote {options.out} in {measurements.wall_s:.0f}s")

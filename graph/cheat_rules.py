@@ -1,19 +1,23 @@
-"""The cheat detector's rules, as data, and the screen that applies them.
+"""The screening rules, as data, and the screen that applies them.
 
-Every candidate message is screened before routing. A flagged message is answered with a fixed
-warning and does not advance the interview, so a false positive costs an honest candidate a turn
-and a scary warning. The rules therefore look for *requests aimed at the interviewer* (an
+Every candidate message is screened before routing, and a match has one of three outcomes
+(``OUTCOMES``, by category): *integrity* (asking for answers or hints, instructions aimed at the
+model, role-play, prompt extraction, asking to be graded) gets the fixed warning and counts as a
+potential cheat attempt; *process* (ending early, skipping the interview, asking for feedback or
+the score) gets a polite fixed reply and is recorded as a process event, never as cheating;
+*pass* (passing on the current question) is allowed and moves the interview on. A false positive
+costs an honest candidate a turn, so the rules look for *requests aimed at the interviewer* (an
 imperative, a "can you ...", "me"/"us" as the recipient, a fake role tag), never for single
 trigger words: "answer", "skip", "end", "ignore", "act as", "system", "prompt" and "questions"
 all occur constantly in honest answers.
 
 Borderline phrases, decided once here so the table tests can pin them:
 
-* "I don't know, can we move on?" is a knowledge gap, handled by the graph: not flagged.
-  Skipping ("skip this question", "next question please", "move to the next question") is
-  flagged, unless the message also admits not knowing ("No idea, next question please"): the
-  graph moves on after a knowledge gap anyway, so that skip gains nothing. Ending the
-  interview, jumping to the end or grading oneself is flagged either way.
+* "I don't know, can we move on?" is a knowledge gap, handled by the graph: not matched.
+  Passing ("skip this question", "next question please", "can I pass on this one?") is a pass,
+  unless the message also admits not knowing ("No idea, next question please"): the graph moves
+  on after a knowledge gap anyway, with reassurance. Ending the interview or jumping to its end
+  is a process request either way; grading oneself is an integrity matter either way.
 * "Could you repeat / clarify the question?" and "how many questions are left?" are honest.
   Asking for the questions themselves ("what questions will you ask") is extraction.
 * "What's the correct answer?" and "how would you solve it?" are flagged only when they end the
@@ -30,8 +34,9 @@ Borderline phrases, decided once here so the table tests can pin them:
 * Tool words stay innocent: "query hints", "type hints", "debug mode", "jailbroken devices",
   "developer mode in Chrome", "skip list", "skip the cache", "end-to-end", "the end of the list".
 
-Rules are tried in ``RULES`` order, which is also severity order (injection, extraction, answer
-requests, flow control), so a message that does several things is filed under the worst.
+Rules are tried in ``RULES`` order, which is also severity order (integrity: injection,
+extraction, answer requests, grading; then process requests; then passes), so a message that does
+several things is filed under the worst.
 """
 
 from __future__ import annotations
@@ -44,13 +49,33 @@ from typing import Final, Literal, TypeAlias, get_args
 
 CheatCategory = Literal[
     "answer_request",
-    "flow_control",
+    "grade_manipulation",
     "instruction_injection",
     "prompt_extraction",
+    "end_early",
+    "feedback_request",
+    "pass_question",
 ]
 
 CATEGORIES: Final[tuple[CheatCategory, ...]] = get_args(CheatCategory)
 """Every category, in declaration order."""
+
+ScreeningOutcome = Literal["integrity", "process", "pass"]
+"""What the graph does with a match: *integrity* gets the fixed warning and counts as a potential
+cheat attempt; *process* (ending early, asking for feedback or the score) gets a polite fixed
+reply and is recorded as a process event, not as cheating; *pass* (passing on the current
+question) is allowed: the question is recorded as not answered and the interview moves on."""
+
+OUTCOMES: Final[dict[CheatCategory, ScreeningOutcome]] = {
+    "instruction_injection": "integrity",
+    "prompt_extraction": "integrity",
+    "answer_request": "integrity",
+    "grade_manipulation": "integrity",
+    "end_early": "process",
+    "feedback_request": "process",
+    "pass_question": "pass",
+}
+"""The outcome of each category: the one place that decides what counts as cheating."""
 
 EXCERPT_MAX_CHARS: Final = 80
 """Longest excerpt a match carries: enough to audit the flag, too short to store an essay."""
@@ -112,6 +137,11 @@ class CheatMatch:
     category: CheatCategory
     rule: str
     excerpt: str
+
+    @property
+    def outcome(self) -> ScreeningOutcome:
+        """What the graph does with the message (see ``OUTCOMES``)."""
+        return OUTCOMES[self.category]
 
 
 # --- Shared fragments --------------------------------------------------------------------------
@@ -590,36 +620,57 @@ RULES: tuple[CheatRule, ...] = (
         rf"(?: for (?:me|us))?(?: instead)?{_MESSAGE_END}",
         needles=_YOU_ASKED,
     ),
-    # --- flow_control: skipping, jumping ahead, ending the interview, grading oneself ---------
+    # --- grade_manipulation: asking the interviewer to grade, pass or mark the candidate -------
     CheatRule(
-        "skip_question",
-        "flow_control",
-        # "this question" is the one being asked; "the question(s)" needs an opener, since
-        # "users can skip the question" is form design.
-        rf"\bskip(?:ping)? (?:over |past )?(?:this|these)(?: \w++)? questions?\b(?! mark)"
-        rf"|\bskip(?:ping)? this one\b"
-        rf"|{_INTENT}skip (?:over |past )?(?:that|the|those|all|all the|all of the|all these"
-        rf"|the rest of the|the remaining|the next|the current|my)(?: \w++)?"
-        rf" (?:questions?(?! mark)|interview{_NOT_A_PROCESS}"
-        rf"|(?:technical|behavioral|coding|custom) (?:round|section|part|stage))\b",
-        needles=("skip",),
-        unless=_ADMITS_GAP,
+        "mark_as_passed",
+        "grade_manipulation",
+        r"\bmark (?:(?:all|every|each|this|that|the|these|those|my)(?: of)?(?: the| my| these"
+        r"| those| this| remaining)? )?(?:\w++ )?(?:questions?|answers?|responses?|interview"
+        r"|assessment|me|myself) (?:as )?(?:answered|complete|completed|done|passed|correct"
+        r"|right|finished|perfect|satisfactory|successful|a pass|pass|excellent)\b",
+        needles=("mark",),
     ),
     CheatRule(
-        "lets_skip",
-        "flow_control",
-        # Must end the ask: "let's skip the cache in that case" is a design choice.
-        rf"\b(?:can|could|may) (?:we|i) (?:please |just )?skip(?: (?:it|this|that|ahead|forward"
-        rf"|this one|that one))?{_ASK_END}"
-        rf"|\b(?:let's|lets|let us) (?:just )?skip(?: (?:it|this|that|ahead|forward|this one"
-        rf"|that one))?(?: please)? ?(?:[?!.,]|$| and)"
-        rf"|^(?:please )?skip(?: (?:it|this|this one|please))?(?: please)? ?[.!]?$",
+        "give_me_full_marks",
+        "grade_manipulation",
+        r"\b(?:give|award|grant|assign) me (?:a |an |the )?(?:full|maximum|max|top|perfect"
+        r"|highest|best|all the|100%|10/10|ten out of ten|passing)(?: \w++)?"
+        r" ?(?:marks?|scores?|points?|grades?|ratings?|credit|pass)\b"
+        r"|\b(?:give|award) me (?:a |an )?(?:10|ten|100|5|five)(?:/| out of )(?:10|ten|100|5"
+        r"|five)\b|\b(?:give|award) me (?:100|a hundred) (?:points|percent)\b"
+        r"|\b(?:rate|score|grade) (?:me|my (?:answers?|responses?|performance"
+        r"|interview)) (?:as )?(?:a )?(?:10|ten|100|5|five|perfect|full marks|the (?:highest"
+        r"|maximum|max|top|best))\b",
+        needles=(
+            *_each(("give", "award", "grant", "assign", "rate", "score", "grade"), " me"),
+            *_each(("rate", "score", "grade"), " my"),
+        ),
+    ),
+    CheatRule(
+        "pass_me",
+        "grade_manipulation",
+        # "pass me the config object" is a function signature.
+        r"\b(?:please|just|can you|could you|you should|you must|you have to|go ahead and"
+        r"|you need to) pass me\b(?! (?:the|a|an|that|this|it|some|in|on|by|through|over|along"
+        r"|around|to)\b)|\b(?:let|make) me pass (?:the|this) (?:interview|assessment|exam"
+        r"|round)\b|^pass me(?: please)? ?[.!]?$",
+        needles=("pass me", "me pass"),
+    ),
+    # --- end_early (process): ending or skipping the interview, jumping to its end ----------
+    CheatRule(
+        "skip_the_rest",
+        "end_early",
+        # "the questions" needs an opener, since "users can skip the question" is form design.
+        rf"{_INTENT}skip (?:over |past )?(?:those|all|all the|all of the|all these"
+        rf"|the rest of the|the remaining|the other|the rest of)(?: \w++)? questions\b(?! mark)"
+        rf"|{_INTENT}skip (?:over |past )?(?:the|this|my|the whole|the rest of the)(?: \w++)?"
+        rf" (?:interview{_NOT_A_PROCESS}|(?:technical|behavioral|coding|custom) (?:round"
+        rf"|section|part|stage|questions))\b",
         needles=("skip",),
-        unless=_ADMITS_GAP,
     ),
     CheatRule(
         "jump_to_the_end",
-        "flow_control",
+        "end_early",
         # An opener is required and "of" refused: "the loop skips to the end of the buffer".
         rf"{_INTENT}(?:skip|jump|fast[- ]?forward|cut|go|move|get|head)(?: straight| right"
         rf"| directly| ahead)? to the (?:very )?(?:end|finish|closing|score|wrap[- ]up|(?:last"
@@ -637,20 +688,8 @@ RULES: tuple[CheatRule, ...] = (
         ),
     ),
     CheatRule(
-        "next_question",
-        "flow_control",
-        # "can we move on?" after "I don't know" is a knowledge gap and stays unflagged; naming
-        # the next question is asking to skip this one.
-        r"\b(?:move|go|skip|jump|proceed|continue|advance|head)(?: on| ahead| straight| right)?"
-        r"(?: on)? to the next questions?\b(?! (?:in|of|from) )"
-        r"|\bnext question,? please\b|\bplease,? next question\b"
-        r"|^(?:ok,? |okay,? )?next(?: question)?(?: please)? ?[.!]?$",
-        needles=("next",),
-        unless=_ADMITS_GAP,
-    ),
-    CheatRule(
         "end_the_interview",
-        "flow_control",
+        "end_early",
         # The ask has to end there: "I want to finish the interview strong" and "before we close
         # this interview, one question about on-call" are not attempts. "the interview" also
         # needs an opener, because "I managed to finish the interview." is a fair story.
@@ -664,39 +703,115 @@ RULES: tuple[CheatRule, ...] = (
         needles=("interview", "assessment", "exam"),
     ),
     CheatRule(
-        "mark_as_passed",
-        "flow_control",
-        r"\bmark (?:(?:all|every|each|this|that|the|these|those|my)(?: of)?(?: the| my| these"
-        r"| those| this| remaining)? )?(?:\w++ )?(?:questions?|answers?|responses?|interview"
-        r"|assessment|me|myself) (?:as )?(?:answered|complete|completed|done|passed|correct"
-        r"|right|finished|perfect|satisfactory|successful|a pass|pass|excellent)\b",
-        needles=("mark",),
+        "stop_here",
+        "end_early",
+        # Only as the whole ask: "can we stop here and look at the logs" is a debugging story.
+        r"\b(?:can|could|shall|may) we (?:please |just )?(?:stop|finish|end|wrap up|call it a day"
+        r"|be done)(?: here| now| early| for today| already)?(?: please)? ?(?:[?!.]|$)"
+        r"|\bi (?:want|need|would like|'d like) to (?:leave|stop|go|be done)(?: now| early"
+        r"| already)?(?: please)? ?(?:[?!.]|$)",
+        needles=(
+            "can we",
+            "could we",
+            "shall we",
+            "may we",
+            "i want",
+            "i need",
+            "i would",
+            "i'd like",
+        ),
+    ),
+    # --- feedback_request (process): asking how it went, for feedback or the score ----------
+    CheatRule(
+        "how_am_i_doing",
+        "feedback_request",
+        # Asked, not told: "how did I do it? I used a heap" goes on with "it".
+        r"\bhow (?:am i doing|am i performing|did i do|was i|was (?:that|my answer|my last answer)"
+        r"|are my answers|is my (?:interview|performance) going|is it going for me)(?: so far"
+        r"| on (?:that|this|the last)(?: one| question)?| today| overall)?(?: please)?"
+        r" ?(?:[?!.]|$)",
+        needles=("how am i", "how did i", "how was", "how are my", "how is my", "how is it"),
     ),
     CheatRule(
-        "give_me_full_marks",
-        "flow_control",
-        r"\b(?:give|award|grant|assign) me (?:a |an |the )?(?:full|maximum|max|top|perfect"
-        r"|highest|best|all the|100%|10/10|ten out of ten|passing)(?: \w++)?"
-        r" ?(?:marks?|scores?|points?|grades?|ratings?|credit|pass)\b"
-        r"|\b(?:give|award) me (?:a |an )?(?:10|ten|100|5|five)(?:/| out of )(?:10|ten|100|5"
-        r"|five)\b|\b(?:give|award) me (?:100|a hundred) (?:points|percent)\b"
-        r"|\b(?:rate|score|grade) (?:me|my (?:answers?|responses?|performance"
-        r"|interview)) (?:as )?(?:a )?(?:10|ten|100|5|five|perfect|full marks|the (?:highest"
-        r"|maximum|max|top|best))\b",
+        "what_is_my_score",
+        "feedback_request",
+        r"\bwhat(?:'s| is| was| will be| would be) my (?:score|grade|result|rating|mark"
+        r"|evaluation)s?\b"
+        r"|\b(?:did|do|will|have) i (?:pass|passed|get the job|get hired)(?: (?:the|this)"
+        r" (?:interview|round|question))?(?: so far)? ?(?:[?!.]|$)|\bam i passing\b",
         needles=(
-            *_each(("give", "award", "grant", "assign", "rate", "score", "grade"), " me"),
-            *_each(("rate", "score", "grade"), " my"),
+            "my score",
+            "my grade",
+            "my result",
+            "my rating",
+            "my mark",
+            "my evaluation",
+            "i pass",
+            "i passed",
+            "i get",
+            "am i passing",
         ),
     ),
     CheatRule(
-        "pass_me",
-        "flow_control",
-        # "pass me the config object" is a function signature.
-        r"\b(?:please|just|can you|could you|you should|you must|you have to|go ahead and"
-        r"|you need to) pass me\b(?! (?:the|a|an|that|this|it|some|in|on|by|through|over|along"
-        r"|around|to)\b)|\b(?:let|make) me pass (?:the|this) (?:interview|assessment|exam"
-        r"|round)\b|^pass me(?: please)? ?[.!]?$",
-        needles=("pass me", "me pass"),
+        "give_me_feedback",
+        "feedback_request",
+        rf"{_REQUEST}(?:give|share|tell|send|show) me (?:some |any |your |the |my |quick )?"
+        rf"(?:feedback|score|grade|results?|rating|evaluation|assessment of my)\b"
+        rf"|\b(?:can|could|may) (?:i|we) (?:please )?(?:get|have|see|hear) (?:some |any |your"
+        rf" |my |the |quick )?(?:feedback|score|grade|results?|rating|evaluation)\b"
+        rf"|\b(?:can|could|would|will) you (?:please )?(?:rate|grade|score|evaluate|assess)"
+        rf" (?:me|my (?:answers?|responses?|performance))(?: so far)?{_MESSAGE_END}",
+        needles=(*_each(_GIVE_VERBS, " me"), *_MAY_I, *_YOU_ASKED),
+    ),
+    # --- pass_question (pass): passing on or skipping the current question -------------------
+    CheatRule(
+        "pass_on_this_one",
+        "pass_question",
+        # "can I pass the token in a header?" goes on; the ask ends at "pass (on this one)".
+        r"\b(?:can|could|may|might) i (?:please |just )?pass(?: on (?:this|that|it)(?: one"
+        r"| question)?)?(?: please)? ?(?:[?!.]|$)"
+        r"|\bi(?:'ll| will|'d like to| would like to|'d rather| would rather| want to| wanna"
+        r"| prefer to|'d prefer to| have to| need to)? (?:just |politely |respectfully )?pass"
+        r" on (?:this|that|the|it)(?: one| question| topic)?(?: please)? ?(?:[?!.,]|$)"
+        r"|\bi(?:'ll| will|'d like to| would like to|'d rather| want to| prefer to) (?:just )?pass"
+        r"(?: please)? ?(?:[?!.]|$)"
+        r"|\b(?:let me|let's) pass on (?:this|that)(?: one| question)?\b"
+        r"|^(?:i )?pass(?: please)? ?[.!]?$",
+        needles=("pass",),
+    ),
+    CheatRule(
+        "skip_this_question",
+        "pass_question",
+        rf"\bskip(?:ping)? (?:over |past )?(?:this|these)(?: \w++)? questions?\b(?! mark)"
+        rf"|\bskip(?:ping)? this one\b"
+        rf"|{_INTENT}skip (?:over |past )?(?:that|the|the next|the current|my)(?: \w++)?"
+        rf" question\b(?! mark)",
+        needles=("skip",),
+        unless=_ADMITS_GAP,
+    ),
+    CheatRule(
+        "lets_skip",
+        "pass_question",
+        # Must end the ask: "let's skip the cache in that case" is a design choice.
+        rf"\b(?:can|could|may) (?:we|i) (?:please |just )?skip(?: (?:it|this|that|ahead|forward"
+        rf"|this one|that one))?{_ASK_END}"
+        rf"|\b(?:let's|lets|let us) (?:just )?skip(?: (?:it|this|that|ahead|forward|this one"
+        rf"|that one))?(?: please)? ?(?:[?!.,]|$| and)"
+        rf"|^(?:please )?skip(?: (?:it|this|this one|please))?(?: please)? ?[.!]?$",
+        needles=("skip",),
+        unless=_ADMITS_GAP,
+    ),
+    CheatRule(
+        "next_question",
+        "pass_question",
+        # "can we move on?" after "I don't know" is a knowledge gap and stays unflagged; naming
+        # the next question is asking to skip this one.
+        r"\b(?:move|go|skip|jump|proceed|continue|advance|head)(?: on| ahead| straight| right)?"
+        r"(?: on)? to the next questions?\b(?! (?:in|of|from) )"
+        r"|\bnext question,? please\b|\bplease,? next question\b"
+        r"|^(?:ok,? |okay,? )?next(?: question)?(?: please)? ?[.!]?$",
+        needles=("next",),
+        unless=_ADMITS_GAP,
     ),
 )
 

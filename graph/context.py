@@ -9,6 +9,7 @@ form leaves out falls back to the same environment variable, so the two behave a
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any, Literal
 
@@ -52,6 +53,23 @@ class ContextFields(BaseModel):
         description="After a reply's first token, tokens arriving within this many ms are "
         "read from the LLM and written to the client together.",
     )
+    follow_up: Literal["rules", "llm"] = Field(
+        default="rules",
+        description="Who decides follow-ups: rules (code) or llm (judged, rules as fallback).",
+    )
+    follow_up_timeout: float = Field(
+        default=3.0,
+        gt=0,
+        le=60,
+        description="Seconds the LLM judge may take before the rules decide.",
+    )
+    prompts: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Prompt overrides for this run: prompt name (system, welcome, technical, ...) to "
+            "template text, used instead of prompts/<name>.md. Empty: the files."
+        ),
+    )
     context_window: int = Field(
         default=131072,
         ge=256,
@@ -83,5 +101,6 @@ class Context(ContextFields):
                 continue
             raw = os.environ.get(ENV_PREFIX + name.upper())
             if raw is not None:
-                merged[name] = raw
+                # A mapping comes from the environment as JSON, as pydantic-settings reads it.
+                merged[name] = json.loads(raw) if name == "prompts" else raw
         return merged

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
@@ -17,6 +17,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from graph.context import Context
 from graph.nodes import (
+    answer_process_request,
     ask_follow_up,
     ask_personal_question,
     ask_question,
@@ -25,7 +26,9 @@ from graph.nodes import (
     decide_follow_up,
     detect_cheating,
     greet_candidate,
+    nudge_candidate,
     record_name,
+    redirect_candidate,
     run_admin_command,
     wait_for_candidate,
     warn_candidate,
@@ -38,7 +41,24 @@ from graph.routing import (
 )
 from graph.state import InputState, State
 
-InterviewGraph = CompiledStateGraph[State, Context, InputState, State]
+
+class InterviewGraph(CompiledStateGraph[State, Context, InputState, State]):
+    """The compiled interview graph, whose copies keep our types registered for strict msgpack.
+
+    With LANGGRAPH_STRICT_MSGPACK on, `compile()` derives a msgpack allowlist from the state's
+    schemas (our Pydantic models) and applies it to whatever saver runs the graph. langgraph 1.2's
+    `Pregel.copy()` rebuilds the graph through `__init__`, which resets that allowlist, and the
+    LangGraph API server (`langgraph dev`, Studio) copies the graph with its own saver for every
+    request: its checkpoints then block our models ("Blocked deserialization of
+    graph.state.CandidateInput") and hand them back as dicts. Carrying the allowlist over keeps
+    the server as strict as the API, no stricter and no looser.
+    """
+
+    def copy(self, update: dict[str, Any] | None = None) -> Self:
+        clone = super().copy(update)
+        clone._serde_allowlist = self._serde_allowlist
+        return clone
+
 
 Route = TypeVar("Route", bound=str)
 
@@ -68,11 +88,14 @@ def build_graph(checkpointer: BaseCheckpointSaver[str] | None = None) -> Intervi
     builder.add_node(run_admin_command)
     builder.add_node(detect_cheating)
     builder.add_node(warn_candidate)
+    builder.add_node(answer_process_request)
+    builder.add_node(nudge_candidate)
     builder.add_node(record_name)
     builder.add_node(ask_personal_question)
     builder.add_node(ask_question)
     builder.add_node(decide_follow_up)
     builder.add_node(ask_follow_up)
+    builder.add_node(redirect_candidate)
     builder.add_node(close_interview)
 
     builder.add_edge(START, "begin_interview")
@@ -83,11 +106,23 @@ def build_graph(checkpointer: BaseCheckpointSaver[str] | None = None) -> Intervi
     builder.add_conditional_edges("detect_cheating", _inline(route_after_screening))
     builder.add_edge("record_name", "ask_personal_question")
     builder.add_conditional_edges("decide_follow_up", _inline(route_after_decision))
-    for speaker in ("warn_candidate", "ask_personal_question", "ask_question", "ask_follow_up"):
+    speakers = (
+        "warn_candidate",
+        "answer_process_request",
+        "nudge_candidate",
+        "ask_personal_question",
+        "ask_question",
+        "ask_follow_up",
+        "redirect_candidate",
+    )
+    for speaker in speakers:
         builder.add_edge(speaker, "wait_for_candidate")
     builder.add_edge("close_interview", END)
 
-    return builder.compile(checkpointer=checkpointer, name="Interviewer")
+    compiled = builder.compile(checkpointer=checkpointer, name="Interviewer")
+    # Same object and state, only `copy` differs: compile() always builds the base class.
+    compiled.__class__ = InterviewGraph
+    return cast(InterviewGraph, compiled)
 
 
 graph = build_graph()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import weakref
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,10 @@ from graph.tasks import ReplyTask
 MODEL_NAME = "llama-3.3-70b-versatile"
 REPLY_TAG = "interviewer_reply"
 """Tag on the LLM call whose tokens are the interviewer's words; every other call is internal."""
+DECISION_TAG = "follow_up_decision"
+"""Tag on the LLM judge's call (`INTERVIEWER_FOLLOW_UP=llm`): internal, never streamed."""
+DECISION_MAX_TOKENS = 200
+"""Room for one judgement: an action, a kind and a one-sentence reason."""
 
 ServingProvider = Literal["groq", "offline"]
 
@@ -61,6 +66,11 @@ def _retry_after_cap(max_wait: float) -> Callable[[httpx.Response], Awaitable[No
     async def clip(response: httpx.Response) -> None:
         if response.status_code != 429:
             return
+        response.extensions[ORIGINAL_RETRY_AFTER] = {
+            name: response.headers[name]
+            for name in ("retry-after", "retry-after-ms")
+            if name in response.headers
+        }
         seconds = response.headers.get("retry-after")
         if seconds is not None:
             try:
@@ -122,6 +132,7 @@ class _LoopCache:
     def __init__(self) -> None:
         self.clients: dict[tuple[float, float], httpx.AsyncClient] = {}
         self.models: dict[GroqKey, BaseChatModel] = {}
+        self.judges: dict[GroqKey, Runnable[Any, Any]] = {}
 
 
 _per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopCache]
@@ -140,6 +151,35 @@ def _groq_model(key: GroqKey) -> BaseChatModel:
             )
         model = cache.models[key] = _build_groq(*key, http_client=client)
     return model
+
+
+def _judge_model(key: GroqKey) -> Runnable[Any, Any]:
+    """The judge: the reply model's connection pool, not streaming, deterministic, short."""
+    from langchain_groq import ChatGroq
+
+    from graph.state import FollowUpJudgement
+
+    cache = _per_loop.setdefault(asyncio.get_running_loop(), _LoopCache())
+    judge = cache.judges.get(key)
+    if judge is None:
+        client = cache.clients.get((key[4], key[5]))
+        if client is None:
+            client = cache.clients[(key[4], key[5])] = _http_client(key[4], key[5])
+        base = ChatGroq(
+            model=MODEL_NAME,
+            temperature=0.0,
+            max_tokens=DECISION_MAX_TOKENS,
+            max_retries=0,  # a slow judge falls back to the rules; it is not worth a retry
+            timeout=key[4],
+            api_key=key[6],  # type: ignore[arg-type]
+            base_url=key[7],
+            streaming=False,
+            http_async_client=client,
+        )
+        judge = cache.judges[key] = base.with_structured_output(
+            FollowUpJudgement, method="function_calling", include_raw=True
+        )
+    return judge
 
 
 def _build_groq(
@@ -218,16 +258,112 @@ def reply_model(
     return model.with_config(tags=[REPLY_TAG], metadata={"reply_kind": task.kind})
 
 
+def decision_model(context: Context, settings: InterviewSettings) -> Runnable[Any, Any] | None:
+    """The LLM judge of follow-ups as a structured-output runnable, or None offline.
+
+    Tagged `nostream` (LangGraph leaves the call out of its "messages" stream) and with
+    DECISION_TAG, never REPLY_TAG: only the interviewer's words may reach a client, and the API
+    forwards only the custom-stream tokens the speaking nodes write.
+    """
+    from langgraph.constants import TAG_NOSTREAM
+
+    from graph.state import FollowUpJudgement
+
+    judge: Runnable[Any, Any]
+    if context.model is not None:
+        try:
+            judge = context.model.with_structured_output(FollowUpJudgement, include_raw=True)
+        except NotImplementedError:
+            return None
+    elif resolve_provider(context.llm) == "groq":
+        judge = _judge_model(
+            (
+                0.0,
+                1.0,
+                DECISION_MAX_TOKENS,
+                0,
+                context.groq_timeout,
+                context.groq_max_retry_wait,
+                os.environ["GROQ_API_KEY"],
+                os.environ.get("GROQ_API_BASE") or None,
+                0.0,  # read interval: the judge's answer is not streamed
+            )
+        )
+    else:
+        return None
+    return judge.with_config(
+        tags=[DECISION_TAG, TAG_NOSTREAM], run_name="judge_follow_up", metadata={"internal": True}
+    )
+
+
 def classify_error(exc: BaseException) -> dict[str, Any]:
-    """A client-facing error: a code and a message, never a stack trace."""
+    """A client-facing error: a code, a message, whether sending again can help and, when the
+    LLM said how long to wait, `retry_after` in seconds. Never a stack trace."""
     import groq
 
     if isinstance(exc, PromptTooLarge):
-        return {"code": "prompt_too_large", "message": f"Request refused: {exc}."}
+        return {
+            "code": "prompt_too_large",
+            "message": f"Request refused: {exc}.",
+            "retryable": False,
+        }
     if isinstance(exc, groq.RateLimitError):
-        return {"code": "llm_rate_limited", "message": "The language model is rate limited."}
+        error: dict[str, Any] = {
+            "code": "llm_rate_limited",
+            "message": "The language model is rate limited.",
+            "retryable": True,
+        }
+        wait = _rate_limit_wait(exc.response)
+        if wait is not None:
+            error["retry_after"] = wait
+        return error
+    if isinstance(exc, groq.BadRequestError | groq.UnprocessableEntityError):
+        # The LLM refused this request as such: the same request would be refused again.
+        return {
+            "code": "llm_rejected",
+            "message": "The language model rejected the request.",
+            "retryable": False,
+        }
     if isinstance(exc, groq.APITimeoutError | httpx.TimeoutException):
-        return {"code": "llm_timeout", "message": "The language model timed out."}
+        return {
+            "code": "llm_timeout",
+            "message": "The language model timed out.",
+            "retryable": True,
+        }
+    if isinstance(exc, TimeoutError):
+        return {
+            "code": "llm_timeout",
+            "message": "The reply did not finish within the turn deadline.",
+            "retryable": True,
+        }
     if isinstance(exc, groq.APIError | httpx.TransportError):
-        return {"code": "llm_unavailable", "message": "The language model is unavailable."}
-    return {"code": "turn_failed", "message": "The turn failed; send the same message again."}
+        return {
+            "code": "llm_unavailable",
+            "message": "The language model is unavailable.",
+            "retryable": True,
+        }
+    return {
+        "code": "turn_failed",
+        "message": "The turn failed; send the same message again.",
+        "retryable": True,
+    }
+
+
+ORIGINAL_RETRY_AFTER = "interviewer_retry_after"
+"""Key, in an httpx response's `extensions`, of the 429's wait before `_retry_after_cap`."""
+
+
+def _rate_limit_wait(response: httpx.Response) -> int | None:
+    """Whole seconds a 429 asked to wait (before our cap clipped it for the SDK), if it said."""
+    headers = response.extensions.get(ORIGINAL_RETRY_AFTER) or response.headers
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            seconds = float(raw) * scale
+        except ValueError:
+            continue  # an HTTP date: rare from an LLM API, and not worth a parser here
+        if math.isfinite(seconds) and seconds >= 0:
+            return max(1, math.ceil(seconds))
+    return None

@@ -15,25 +15,26 @@ from langgraph.types import interrupt
 
 from graph.cheat_rules import screen_message
 from graph.context import Context
+from graph.follow_up import judge_follow_up, read_answer
 from graph.llm import ensure_fits, reply_model
 from graph.prompts import render_messages
 from graph.state import (
     LABEL_KEY,
     CandidateInput,
     CheatEvent,
-    FollowUpDecision,
     LabelKind,
     MainStage,
+    ProcessEvent,
     State,
 )
-from graph.tasks import FollowUpKind, ReplyKind, ReplyTask
+from graph.tasks import Plan, ReplyKind, ReplyTask
 from graph.text import (
     END_MARKER,
     MarkerGuard,
-    content_words,
     extract_name,
-    is_knowledge_gap,
+    is_blank,
     last_paragraph,
+    remove_markers,
 )
 
 CHEAT_WARNING = (
@@ -41,6 +42,23 @@ CHEAT_WARNING = (
     "Let's continue with the current question."
 )
 INTERVIEWER_NAME = "Mia"
+
+# Fixed replies (no LLM): the code owns what a process request or an empty message gets.
+NUDGES = (
+    "Take your time. Whenever you're ready, just type your answer.",
+    "I didn't catch an answer there. No rush: reply whenever you're ready.",
+    "It looks like that message came through empty. Take your time and answer when you're ready.",
+)
+PROCESS_REPLIES = {
+    "end_early": (
+        "I understand, and thank you for telling me. I'd like us to finish the interview "
+        "so the hiring team sees your full picture, so let's keep going."
+    ),
+    "feedback_request": (
+        "I can't give feedback or a score during the interview. The hiring team reviews it "
+        "afterwards and will be in touch about next steps. Let's continue."
+    ),
+}
 
 
 # --- speaking -------------------------------------------------------------------------------
@@ -58,7 +76,7 @@ def _chunk_text(content: Any) -> str:
 async def _speak(state: State, runtime: Runtime[Context], task: ReplyTask) -> str:
     """Stream the interviewer's reply for `task` to the client and return its full text."""
     model = reply_model(runtime.context, state.settings, task)
-    messages = render_messages(task)
+    messages = render_messages(task, runtime.context.prompts)
     ensure_fits(messages, runtime.context)
     guard = MarkerGuard()
     parts: list[str] = []
@@ -85,19 +103,37 @@ def _say(runtime: Runtime[Context], text: str) -> None:
         runtime.stream_writer({"event": "token", "text": text[start:]})
 
 
+def _plan(state: State) -> Plan:
+    settings = state.settings
+    skills = [skill_for(state, i) for i in range(settings.technical_questions)]
+    return Plan(
+        personal=state.personal_planned,
+        behavioral=settings.behavioral_questions,
+        technical=settings.technical_questions,
+        custom=len(settings.custom_questions or []),
+        skills=list(dict.fromkeys(s for s in skills if s)),
+    )
+
+
+def _said(state: State) -> list[str]:
+    return [_chunk_text(m.content) for m in state.messages if isinstance(m, AIMessage)]
+
+
 def _base_task(state: State, kind: ReplyKind, **fields: Any) -> ReplyTask:
     settings = state.settings
-    return ReplyTask(
-        kind=kind,
-        candidate_name=state.candidate_name,
-        job_position=settings.job_position,
-        job_description=settings.job_description,
-        skills=settings.skills,
-        last_answer=_last_answer(state),
-        asked=state.asked_questions,
-        seed=state.seed,
-        **fields,
-    )
+    values: dict[str, Any] = {
+        "candidate_name": state.candidate_name,
+        "job_position": settings.job_position,
+        "job_description": settings.job_description,
+        "skills": settings.skills,
+        "last_answer": _last_answer(state),
+        "answer_kind": read_answer(state),
+        "asked": state.asked_questions,
+        "plan": _plan(state),
+        "said": _said(state),
+        "seed": state.seed,
+    }
+    return ReplyTask(kind=kind, **(values | fields))
 
 
 def _last_answer(state: State) -> str:
@@ -204,7 +240,8 @@ async def run_admin_command(state: State, runtime: Runtime[Context]) -> dict[str
     if command.lower() == "get_stats":
         _say(runtime, stats_line(state))
     else:
-        _say(runtime, f"Unknown system command: {command}")
+        # The echo must not carry a marker the admin typed: only the closing node writes it.
+        _say(runtime, remove_markers(f"Unknown system command: {command}"))
     return {}
 
 
@@ -223,24 +260,58 @@ def stats_line(state: State) -> str:
 
 
 async def detect_cheating(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Screen the candidate's message before anything else sees it."""
+    """Screen the candidate's message before anything else sees it.
+
+    Four verdicts: an empty message (nothing to read), an integrity matter (counted as a
+    potential cheat), a process request (recorded, not counted), a pass on the question
+    (recorded, the question is not answered); anything else is an answer.
+    """
     text = state.inbox.message if state.inbox else ""
+    label = _label(state, "answer", follow_ups=state.follow_ups)
+    reset = {"flagged": False, "screening": "answer"}
+    if is_blank(text):
+        message = HumanMessage(content=text, additional_kwargs={LABEL_KEY: label | {"empty": True}})
+        return reset | {"messages": [message], "screening": "empty"}
     match = screen_message(text)
-    label = _label(state, "answer", follow_ups=state.follow_ups, flagged=match is not None)
-    update: dict[str, Any] = {
-        "messages": [HumanMessage(content=text, additional_kwargs={LABEL_KEY: label})]
-    }
     if match is None:
-        return update | {"flagged": False}
-    event = CheatEvent(
-        turn=state.turns, category=match.category, rule=match.rule, excerpt=match.excerpt
+        label["flagged"] = False
+        return reset | {
+            "messages": [HumanMessage(content=text, additional_kwargs={LABEL_KEY: label})]
+        }
+    if match.outcome == "integrity":
+        event = CheatEvent(
+            turn=state.turns, category=match.category, rule=match.rule, excerpt=match.excerpt
+        )
+        runtime.stream_writer({"event": "flag", **event.model_dump()})
+        label["flagged"] = True
+        return {
+            "messages": [HumanMessage(content=text, additional_kwargs={LABEL_KEY: label})],
+            "flagged": True,
+            "screening": "integrity",
+            "potential_cheat_attempts": state.potential_cheat_attempts + 1,
+            "cheat_events": [event],
+        }
+    process = ProcessEvent(
+        turn=state.turns,
+        kind=match.category,  # type: ignore[arg-type]  # a process or pass category
+        rule=match.rule,
+        excerpt=match.excerpt,
+        stage=state.stage,
+        number=state.questions_asked,
     )
-    runtime.stream_writer({"event": "flag", **event.model_dump()})
-    return update | {
-        "flagged": True,
-        "potential_cheat_attempts": state.potential_cheat_attempts + 1,
-        "cheat_events": [event],
-    }
+    update: dict[str, Any] = reset | {"process_events": [process]}
+    if match.outcome == "pass":
+        label |= {"flagged": False, "passed": True}
+        main = state.stage in ("behavioral", "technical", "custom")
+        update |= {
+            "screening": "pass",
+            "questions_passed": state.questions_passed + (1 if main else 0),
+        }
+    else:
+        label |= {"flagged": False, "process": match.category}
+        update["screening"] = "process"
+    message = HumanMessage(content=text, additional_kwargs={LABEL_KEY: label})
+    return update | {"messages": [message]}
 
 
 async def warn_candidate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -252,8 +323,29 @@ async def warn_candidate(state: State, runtime: Runtime[Context]) -> dict[str, A
     return {"messages": [_reply(text, _label(state, "warning"))]}
 
 
+async def answer_process_request(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """A polite fixed reply to a process request, then the current question again."""
+    kind = state.process_events[-1].kind if state.process_events else "end_early"
+    text = PROCESS_REPLIES.get(kind, PROCESS_REPLIES["end_early"])
+    if state.current_question:
+        text += "\n\n" + state.current_question
+    _say(runtime, text)
+    return {"messages": [_reply(text, _label(state, "process", request=kind))]}
+
+
+async def nudge_candidate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """A gentle prompt to answer after an empty message; nothing counts and nothing moves."""
+    text = NUDGES[(state.seed + state.turns) % len(NUDGES)]
+    if state.current_question:
+        text += "\n\n" + state.current_question
+    _say(runtime, text)
+    return {"messages": [_reply(text, _label(state, "nudge"))]}
+
+
 async def record_name(state: State) -> dict[str, Any]:
-    """Learn the candidate's name from their reply to the welcome."""
+    """Learn the candidate's name from their reply to the welcome (none if they passed)."""
+    if state.screening == "pass":
+        return {"candidate_name": ""}
     return {"candidate_name": extract_name(state.inbox.message if state.inbox else "")}
 
 
@@ -300,43 +392,33 @@ async def ask_question(state: State, runtime: Runtime[Context]) -> dict[str, Any
         "main_question": question,
         "current_skill": skill,
         "asked_questions": [question],
-        "last_decision": None,
+        "redirects": 0,
     }
 
 
-def choose_follow_up(state: State) -> FollowUpDecision:
-    """The cross-questioning rule, in code: no LLM round trip before the reply starts."""
-    answer = _last_answer(state).strip()
-    words = answer.split()
-    limit = state.max_follow_ups
-    if state.follow_ups >= limit:
-        return FollowUpDecision(action="move_on", reason=f"follow-up limit reached ({limit})")
-    if not words:
-        return FollowUpDecision(action="move_on", reason="empty answer")
-    if is_knowledge_gap(answer):
-        return FollowUpDecision(action="move_on", reason="knowledge gap admitted")
-    if len(words) < 6:
-        return FollowUpDecision(action="move_on", reason="answer too short to probe")
-    topic = content_words(state.main_question) | content_words(state.current_skill)
-    if len(words) < 25 and topic and not (content_words(answer) & topic):
-        return FollowUpDecision(action="move_on", reason="off-topic answer")
-    if state.follow_ups >= 1 and len(words) < 25:
-        return FollowUpDecision(
-            action="move_on", reason="follow-up answered briefly; enough depth on this question"
-        )
-    kind: FollowUpKind
-    if state.follow_ups == 0:
-        kind = "deeper" if len(words) >= 40 else "explain"
-    else:
-        kind = "edge_case" if (state.seed + state.questions_asked) % 2 else "trade_off"
-    return FollowUpDecision(
-        action="follow_up", kind=kind, reason=f"substantive answer ({len(words)} words)"
+async def decide_follow_up(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """After a technical answer: probe, clarify, redirect or move on (kept in state, with why)."""
+    decision = await judge_follow_up(state, runtime)
+    return {"last_decision": decision, "decisions": [decision]}
+
+
+async def redirect_candidate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Bring an off-topic answer back to the question, once per question."""
+    task = _base_task(
+        state,
+        "redirect",
+        skill=state.current_skill,
+        question=state.main_question or state.current_question,
+        answer_kind="off_topic",
     )
-
-
-async def decide_follow_up(state: State) -> dict[str, Any]:
-    """After a technical answer: probe deeper or move on (the decision is kept in state)."""
-    return {"last_decision": choose_follow_up(state)}
+    text = await _speak(state, runtime, task)
+    question = last_paragraph(text)
+    return {
+        "messages": [_reply(text, _label(state, "redirect"))],
+        "redirects": state.redirects + 1,
+        "current_question": question,
+        "asked_questions": [question],
+    }
 
 
 async def ask_follow_up(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -364,7 +446,8 @@ async def ask_follow_up(state: State, runtime: Runtime[Context]) -> dict[str, An
 
 async def close_interview(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Thank the candidate, give next steps, and end with the marker the clients wait for."""
-    text = await _speak(state, runtime, _base_task(state, "closing"))
+    ended_early = state.questions_asked < state.total_expected_questions
+    text = await _speak(state, runtime, _base_task(state, "closing", ended_early=ended_early))
     ending = ("\n\n" if text.strip() else "") + END_MARKER
     runtime.stream_writer({"event": "token", "text": ending})
     return {

@@ -39,11 +39,13 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from graph.tasks import FollowUpKind, ReplyTask
+from graph.text import first_name
 
 __all__ = [
     "OfflineInterviewerModel",
     "QuestionBank",
     "load_question_bank",
+    "quotable_phrases",
     "render_reply",
     "resolve_skill",
     "salient_phrases",
@@ -51,7 +53,13 @@ __all__ = [
 
 MODEL_NAME = "offline-interviewer"
 BANK_PATH = Path(__file__).with_name("question_bank.json")
-FOLLOW_UP_KINDS: tuple[FollowUpKind, ...] = ("deeper", "edge_case", "trade_off", "explain")
+FOLLOW_UP_KINDS: tuple[FollowUpKind, ...] = (
+    "deeper",
+    "edge_case",
+    "trade_off",
+    "explain",
+    "clarify",
+)
 
 # The graph appends this marker to the closing; the model must never produce it (any case or
 # spacing), or a quoted candidate answer could end the interview.
@@ -70,11 +78,15 @@ class QuestionBank(BaseModel):
 
     greetings: list[str] = Field(min_length=1)
     overviews: list[str] = Field(min_length=1)
+    overviews_personal_only: list[str] = Field(min_length=1)
+    overview_starts: list[str] = Field(min_length=1)
     ask_name: list[str] = Field(min_length=1)
     name_acks: list[str] = Field(min_length=1)
     personal: list[str] = Field(min_length=1)
     behavioral: list[str] = Field(min_length=1)
     skill_names: dict[str, str]
+    proper_names: dict[str, str] = Field(default_factory=dict)
+    """How skills outside the bank are spelled ("terraform" -> "Terraform"), keyed lowercase."""
     technical: dict[str, list[str]]
     aliases: dict[str, str]
     generic_technical: list[str] = Field(min_length=1)
@@ -83,12 +95,30 @@ class QuestionBank(BaseModel):
     follow_ups_topic: dict[FollowUpKind, list[str]]
     follow_ups_no_phrase: dict[FollowUpKind, list[str]]
     acknowledgements: list[str] = Field(min_length=1)
+    short_acks: list[str] = Field(min_length=1)
     no_answer_acks: list[str] = Field(min_length=1)
+    pass_acks: list[str] = Field(min_length=1)
+    move_on_acks: list[str] = Field(min_length=1)
+    redirect_leads: list[str] = Field(min_length=1)
+    redirect_frames: list[str] = Field(min_length=1)
     transitions: dict[str, list[str]]
     skill_intros: list[str] = Field(min_length=1)
     candidate_questions: list[str] = Field(min_length=1)
     repeat_variants: list[str] = Field(min_length=1)
-    closings: list[str] = Field(min_length=1)
+    closing_thanks: list[str] = Field(min_length=1)
+    closing_thanks_early: list[str] = Field(min_length=1)
+    closing_next_steps: list[str] = Field(min_length=1)
+    closing_goodbyes: list[str] = Field(min_length=1)
+
+    @property
+    def closings(self) -> list[str]:
+        """Every whole closing the parts can make (thanks, next steps, goodbye)."""
+        return [
+            f"{thanks}\n\n{steps} {bye}"
+            for thanks in self.closing_thanks + self.closing_thanks_early
+            for steps in self.closing_next_steps
+            for bye in self.closing_goodbyes
+        ]
 
     @model_validator(mode="after")
     def _check_references(self) -> QuestionBank:
@@ -138,9 +168,19 @@ def resolve_skill(skill: str) -> str | None:
 
 
 def _skill_display(skill: str, resolved: str | None) -> str:
-    if resolved is not None:
-        return load_question_bank().skill_names.get(resolved, resolved)
-    return _one_line(skill)
+    """A skill as people write it: "terraform" -> "Terraform", "postgresql" -> "PostgreSQL".
+
+    The name the hiring team gave wins over the bank it resolves to, so "PostgreSQL" is not
+    announced as "SQL"; a name nobody spelled for us is kept as written.
+    """
+    bank = load_question_bank()
+    given = _one_line(skill)
+    proper = bank.proper_names.get(given.lower())
+    if proper is not None:
+        return proper
+    if resolved is not None and _skill_key(given) == _skill_key(resolved):
+        return bank.skill_names.get(resolved, given)
+    return given
 
 
 # Names that are also ordinary words: inferring a skill from prose only trusts their brand
@@ -228,6 +268,11 @@ def _fill_name(template: str, name: str) -> str:
         return _fill(template, name=name)
     template = re.sub(r",\s*\{name\},", "", template)
     return re.sub(r",?\s*\{name\}", "", template)
+
+
+def _address(task: ReplyTask) -> str:
+    """How Mia addresses the candidate: the first given name ("Maria-Luisa", not "Dr.")."""
+    return first_name(_one_line(task.candidate_name))
 
 
 def _role(job_position: str) -> str:
@@ -345,6 +390,8 @@ _STOPWORDS = frozenset(
     question answer interview role job company team years year day days today honestly
     """.split()  # noqa: SIM905
 )
+STOPWORDS = _STOPWORDS
+"""Everyday English words: never quoted, never taken as a topic."""
 
 _TECH_TERMS = frozenset(
     """
@@ -461,6 +508,90 @@ def salient_phrases(text: str, limit: int = 3) -> list[str]:
     return phrases
 
 
+_WEAK_ENDINGS = re.compile(r"(?:ed|ing|ly)$", re.IGNORECASE)
+
+
+def quotable_phrases(text: str, limit: int = 3) -> list[str]:
+    """Salient phrases worth quoting back: two to four words, not a dangling verb.
+
+    A single word ('API', 'Happy') or a fragment that stops on a verb ('GraphQL POSTs bypass',
+    'generator decorated') reads as a template that grabbed a random piece of the answer.
+    """
+    phrases: list[str] = []
+    for phrase in salient_phrases(text, limit=limit * 4):
+        words = phrase.split()
+        if not 2 <= len(words) <= 4 or _cut_mid_phrase(phrase, text):
+            continue
+        before = re.search(r"([\w'-]+)\s+" + re.escape(phrase), text)
+        if before and before.group(1).lower() in ("that", "which", "who", "to"):
+            continue  # "a rule that flags ...": the phrase starts on a verb
+        last = words[-1].lower()
+        if last in _VERBISH or (_WEAK_ENDINGS.search(last) and last not in _TECH_TERMS):
+            continue
+        phrases.append(phrase)
+        if len(phrases) == limit:
+            break
+    return phrases
+
+
+def _cut_mid_phrase(phrase: str, text: str) -> bool:
+    """Whether the words right after `phrase` continue it ("HTTP calls inside async" is cut
+    off before "functions"): quoting a cut phrase reads like a template that grabbed words."""
+    match = re.search(re.escape(phrase) + r"(\s+)([\w'-]+)(?:\s+([\w'-]+))?", text)
+    if match is None:
+        return False
+    following = match.group(2).lower()
+    after = (match.group(3) or "").lower()
+    # Before "the", "every", "it" ... the phrase's last word is a verb with its object to come:
+    # "DataLoader rejects every key", "GraphQL POSTs bypass the CDN".
+    if following in _DETERMINERS:
+        return True
+    if _is_stopword(following) or following in _BOUNDARIES:
+        return False
+    # "event loop runs one ...": a verb (with its object to come) after the phrase ends it;
+    # "async functions." is a noun that continues it.
+    verb = following.endswith(("s", "ed")) and after in _DETERMINERS
+    return not verb
+
+
+_BOUNDARIES = frozenset(
+    """
+    behind above below under over across into onto per inside outside within without between
+    through instead because since unless until while whereas
+    """.split()  # noqa: SIM905
+)
+
+
+_DETERMINERS = frozenset(
+    """
+    the a an every each all some any it its them this that these those their our my your his her
+    one two three what how where when why whether
+    """.split()  # noqa: SIM905
+)
+
+
+_VERBISH = frozenset(
+    """
+    bypass bypasses is are was were be make made do does did get go add use run keep take call
+    set put let behind
+    above below under over across into onto per large small big new old first last each
+    instead too also again well inside outside within without between through
+    """.split()  # noqa: SIM905
+)
+
+
+def _has_term(phrase: str) -> bool:
+    return any(w.lower() in _TECH_TERMS or _skill_key(w) in _skill_lookup() for w in phrase.split())
+
+
+def _quoted(phrase: str) -> str:
+    # Only an everyday word is lowered ("It depends" -> "it depends"); "Poetry" may be a name.
+    first = phrase.split()[0] if phrase.split() else ""
+    if first != "I" and first[1:].islower() and first.lower() in _STOPWORDS:
+        return phrase[0].lower() + phrase[1:]
+    return phrase
+
+
 def _is_non_answer(answer: str) -> bool:
     """True for an empty, skipped or "I don't know" answer: nothing there to quote or probe."""
     words = answer.split()
@@ -482,28 +613,62 @@ def _looks_like_name_reply(answer: str, name: str) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
+def _skeleton(template: str) -> re.Pattern[str]:
+    """What stays of a template once it is filled: its fixed words, as a pattern."""
+    parts = re.split(r"\{\w+\}", template)
+    return re.compile(".+?".join(re.escape(part) for part in parts), re.IGNORECASE | re.DOTALL)
+
+
+def _fresh(templates: Sequence[str], rng: random.Random, used: Sequence[str]) -> list[str]:
+    """The templates in a seeded order, those whose skeleton no earlier reply shows first.
+
+    This is what keeps one interview from saying "You mentioned '...'" six times: a phrasing
+    comes back only once every other one has been used.
+    """
+    order = _permuted(templates, rng)
+    fresh = [t for t in order if not any(_skeleton(t).search(u) for u in used)]
+    return fresh + [t for t in order if t not in fresh]
+
+
 def _acknowledge(task: ReplyTask, rng: random.Random) -> str:
-    """One short, non-judging sentence about the last answer ('' when there is none)."""
+    """One short sentence that fits the last answer ('' when there is none).
+
+    A gap is met with reassurance, a pass with "no problem", an off-topic answer with a plain
+    move-on, a short answer with a short "okay"; only a real answer may be quoted back, and only
+    a phrase of two words or more.
+    """
     answer = task.last_answer.strip()
     if not answer:
         return ""
     bank = load_question_bank()
-    if _is_non_answer(answer):
-        return rng.choice(bank.no_answer_acks)
-    phrases = salient_phrases(answer, limit=1)
-    with_phrase = [a for a in bank.acknowledgements if "{phrase}" in a]
-    plain = [a for a in bank.acknowledgements if "{phrase}" not in a]
-    # Quoting the candidate most of the time shows they were heard; not always, or it reads
-    # like a tic.
-    if phrases and with_phrase and rng.random() < 0.75:
-        return _fill(rng.choice(with_phrase), phrase=phrases[0])
-    return rng.choice(plain or bank.acknowledgements)
+    kind = task.answer_kind
+    if kind == "passed" or (kind == "none" and _SKIP_RE.match(answer)):
+        pool = bank.pass_acks
+    elif kind == "gap" or _is_non_answer(answer):
+        pool = bank.no_answer_acks
+    elif kind == "off_topic":
+        pool = bank.move_on_acks
+    elif kind == "short":
+        pool = bank.short_acks
+    else:
+        # Only a technical phrase is worth quoting back in an acknowledgement: "small
+        # reversible steps" reads as a template that grabbed words.
+        phrases = [p for p in quotable_phrases(answer, limit=3) if _has_term(p)][:1]
+        with_phrase = [a for a in bank.acknowledgements if "{phrase}" in a]
+        plain = [a for a in bank.acknowledgements if "{phrase}" not in a]
+        # Quoting back now and then shows the answer was heard; every time reads like a tic.
+        if phrases and with_phrase and rng.random() < 0.4:
+            return _fill(_fresh(with_phrase, rng, task.said)[0], phrase=phrases[0])
+        pool = plain
+    return _fresh(pool, rng, task.said)[0]
 
 
 def _transition(task: ReplyTask, stage: str, rng: random.Random) -> str:
     if task.number != 1:
         return ""
-    return rng.choice(load_question_bank().transitions.get(stage) or [""])
+    transitions = load_question_bank().transitions
+    pool = (transitions.get(f"{stage}_one") if task.of == 1 else None) or transitions.get(stage)
+    return _fresh(pool or [""], rng, task.said)[0]
 
 
 def _compose(lead: Sequence[str], question: str) -> str:
@@ -520,13 +685,55 @@ def _start(task: ReplyTask) -> int:
 def _welcome(task: ReplyTask) -> str:
     bank = load_question_bank()
     rng = _rng(task)
+    # The greeting uses the name as the hiring team wrote it; afterwards Mia uses the first name.
     name = _one_line(task.candidate_name)
     greeting = _fill(
         rng.choice(bank.greetings), name=name or "there", role=_role(task.job_position)
     )
-    overview = rng.choice(bank.overviews)
+    overview = _overview(task, rng)
     question = _personal_question(task, number=1) if name else rng.choice(bank.ask_name)
     return _compose([greeting, overview], question)
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    word = _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else str(n)
+    return f"{word} {noun if n == 1 else plural or noun + 's'}"
+
+
+def _and(items: Sequence[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    if len(items) == 2:
+        return f"{items[0]} and {items[1]}"
+    return ", ".join(items[:-1]) + ", and " + items[-1]
+
+
+def _overview(task: ReplyTask, rng: random.Random) -> str:
+    """How the interview will go, exactly as the settings hold it.
+
+    A stage with no questions is not mentioned, one question is "one", the skills are named, and
+    the hiring team's questions are announced as theirs.
+    """
+    bank = load_question_bank()
+    plan = task.plan
+    start = _fill(rng.choice(bank.overview_starts), role=_role(task.job_position))
+    parts: list[str] = []
+    if plan.behavioral:
+        parts.append(_count(plan.behavioral, "behavioral question"))
+    if plan.technical:
+        skills = [_skill_display(s, resolve_skill(s)) for s in plan.skills]
+        on = f" ({_and(skills)})" if skills else ""
+        noun = "technical question" if not parts else "technical one"
+        parts.append(_count(plan.technical, noun) + on)
+    if plan.custom:
+        noun = "question from the hiring team"
+        parts.append(_count(plan.custom, noun, "questions from the hiring team"))
+    if not parts:
+        return _fill(rng.choice(bank.overviews_personal_only), start=start)
+    return _fill(rng.choice(bank.overviews), start=start, plan=f"I'll ask {_and(parts)}")
 
 
 def _personal_question(task: ReplyTask, number: int) -> str:
@@ -542,7 +749,7 @@ def _personal_question(task: ReplyTask, number: int) -> str:
 def _personal(task: ReplyTask) -> str:
     bank = load_question_bank()
     rng = _rng(task, task.number)
-    name = _one_line(task.candidate_name)
+    name = _address(task)
     if task.number <= 1 and _looks_like_name_reply(task.last_answer, name):
         lead = _fill_name(rng.choice(bank.name_acks), name)
     else:
@@ -593,9 +800,11 @@ def _technical(task: ReplyTask) -> str:
     rng = _rng(task, task.number, _norm(skill))
     question = _technical_question(task, skill)
     lead = [_acknowledge(task, rng), _transition(task, "technical", rng)]
-    if skill and (task.number == 1 or rng.random() < 0.4):
-        display = _skill_display(skill, resolve_skill(skill))
-        lead.append(_fill(rng.choice(bank.skill_intros), skill=display))
+    display = _skill_display(skill, resolve_skill(skill))
+    # Announce the skill when it changes (and the question may not name it), not every time.
+    mentioned = display.lower() in question.lower()
+    if skill and not mentioned and (task.number == 1 or rng.random() < 0.5):
+        lead.append(_fill(_fresh(bank.skill_intros, rng, task.said)[0], skill=display))
     return _compose(lead, question)
 
 
@@ -605,18 +814,59 @@ def _follow_up(task: ReplyTask) -> str:
     rng = _rng(task, task.number, kind, _norm(task.skill))
     asked = _Asked(task.asked)
     answer = task.last_answer.strip()
+    used = [*task.said, *task.asked]
     pools: list[list[str]] = []
-    if answer and not _is_non_answer(answer):
-        for phrase in salient_phrases(answer):
-            pools.append([_fill(t, phrase=phrase) for t in _permuted(bank.follow_ups[kind], rng)])
+    phrases = quotable_phrases(answer) if answer and not _is_non_answer(answer) else []
+    if kind == "clarify" and answer and len(answer.split()) < 8 and not _is_non_answer(answer):
+        # A short answer is quoted whole: "When you say 'cache it, invalidate on write', ..."
+        phrases = [_quoted(answer.strip().rstrip(".!?").strip()[:60]), *phrases]
+    elif not phrases and answer and not _is_non_answer(answer):
+        # Nothing technical to quote: ask about the candidate's own words ("When you say 'it
+        # depends on the context', ..."), which only a clarifying question can do naturally.
+        clause = _key_clause(answer)
+        if clause:
+            phrases = [clause]
+            kind = "clarify"
+    if phrases:
+        # Fresh skeletons first across every phrase, so a phrasing is reused only when all are.
+        templates = _fresh(bank.follow_ups[kind], rng, used)
+        fresh = [t for t in templates if not any(_skeleton(t).search(u) for u in used)]
+        pools.append([_fill(t, phrase=p) for t in fresh for p in phrases])
     elif task.question.strip():
-        # Nothing to quote from the answer: anchor the follow-up on the question's topic
+        # Nothing worth quoting from the answer: anchor the follow-up on the question's topic
         # instead, with templates that don't claim the candidate said it.
-        for phrase in salient_phrases(task.question, limit=2):
-            topic = _permuted(bank.follow_ups_topic[kind], rng)
-            pools.append([_fill(t, phrase=phrase) for t in topic])
-    pools.append(_permuted(bank.follow_ups_no_phrase[kind], rng))
+        topic = quotable_phrases(task.question, limit=2) or salient_phrases(task.question, 2)
+        templates = _fresh(bank.follow_ups_topic[kind], rng, used)
+        fresh = [t for t in templates if not any(_skeleton(t).search(u) for u in used)]
+        pools.append([_fill(t, phrase=p) for t in fresh for p in topic])
+    pools.append(_fresh(bank.follow_ups_no_phrase[kind], rng, used))
+    if phrases:
+        pools.append([_fill(t, phrase=phrases[0]) for t in _permuted(bank.follow_ups[kind], rng)])
     return _single_paragraph(_never_repeat(pools, 0, asked))
+
+
+def _key_clause(answer: str) -> str:
+    """The clause of an answer that says most, three to eight words, for quoting back."""
+    clauses = [c.strip() for c in re.split(r"[.,;:!?()]|\s(?:and|but|so)\s", answer)]
+    scored = [
+        (len({w.lower() for w in c.split()} - _STOPWORDS), -len(c), c)
+        for c in clauses
+        if 3 <= len(c.split()) <= 8 and not _MARKER_RE.search(c)
+    ]
+    if not scored:
+        return ""
+    return _quoted(max(scored)[2])
+
+
+def _redirect(task: ReplyTask) -> str:
+    """Back to the question after an off-topic answer: no thanks for it, no quote of it."""
+    bank = load_question_bank()
+    rng = _rng(task, "redirect", task.number)
+    question = _single_paragraph(task.question) or "Could you answer the question I asked?"
+    lead = _fresh(bank.redirect_leads, rng, task.said)[0]
+    frame = _fresh(bank.redirect_frames, rng, task.said)[0]
+    question = question[0].lower() + question[1:] if question[1:2].islower() else question
+    return _compose([lead], _fill(frame, question=question))
 
 
 def _custom(task: ReplyTask) -> str:
@@ -634,8 +884,15 @@ def _custom(task: ReplyTask) -> str:
 
 
 def _closing(task: ReplyTask) -> str:
-    template = _rng(task).choice(load_question_bank().closings)
-    return _fill_name(template, _one_line(task.candidate_name)).strip()
+    """Thanks, next steps, goodbye: three parts chosen per session, so closings vary."""
+    bank = load_question_bank()
+    rng = _rng(task)
+    name = _address(task)
+    thanks_pool = bank.closing_thanks_early if task.ended_early else bank.closing_thanks
+    thanks = _fill_name(rng.choice(thanks_pool), name)
+    steps = rng.choice(bank.closing_next_steps)
+    bye = rng.choice(bank.closing_goodbyes)
+    return f"{thanks}\n\n{steps} {bye}".strip()
 
 
 _COMPOSERS = {
@@ -644,6 +901,7 @@ _COMPOSERS = {
     "behavioral": _behavioral,
     "technical": _technical,
     "follow_up": _follow_up,
+    "redirect": _redirect,
     "custom": _custom,
     "closing": _closing,
 }

@@ -8,9 +8,12 @@ are neutralised so it cannot close its block and pose as instructions.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import string
+import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,34 +40,66 @@ PLACEHOLDERS: dict[str, int] = {
     "last_answer": 3000,
     "follow_up_kind": 20,
     "asked": 4000,
+    "plan": 400,
+    "answer_kind": 20,
 }
 
 _ASKED_ITEM_CHARS = 140
-_TAG = re.compile(r"<\s*/?\s*([a-z_]+)\s*>", re.IGNORECASE)
+
+DATA_TAGS = (
+    "already_asked",
+    "candidate_answer",
+    "candidate_name",
+    "current_question",
+    "hiring_team_question",
+    "job_description",
+    "job_position",
+    "plan",
+    "skill",
+)
+"""Every tag the prompt files wrap data in (a test checks the files use no other)."""
 
 
 class PromptError(ValueError):
     """A prompt file is missing or names a placeholder that does not exist."""
 
 
-@lru_cache(maxsize=64)
-def _read(path: Path, mtime_ns: int) -> tuple[str, frozenset[str]]:
-    # Keyed on mtime so an edited prompt is picked up without a restart.
-    text = path.read_text(encoding="utf-8")
+def _placeholders(text: str, origin: str) -> frozenset[str]:
     names = frozenset(
         field for _, field, _, _ in string.Formatter().parse(text) if field is not None
     )
     unknown = names - PLACEHOLDERS.keys()
     if unknown:
         raise PromptError(
-            f"{path.name} uses unknown placeholder(s) {sorted(unknown)}; "
+            f"{origin} uses unknown placeholder(s) {sorted(unknown)}; "
             f"available: {sorted(PLACEHOLDERS)}"
         )
-    return text, names
+    return names
 
 
-def load_prompt(name: str) -> tuple[str, frozenset[str]]:
-    """The template text of `prompts/<name>.md` and the placeholders it uses."""
+@lru_cache(maxsize=64)
+def _read(path: Path, mtime_ns: int) -> tuple[str, frozenset[str]]:
+    # Keyed on mtime so an edited prompt is picked up without a restart.
+    text = path.read_text(encoding="utf-8")
+    return text, _placeholders(text, path.name)
+
+
+@lru_cache(maxsize=64)
+def _override(name: str, text: str) -> tuple[str, frozenset[str]]:
+    return text, _placeholders(text, f"the override of {name}.md")
+
+
+def load_prompt(
+    name: str, overrides: Mapping[str, str] | None = None
+) -> tuple[str, frozenset[str]]:
+    """The template text of `prompts/<name>.md` (or its per-run override) and its placeholders.
+
+    `overrides` maps a prompt name to template text used instead of the file: Studio passes them
+    through the run's context (`Context.prompts`) so a prompt can be tried before it is saved.
+    An override is checked like a file: an unknown placeholder fails loudly.
+    """
+    if overrides and name in overrides:
+        return _override(name, overrides[name])
     path = PROMPTS_DIR / f"{name}.md"
     try:
         return _read(path, path.stat().st_mtime_ns)
@@ -72,9 +107,57 @@ def load_prompt(name: str) -> tuple[str, frozenset[str]]:
         raise PromptError(f"no prompt file {path}") from exc
 
 
+# Characters that read as angle brackets but that NFKC leaves alone.
+_BRACKETS = str.maketrans({c: "<" for c in "‹〈⟨〈ᐸ˂❮«⧼⦉"} | {c: ">" for c in "›〉⟩〉ᐳ˃❯»⧽⦊"})
+# Latin look-alikes from other scripts, folded only to find our tag names (never in the output).
+_CONFUSABLES = str.maketrans(
+    "аеорсхуіјѕԁԛԝԜАЕОРСХУІЈЅΑΕΙΚΝΟΡΤΥΧαεικνορτυχ",
+    "aeopcxyijsdqwWAEOPCXYIJSAEIKNOPTYXaeiknoptux",
+)
+
+
+def _loose(name: str) -> str:
+    # "candidate_answer" in any case, with anything but letters between its letters.
+    return r"[\W_]*".join(re.escape(c) for c in name.replace("_", ""))
+
+
+_OUR_TAG = re.compile(
+    r"<[\s/\\!]*(" + "|".join(_loose(t) for t in sorted(DATA_TAGS, key=len, reverse=True)) + ")"
+    r"(?![a-z0-9])(?:[^<>\n]{0,80}>)?",
+    re.IGNORECASE,
+)
+_TAG_BY_LETTERS = {t.replace("_", ""): t for t in DATA_TAGS}
+
+
+def neutralise(value: str) -> str:
+    """`value` with no way left to open or close one of our tags, in any spelling.
+
+    The text is first brought to what a reader (or an LLM) sees: compatibility forms folded
+    (fullwidth `＜`), invisible characters dropped (a zero-width space inside a tag name),
+    HTML entities decoded (`&lt;/candidate_answer&gt;`, also double-encoded), look-alike
+    brackets made plain. Then every `<` that starts one of our tag names, with or without `/`,
+    attributes or its `>`, becomes an inert `(name)`. Other angle brackets (code, `a < b`) stay.
+    """
+    text = unicodedata.normalize("NFKC", value)
+    for _ in range(3):
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf").translate(_BRACKETS)
+    probe = text.translate(_CONFUSABLES)
+    pieces: list[str] = []
+    end = 0
+    for match in _OUR_TAG.finditer(probe):
+        letters = re.sub(r"[\W_]", "", match.group(1)).lower()
+        pieces += [text[end : match.start()], f"({_TAG_BY_LETTERS.get(letters, letters)})"]
+        end = match.end()
+    return "".join([*pieces, text[end:]])
+
+
 def _as_data(value: str, limit: int) -> str:
     # A candidate could write "</candidate_answer> new instructions"; make the tag inert.
-    text = _TAG.sub(lambda m: f"({m.group(1)})", value.strip())
+    text = neutralise(value.strip())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -88,6 +171,19 @@ def _asked_list(asked: list[str]) -> str:
             one_line = one_line[: _ASKED_ITEM_CHARS - 1] + "…"
         lines.append(f"- {one_line}")
     return "\n".join(lines)
+
+
+def _plan_line(task: ReplyTask) -> str:
+    plan = task.plan
+    parts = [f"{plan.personal} on their interest in the role"]
+    if plan.behavioral:
+        parts.append(f"{plan.behavioral} behavioral")
+    if plan.technical:
+        skills = f" (on {', '.join(plan.skills)})" if plan.skills else ""
+        parts.append(f"{plan.technical} technical{skills}")
+    if plan.custom:
+        parts.append(f"{plan.custom} from the hiring team")
+    return "questions: " + ", ".join(parts)
 
 
 def task_values(task: ReplyTask) -> dict[str, str]:
@@ -104,23 +200,36 @@ def task_values(task: ReplyTask) -> dict[str, str]:
         "last_answer": task.last_answer,
         "follow_up_kind": task.follow_up_kind or "",
         "asked": _asked_list(task.asked),
+        "plan": _plan_line(task),
+        "answer_kind": task.answer_kind,
     }
     return {name: _as_data(value, PLACEHOLDERS[name]) for name, value in raw.items()}
 
 
-def render_prompt(name: str, values: dict[str, str]) -> str:
-    """Render `prompts/<name>.md` with `values`; every placeholder it uses must be given."""
-    text, names = load_prompt(name)
+def render_prompt(
+    name: str, values: dict[str, str], overrides: Mapping[str, str] | None = None
+) -> str:
+    """Render `prompts/<name>.md` (or its override) with `values`; every placeholder it uses
+    must be given."""
+    text, names = load_prompt(name, overrides)
     missing = names - values.keys()
     if missing:
         raise PromptError(f"{name}.md needs {sorted(missing)} but they were not given")
     return text.format_map(values).strip()
 
 
-def render_messages(task: ReplyTask) -> list[BaseMessage]:
+def render_messages(
+    task: ReplyTask, overrides: Mapping[str, str] | None = None
+) -> list[BaseMessage]:
     """The messages sent to a real LLM for `task`: the persona, then the task with its data."""
     values = task_values(task)
     return [
-        SystemMessage(render_prompt(SYSTEM_PROMPT, values)),
-        HumanMessage(render_prompt(task.kind, values)),
+        SystemMessage(render_prompt(SYSTEM_PROMPT, values, overrides)),
+        HumanMessage(render_prompt(task.kind, values, overrides)),
     ]
+
+
+if __name__ == "__main__":  # the prompt engineers' workbench: python -m graph.prompts --help
+    from graph.workbench import main
+
+    raise SystemExit(main())

@@ -29,28 +29,37 @@ def route_after_screening(
     state: State,
 ) -> Literal[
     "warn_candidate",
+    "answer_process_request",
+    "nudge_candidate",
     "record_name",
     "ask_personal_question",
     "decide_follow_up",
     "ask_question",
     "close_interview",
 ]:
-    """After a candidate message: a flagged one changes nothing; else the plan moves on."""
-    if state.flagged:
+    """After a candidate message: a flagged, empty or process message changes nothing; an answer
+    or a pass moves the plan on."""
+    if state.screening == "integrity" or state.flagged:
         return "warn_candidate"
+    if state.screening == "empty":
+        return "nudge_candidate"
+    if state.screening == "process":
+        return "answer_process_request"
     if state.stage == "welcome":
         return "record_name"
     if state.stage == "personal" and state.personal_asked < state.personal_planned:
         return "ask_personal_question"
-    if state.stage == "technical":
+    if state.stage in ("technical", "behavioral"):
         return "decide_follow_up"
     return _next_main_or_close(state)
 
 
 def route_after_decision(
     state: State,
-) -> Literal["ask_follow_up", "ask_question", "close_interview"]:
-    """Follow up on the technical answer, or take the next main question."""
+) -> Literal["ask_follow_up", "redirect_candidate", "ask_question", "close_interview"]:
+    """Follow up on the technical answer, bring it back to the question, or move on."""
     if state.last_decision is not None and state.last_decision.action == "follow_up":
         return "ask_follow_up"
+    if state.last_decision is not None and state.last_decision.action == "redirect":
+        return "redirect_candidate"
     return _next_main_or_close(state)

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph import add_messages
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 Stage = Literal["welcome", "personal", "behavioral", "technical", "custom", "closing", "done"]
 MainStage = Literal["behavioral", "technical", "custom"]
@@ -23,9 +23,46 @@ LABEL_KEY = "interview"
 the plan. A label is a plain dict (msgpack-safe): `kind` (LabelKind), `stage`, `number` (the
 main question it belongs to, 1-based; 0 before the first), and where they apply `skill`,
 `follow_up` (1-based), `follow_ups` (on an answer: follow-ups asked so far on that question),
-`flagged` (on an answer: the cheat detector flagged it)."""
+and on a candidate message (kind "answer") the screening's verdict: `flagged` (an integrity
+match: counted in `potential_cheat_attempts`), `passed: true` (the candidate passed on the
+question: it is *not answered*, and the interview moved on), `process` (the request kind of a
+process request, e.g. "end_early", "feedback_request": no answer either), `empty: true` (an
+empty, blank or punctuation-only message: no answer, nothing advanced). An answer without
+`passed`, `process`, `empty` or `flagged` is a real answer to the question in `number`.
 
-LabelKind = Literal["greeting", "personal", "question", "follow_up", "warning", "closing", "answer"]
+Interviewer kinds beyond the plan: `warning` (the fixed integrity warning), `process` (the polite
+fixed reply to a process request), `nudge` (the gentle prompt after an empty message) and
+`redirect` (an off-topic answer brought back to the question, once); all four repeat the
+current question and advance nothing."""
+
+LabelKind = Literal[
+    "greeting",
+    "personal",
+    "question",
+    "follow_up",
+    "redirect",
+    "warning",
+    "process",
+    "nudge",
+    "closing",
+    "answer",
+]
+
+Screening = Literal["answer", "empty", "integrity", "process", "pass"]
+"""The screening's verdict on the message being handled (see graph.cheat_rules.OUTCOMES)."""
+
+FollowUpPolicy = Literal["rules", "llm"]
+
+
+def _integral_float_to_int(value: Any) -> Any:
+    # JSON Schema's "integer" includes 5.0; it never includes true, false or "5".
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_integral_float_to_int), Field(strict=True)]
+"""A count as JSON Schema means "integer": 5 or 5.0, not `false` (lax mode took it as 0)."""
 
 
 class InterviewSettings(BaseModel):
@@ -37,13 +74,14 @@ class InterviewSettings(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    temperature: float = Field(default=0.7, ge=0.0, le=2.0)
-    top_p: float = Field(default=0.9, ge=0.0, le=1.0)
+    # Strict: `false` is not a count and `"0.7"` not a temperature (lax mode took both).
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0, strict=True)
+    top_p: float = Field(default=0.9, ge=0.0, le=1.0, strict=True)
     skills: list[Annotated[str, Field(max_length=60)]] = Field(default_factory=list, max_length=30)
     job_position: str = Field(default="", max_length=200)
     job_description: str = Field(default="", max_length=8000)
-    technical_questions: int = Field(default=5, ge=0, le=20)
-    behavioral_questions: int = Field(default=3, ge=0, le=20)
+    technical_questions: WholeNumber = Field(default=5, ge=0, le=20)
+    behavioral_questions: WholeNumber = Field(default=3, ge=0, le=20)
     custom_questions: list[Annotated[str, Field(min_length=1, max_length=500)]] | None = Field(
         default=None, max_length=20
     )
@@ -56,21 +94,70 @@ class InterviewSettings(BaseModel):
         )
 
 
-class FollowUpDecision(BaseModel):
-    """What the decision node chose after a technical answer, and why."""
+class FollowUpJudgement(BaseModel):
+    """Decide what the interviewer does after the candidate's answer to a technical question.
 
-    action: Literal["follow_up", "move_on"]
-    reason: str
-    kind: Literal["deeper", "edge_case", "trade_off", "explain"] | None = None
+    This model is the schema of the LLM judge's structured output (`INTERVIEWER_FOLLOW_UP=llm`),
+    so its field descriptions are instructions to that judge. The code still owns the limits: a
+    follow-up past the limit or a second redirect on one question becomes a move-on whoever
+    decided it.
+    """
+
+    action: Literal["follow_up", "redirect", "move_on"] = Field(
+        description=(
+            "follow_up: ask one more question on this answer (it is on topic and there is "
+            "something worth probing or clarifying); redirect: the answer is off topic, bring "
+            "the candidate back to the question; move_on: take the next question (the answer "
+            "is complete enough, admits a gap, or the candidate passed)."
+        )
+    )
+    reason: str = Field(
+        description="One short sentence on why, naming what in the answer led to the action.",
+        max_length=300,
+    )
+    kind: Literal["deeper", "edge_case", "trade_off", "explain", "clarify"] | None = Field(
+        default=None,
+        description=(
+            "Only with follow_up. clarify: the answer is short or vague, ask what exactly "
+            "they mean; explain: ask for a concrete example of one part; deeper: go one "
+            "level deeper into how it works; edge_case: ask about a failure or edge case; "
+            "trade_off: ask what they gave up and why."
+        ),
+    )
+
+
+class FollowUpDecision(FollowUpJudgement):
+    """What the decision node chose after a technical answer, why, and who decided."""
+
+    source: Literal["rules", "llm"] = Field(
+        default="rules", description="Who decided: the rules in code or the LLM judge."
+    )
 
 
 class CheatEvent(BaseModel):
-    """One candidate message the cheat detector flagged."""
+    """One candidate message the screening filed as an integrity matter (a potential cheat)."""
 
     turn: int
     category: str
     rule: str
     excerpt: str
+    time: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
+
+
+class ProcessEvent(BaseModel):
+    """One process request (ending early, asking for feedback or the score) or pass.
+
+    Kept apart from `CheatEvent` because none of these is cheating: they are recorded so the
+    hiring team sees them, and they never count in `potential_cheat_attempts`.
+    """
+
+    turn: int
+    kind: Literal["end_early", "feedback_request", "pass_question"]
+    rule: str
+    excerpt: str
+    stage: str = ""
+    number: int = 0
+    """The main question the request was made on (0 before the first)."""
     time: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
 
 
@@ -151,29 +238,52 @@ class State(InputState):
     last_decision: FollowUpDecision | None = None
     """The latest follow-up decision with its reason, for Studio and the admin."""
 
+    decisions: Annotated[list[FollowUpDecision], operator.add] = field(default_factory=list)
+    """Every follow-up decision of the interview, in order (appended, never replaced)."""
+
     inbox: CandidateInput | None = None
     """The message being handled this turn (set by wait_for_candidate)."""
 
     flagged: bool = False
-    """Whether the cheat detector flagged the message being handled."""
+    """Whether the screening filed the message being handled as an integrity matter."""
+
+    screening: Screening = "answer"
+    """The screening's verdict on the message being handled; routing reads it."""
 
     potential_cheat_attempts: int = 0
-    """How many candidate messages the cheat detector flagged."""
+    """How many candidate messages were integrity matters (process requests never count)."""
 
     cheat_events: Annotated[list[CheatEvent], operator.add] = field(default_factory=list)
     """What was flagged, when, and under which rule."""
+
+    process_events: Annotated[list[ProcessEvent], operator.add] = field(default_factory=list)
+    """Process requests and passes, when and under which rule (appended, never replaced)."""
+
+    redirects: int = 0
+    """Off-topic redirects on the current main question (at most one; reset per question)."""
+
+    questions_passed: int = 0
+    """Main questions the candidate passed on (recorded as not answered)."""
 
     turns: int = 0
     """Candidate messages received (user and system)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        # A server that copies the graph (the LangGraph API server does) loses the strict-msgpack
-        # allowlist, and its checkpoints hand our models back as plain dicts.
+        # Checkpoints rebuild our models (they are on the strict-msgpack allowlist), but a state
+        # edited as JSON (Studio's state editor, the SDK's update_state) puts plain dicts in the
+        # channels, and routes read these fields as models.
         if isinstance(self.inbox, dict):
             self.inbox = CandidateInput.model_validate(self.inbox)
         if isinstance(self.last_decision, dict):
             self.last_decision = FollowUpDecision.model_validate(self.last_decision)
+        self.decisions = [
+            FollowUpDecision.model_validate(d) if isinstance(d, dict) else d for d in self.decisions
+        ]
         self.cheat_events = [
             CheatEvent.model_validate(e) if isinstance(e, dict) else e for e in self.cheat_events
+        ]
+        self.process_events = [
+            ProcessEvent.model_validate(e) if isinstance(e, dict) else e
+            for e in self.process_events
         ]

@@ -17,11 +17,27 @@ ReplyKind = Literal[
     "behavioral",  # a main behavioral question
     "technical",  # a main technical question on `skill`
     "follow_up",  # a cross-question on the current technical question
+    "redirect",  # an off-topic answer: bring the candidate back to the current question, once
     "custom",  # a hiring-team question, meaning kept
     "closing",  # thanks, next steps, goodbye (the code appends the end marker)
 ]
 
-FollowUpKind = Literal["deeper", "edge_case", "trade_off", "explain"]
+FollowUpKind = Literal["deeper", "edge_case", "trade_off", "explain", "clarify"]
+
+AnswerKind = Literal["none", "answer", "short", "gap", "passed", "off_topic"]
+"""What the last candidate message was, as the code judged it: the reply's tone follows it (a gap
+is met with reassurance, a pass with "no problem", an off-topic answer with no thanks for it)."""
+
+
+class Plan(BaseModel):
+    """The interview's plan as the settings hold it, for an overview that tells the truth."""
+
+    personal: int = 1
+    behavioral: int = 0
+    technical: int = 0
+    custom: int = 0
+    skills: list[str] = Field(default_factory=list)
+    """The skills the technical questions cover, in order, without duplicates."""
 
 
 class ReplyTask(BaseModel):
@@ -45,5 +61,13 @@ class ReplyTask(BaseModel):
     follow_up_kind: FollowUpKind | None = None
     asked: list[str] = Field(default_factory=list)
     """Questions already asked in this interview: none may be asked again."""
+    answer_kind: AnswerKind = "none"
+    """How the code read `last_answer` (see AnswerKind)."""
+    plan: Plan = Field(default_factory=Plan)
+    """The whole interview's plan (welcome and closing speak of it)."""
+    ended_early: bool = False
+    """closing: the interview ends before the plan's last question (an admin ended it)."""
+    said: list[str] = Field(default_factory=list)
+    """The interviewer's earlier replies in this interview, so phrasings are not reused."""
     seed: int = 0
     """Per-session seed: the offline model is deterministic for a given seed and task."""

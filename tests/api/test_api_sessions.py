@@ -11,6 +11,7 @@ import asyncio
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,21 @@ async def _race(
     await asyncio.sleep(delay)
     two = asyncio.create_task(second())
     return await one, await two
+
+
+@contextmanager
+def commit_fault(db_path: Path) -> Iterator[None]:
+    """Every commit fails inside the database (as a full disk would) until the block ends."""
+    with sqlite3.connect(db_path) as db:
+        db.execute(
+            "CREATE TRIGGER commit_fault BEFORE UPDATE OF head ON interviewer_sessions"
+            " BEGIN SELECT RAISE(ABORT, 'injected commit fault'); END"
+        )
+    try:
+        yield
+    finally:
+        with sqlite3.connect(db_path) as db:
+            db.execute("DROP TRIGGER commit_fault")
 
 
 def _checkpoint_threads(db_path: Path, sid: str) -> int:
@@ -163,22 +179,15 @@ def test_status_history_and_sessions_agree_when_a_commit_fails(
     with Api(server.base_url) as api:
         sid = api.create(**SETTINGS)
         api.start_text(sid)
-        with sqlite3.connect(server.settings.db_path) as db:
-            db.execute(
-                "CREATE TRIGGER commit_fault BEFORE UPDATE OF head ON interviewer_sessions"
-                f" WHEN OLD.session_id = '{sid}'"
-                " BEGIN SELECT RAISE(ABORT, 'injected commit fault'); END"
-            )
-        reply = api.chat_sse(sid, ANSWER)
-        assert reply.kinds[-1] == "error"
-        conversation = api.conversation(sid)
-        status = api.status(sid)
-        listed = api.sessions()[sid]
-        assert len(conversation["history"]) == 1
-        assert conversation["questions_asked"] == status["questions_asked"] == 0
-        assert listed["questions_asked"] == 0
-        with sqlite3.connect(server.settings.db_path) as db:
-            db.execute("DROP TRIGGER commit_fault")
+        with commit_fault(server.settings.db_path):
+            reply = api.chat_sse(sid, ANSWER)
+            assert reply.kinds[-1] == "error"
+            conversation = api.conversation(sid)
+            status = api.status(sid)
+            listed = api.sessions()[sid]
+            assert len(conversation["history"]) == 1
+            assert conversation["questions_asked"] == status["questions_asked"] == 0
+            assert listed["questions_asked"] == 0
         again = api.chat_text(sid, ANSWER)
         assert again.status_code == 200
         assert api.history(sid)[1:] == [
@@ -195,15 +204,9 @@ def test_failed_turns_leave_no_checkpoints_behind_after_the_next_commit(
     with Api(server.base_url) as api:
         sid = api.create(**SETTINGS)
         api.start_text(sid)
-        with sqlite3.connect(server.settings.db_path) as db:
-            db.execute(
-                "CREATE TRIGGER commit_fault BEFORE UPDATE OF head ON interviewer_sessions"
-                " BEGIN SELECT RAISE(ABORT, 'injected'); END"
-            )
-        for _ in range(3):
-            assert api.chat_sse(sid, ANSWER).kinds[-1] == "error"
-        with sqlite3.connect(server.settings.db_path) as db:
-            db.execute("DROP TRIGGER commit_fault")
+        with commit_fault(server.settings.db_path):
+            for _ in range(3):
+                assert api.chat_sse(sid, ANSWER).kinds[-1] == "error"
         assert api.chat_text(sid, ANSWER).status_code == 200
         # The new head and the previous one; the three orphans are gone.
         assert _checkpoint_threads(server.settings.db_path, sid) == 2
@@ -286,14 +289,8 @@ def test_a_key_whose_turn_failed_runs_the_turn_again(
     with Api(server.base_url) as api:
         sid = api.create(**SETTINGS)
         api.start_text(sid)
-        with sqlite3.connect(server.settings.db_path) as db:
-            db.execute(
-                "CREATE TRIGGER commit_fault BEFORE UPDATE OF head ON interviewer_sessions"
-                " BEGIN SELECT RAISE(ABORT, 'injected'); END"
-            )
-        assert api.chat_sse(sid, ANSWER, key="k").kinds[-1] == "error"
-        with sqlite3.connect(server.settings.db_path) as db:
-            db.execute("DROP TRIGGER commit_fault")
+        with commit_fault(server.settings.db_path):
+            assert api.chat_sse(sid, ANSWER, key="k").kinds[-1] == "error"
         retried = api.chat_text(sid, ANSWER, key="k")
         assert retried.status_code == 200
         assert api.history(sid)[1:] == [

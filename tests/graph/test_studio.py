@@ -55,9 +55,9 @@ _SCRUBBED_NAMES = ("MOUNT_PREFIX", "DATABASE_URI", "REDIS_URI")
 _SERVER_ENV = {
     # The offline model: deterministic, and no network. INTERVIEWER_LLM=offline wins over a key.
     "INTERVIEWER_LLM": "offline",
-    # graph/__init__.py switches strict msgpack on, but the server imports LangGraph first and
-    # the serializer reads the variable at import time, so it must come from the environment.
-    "LANGGRAPH_STRICT_MSGPACK": "true",
+    # No LANGGRAPH_STRICT_MSGPACK here (it is scrubbed with the other LANGGRAPH_ variables):
+    # `make studio` runs from a developer's shell, which does not set it, so strictness must
+    # come from the repo itself.
     # langgraph_cli.analytics posts every command to a Supabase endpoint unless this is "1".
     "LANGGRAPH_CLI_NO_ANALYTICS": "1",
     # langgraph_api.cli asks pypi.org for the latest langgraph-api unless this is true/1.
@@ -73,6 +73,7 @@ _SERVER_ENV = {
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _API_URL = re.compile(r"API:\s*(https?://\S+)")
+_MSGPACK = re.compile(r"Deserializing unregistered type|Blocked deserialization")
 
 
 @dataclass
@@ -140,8 +141,12 @@ def _dev_config(workdir: Path) -> Path:
         str((REPO / dep).resolve()) if dep.startswith(".") else dep
         for dep in config.get("dependencies", [])
     ]
-    # An env file would be loaded over the environment above (a GROQ_API_KEY in .env, say).
-    config.pop("env", None)
+    # An env file would be loaded over the environment above (a GROQ_API_KEY in .env, say);
+    # variables written in langgraph.json itself are the repo's and stay, except where the
+    # test sets its own.
+    env = config.pop("env", None)
+    if isinstance(env, dict):
+        config["env"] = {name: value for name, value in env.items() if name not in _SERVER_ENV}
 
     path = workdir / "langgraph.json"
     path.write_text(json.dumps(config, indent=2), encoding="utf-8")
@@ -384,9 +389,15 @@ async def test_studio_sees_the_input_and_context_schemas(client: LangGraphClient
         assert context is not None and "llm" in context["properties"]
 
 
-async def test_state_models_survive_the_servers_checkpoints(client: LangGraphClient) -> None:
-    # langgraph 1.2: Pregel.copy() drops the strict-msgpack allowlist and the server copies the
-    # graph, so its checkpoints hand our models back as dicts; State.__post_init__ rebuilds them.
+def _msgpack_warnings(server: DevServer) -> list[str]:
+    return [line for line in _read_log(server.log_path).splitlines() if _MSGPACK.search(line)]
+
+
+async def test_state_models_survive_the_servers_checkpoints(
+    client: LangGraphClient, dev_server: DevServer
+) -> None:
+    # Every model of our state goes through the server's checkpoints here: the settings, the
+    # candidate's message, a flagged message (a cheat event) and a follow-up decision.
     async with asyncio.timeout(60):
         assistant_id = await _assistant_id(client)
         thread_id = (await client.threads.create())["thread_id"]
@@ -404,3 +415,37 @@ async def test_state_models_survive_the_servers_checkpoints(client: LangGraphCli
     assert values["cheat_events"][0]["category"] == "instruction_injection"
     assert values["questions_asked"] == 1
     assert values["last_decision"]["reason"]
+    # Strict and registered: a permissive server warns "Deserializing unregistered type" for
+    # each of our models, a strict one that lost our allowlist "Blocked deserialization" (and
+    # hands them back as dicts). The serializer warns once per type and process, so the whole
+    # log is checked: whichever test loaded a model first, its warning would be there.
+    assert _msgpack_warnings(dev_server) == []
+
+
+async def test_state_edited_as_json_in_studio_is_rebuilt_into_models(
+    client: LangGraphClient, dev_server: DevServer
+) -> None:
+    # Studio's state editor sends JSON: a decision written "as" decide_follow_up reaches
+    # route_after_decision as a dict, which State.__post_init__ turns back into the model.
+    async with asyncio.timeout(60):
+        assistant_id = await _assistant_id(client)
+        thread_id = (await client.threads.create())["thread_id"]
+        await client.runs.wait(thread_id, assistant_id, input=START)
+        await client.runs.wait(
+            thread_id,
+            assistant_id,
+            command={"resume": {"type": "user", "message": "I love building APIs"}},
+        )
+        decision = {"action": "follow_up", "reason": "edited in Studio", "kind": "trade_off"}
+        await client.threads.update_state(
+            thread_id, {"last_decision": decision}, as_node="decide_follow_up"
+        )
+        assert (await _state(client, thread_id))["next"] == ["ask_follow_up"]
+
+        await client.runs.wait(thread_id, assistant_id, input=None)
+        state = await _state(client, thread_id)
+    values = state["values"]
+    assert values["follow_ups"] == 1, dev_server.log_tail()
+    assert values["last_decision"] == decision
+    assert len(_messages(values, "ai")) == 3
+    assert state["next"] == ["wait_for_candidate"]

@@ -32,6 +32,15 @@ Token accounting (approximate, but consistent so tests can predict it):
   ``finish_reason="length"``. If ``prompt_tokens + max_tokens > max_context_tokens`` the
   request gets 400 ``context_length_exceeded``.
 
+Structured output (what ``with_structured_output`` sends): a request with ``tools`` whose
+``tool_choice`` names a function (or is ``"required"`` with one tool) is answered with one tool
+call to that function, ``finish_reason="tool_calls"``; a request with ``response_format`` of type
+``json_schema`` or ``json_object`` is answered with the JSON as content. The arguments are
+``StubConfig.structured_reply`` when set, else the smallest object the function's JSON schema
+allows (first enum value, first ``anyOf`` branch that is not null, ``"stub"`` for strings, 0,
+false, []). Streaming requests get the tool call in one delta chunk. Completion tokens are the
+whitespace-separated pieces of the arguments JSON.
+
 Replies are deterministic: an acknowledgement paragraph, a blank line, then a question ending in
 ``?`` that embeds the first 8 hex digits of a SHA-256 of the messages, about ``reply_words``
 words in all. They never contain "End of interview".
@@ -134,6 +143,8 @@ class StubConfig:
     """Approximate length of every reply, in words (= completion tokens)."""
     max_context_tokens: int = 128000
     """Prompt tokens + max_tokens above this answer 400 context_length_exceeded."""
+    structured_reply: dict[str, Any] | None = None
+    """Arguments of every tool call / JSON reply (None: synthesised from the request's schema)."""
 
 
 class Fault(TypedDict, total=False):
@@ -191,8 +202,13 @@ def _apply_config_update(config: StubConfig, update: Mapping[str, Any]) -> None:
     unknown = set(update) - set(known)
     if unknown:
         raise ValueError(f"unknown config keys {sorted(unknown)}; allowed: {sorted(known)}")
-    checked: dict[str, float | int] = {}
+    checked: dict[str, Any] = {}
     for key, value in update.items():
+        if key == "structured_reply":
+            if value is not None and not isinstance(value, dict):
+                raise ValueError(f"structured_reply must be a JSON object or null, got {value!r}")
+            checked[key] = value
+            continue
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise ValueError(f"{key} must be a number >= 0, got {value!r}")
         if key in ("reply_words", "max_context_tokens"):
@@ -564,6 +580,60 @@ class _Parsed:
     stream: bool
     max_tokens: int | None
     include_usage: bool
+    tool: dict[str, Any] | None = None
+    """The function a structured-output request forces (its name and parameters schema)."""
+    json_schema: dict[str, Any] | None = None
+    """The schema of a ``response_format`` JSON request ({} for ``json_object``)."""
+
+
+def _forced_tool(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    tools = body.get("tools")
+    if not isinstance(tools, list) or not tools:
+        return None
+    functions = [
+        t["function"] for t in tools if isinstance(t, dict) and isinstance(t.get("function"), dict)
+    ]
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict):
+        name = (choice.get("function") or {}).get("name")
+        return next((f for f in functions if f.get("name") == name), None)
+    if choice == "required" and len(functions) == 1:
+        return functions[0]
+    return None
+
+
+def _response_schema(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    fmt = body.get("response_format")
+    if not isinstance(fmt, dict):
+        return None
+    if fmt.get("type") == "json_object":
+        return {}
+    if fmt.get("type") == "json_schema":
+        schema = (fmt.get("json_schema") or {}).get("schema")
+        return schema if isinstance(schema, dict) else {}
+    return None
+
+
+def minimal_instance(schema: Mapping[str, Any], defs: Mapping[str, Any] | None = None) -> Any:
+    """The smallest value a JSON schema allows, for a stub's structured answer."""
+    defs = defs if defs is not None else schema.get("$defs", {})
+    if "$ref" in schema:
+        return minimal_instance(defs[str(schema["$ref"]).rsplit("/", 1)[-1]], defs)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            options = [o for o in schema[key] if o.get("type") != "null"] or schema[key]
+            return minimal_instance(options[0], defs)
+    kind = schema.get("type", "object")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {name: minimal_instance(sub, defs) for name, sub in props.items()}
+    return {"string": "stub", "integer": 0, "number": 0, "boolean": False, "array": []}.get(
+        str(kind)
+    )
 
 
 def _parse_request(raw: bytes) -> _Parsed:
@@ -652,6 +722,8 @@ def _parse_request(raw: bytes) -> _Parsed:
         stream=body.get("stream") is True,
         max_tokens=max_tokens,
         include_usage=include_usage,
+        tool=_forced_tool(body),
+        json_schema=_response_schema(body),
     )
 
 
@@ -766,6 +838,21 @@ class _ChatCompletions:
                 await self._send_fault_status(send, fault, req.model)
                 record(fault["status"], prompt_tokens=prompt_tokens, stream=req.stream, fault=fault)
                 return
+            if req.tool is not None or req.json_schema is not None:
+                sent = await self._structured(send, watch, req, cfg, prompt_tokens)
+                if sent < 0:
+                    record(_CLIENT_CLOSED_STATUS, prompt_tokens=prompt_tokens, stream=req.stream)
+                    _DELIBERATE_CLOSE.set(True)
+                    return
+                record(
+                    200,
+                    prompt_tokens=prompt_tokens,
+                    completion_tokens=sent,
+                    stream=req.stream,
+                    fault=fault,
+                    completed=True,
+                )
+                return
             reply = _build_reply(prompt_digest(req.messages), cfg.reply_words)
             limit = len(reply.pieces)
             finish_reason = "stop"
@@ -794,6 +881,99 @@ class _ChatCompletions:
             if watch is not None:
                 state.untrack(watch)
                 watch.close()
+
+    @staticmethod
+    async def _structured(
+        send: Send,
+        watch: _DisconnectWatch | None,
+        req: _Parsed,
+        cfg: StubConfig,
+        prompt_tokens: int,
+    ) -> int:
+        """Answer a structured-output request: one tool call, or JSON content.
+
+        Paced like a reply (``ttft`` plus ``token_delay`` per piece, all before the answer);
+        returns the completion tokens, or -1 if the client left while it waited.
+        """
+        schema = (req.tool or {}).get("parameters") if req.tool is not None else req.json_schema
+        arguments = (
+            cfg.structured_reply
+            if cfg.structured_reply is not None
+            else minimal_instance(schema or {})
+        )
+        text = json.dumps(arguments, separators=(", ", ": "))
+        tokens = max(1, len(_PIECE_RE.findall(text)))
+        wait = cfg.ttft + cfg.token_delay * (tokens - 1)
+        if watch is not None and await watch.sleep(wait):
+            return -1
+        usage = _usage(prompt_tokens, tokens, cfg)
+        request_id = f"req_{uuid.uuid4().hex[:26]}"
+        completion_id = f"chatcmpl-{uuid.uuid4()}"
+        created = int(time.time())
+        tool_call = (
+            {
+                "id": f"call_{uuid.uuid4().hex[:24]}",
+                "type": "function",
+                "function": {"name": req.tool["name"], "arguments": text},
+            }
+            if req.tool is not None
+            else None
+        )
+        finish = "tool_calls" if tool_call else "stop"
+        if not req.stream:
+            message: dict[str, Any] = {"role": "assistant", "content": None if tool_call else text}
+            if tool_call:
+                message["tool_calls"] = [tool_call]
+            payload = {
+                "id": completion_id,
+                "object": "chat.completion",
+                "created": created,
+                "model": req.model,
+                "choices": [
+                    {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+                ],
+                "usage": usage,
+                "system_fingerprint": _SYSTEM_FINGERPRINT,
+                "x_groq": {"id": request_id},
+            }
+            await _send_json(send, 200, payload)
+            return tokens
+
+        def chunk(delta: dict[str, Any], finish_reason: str | None, **extra: Any) -> bytes:
+            body = {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": req.model,
+                "system_fingerprint": _SYSTEM_FINGERPRINT,
+                "choices": [
+                    {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+                ],
+                **extra,
+            }
+            return b"data: " + _json_bytes(body) + b"\n\n"
+
+        delta: dict[str, Any] = (
+            {"tool_calls": [{"index": 0, **tool_call}]} if tool_call else {"content": text}
+        )
+        body = (
+            chunk({"role": "assistant", "content": ""}, None, x_groq={"id": request_id})
+            + chunk(delta, None)
+            + chunk({}, finish, x_groq={"id": request_id, "usage": usage})
+            + b"data: [DONE]\n\n"
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"text/event-stream"),
+                    (b"x-request-id", request_id.encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+        return tokens
 
     @staticmethod
     async def _send_fault_status(send: Send, fault: Fault, model: str) -> None:

@@ -18,7 +18,7 @@ from bench.report import FIGURE_NAMES
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(300)
 def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "results.md"
     env = {
@@ -32,7 +32,7 @@ def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=150,
+        timeout=240,  # a smoke, not a measurement: a loaded machine may take minutes
         check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr

@@ -19,13 +19,14 @@ import asyncio
 import math
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 import groq
 import httpx
 import pytest
 from langchain_core.messages import AIMessageChunk, HumanMessage, SystemMessage
 from langchain_groq import ChatGroq
+from pydantic import BaseModel, Field
 
 from tests.support.groq_server import (
     MODEL_ID,
@@ -452,3 +453,55 @@ async def test_unknown_path_gets_groq_style_404(server: GroqStubServer) -> None:
         resp = await client.post("/openai/v1/openai/v1/chat/completions", json={})
     assert resp.status_code == 404
     assert resp.json()["error"]["code"] == "unknown_url"
+
+
+# --- structured output (tool calls and JSON mode) -----------------------------------------------
+
+
+class _Verdict(BaseModel):
+    """A judgement with an enum, an optional enum and a free-text field."""
+
+    action: Literal["follow_up", "redirect", "move_on"] = Field(description="What to do next.")
+    kind: Literal["deeper", "clarify"] | None = Field(default=None, description="Follow-up kind.")
+    reason: str = Field(description="Why.")
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+async def test_structured_output_by_function_calling_gets_a_tool_call(
+    server: GroqStubServer, make_chat: ChatFactory, streaming: bool
+) -> None:
+    chat = make_chat(streaming=streaming).with_structured_output(
+        _Verdict, method="function_calling", include_raw=True
+    )
+    result = await chat.ainvoke([HumanMessage(PROMPT)])
+    assert result["parsing_error"] is None
+    assert result["parsed"] == _Verdict(action="follow_up", kind="deeper", reason="stub")
+    assert result["raw"].tool_calls[0]["name"] == "_Verdict"
+    assert result["raw"].usage_metadata["output_tokens"] >= 1
+    assert server.stats["per_request"][0]["stream"] is streaming
+
+
+async def test_structured_reply_from_the_config_is_what_the_tool_call_carries(
+    server: GroqStubServer, make_chat: ChatFactory
+) -> None:
+    server.config = StubConfig(structured_reply={"action": "move_on", "reason": "gap admitted"})
+    chat = make_chat().with_structured_output(_Verdict, method="function_calling")
+    assert await chat.ainvoke([HumanMessage(PROMPT)]) == _Verdict(
+        action="move_on", reason="gap admitted"
+    )
+
+
+async def test_structured_output_by_json_schema_gets_json_content(
+    server: GroqStubServer, make_chat: ChatFactory
+) -> None:
+    chat = make_chat().with_structured_output(_Verdict, method="json_schema")
+    assert await chat.ainvoke([HumanMessage(PROMPT)]) == _Verdict(
+        action="follow_up", kind="deeper", reason="stub"
+    )
+
+
+def test_structured_reply_config_must_be_an_object(server: GroqStubServer) -> None:
+    response = httpx.post(
+        f"{server.base_url}/_control/config", json={"structured_reply": [1, 2]}, timeout=5
+    )
+    assert response.status_code == 400

@@ -14,7 +14,7 @@ import pytest
 
 from graph import prompts
 from graph.prompts import PromptError, render_messages, render_prompt, task_values
-from graph.tasks import ReplyKind, ReplyTask
+from graph.tasks import Plan, ReplyKind, ReplyTask
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
@@ -33,6 +33,8 @@ def _task(kind: ReplyKind) -> ReplyTask:
         last_answer="I would use multiprocessing for CPU-bound work.",
         follow_up_kind="trade_off" if kind == "follow_up" else None,
         asked=["What interests you about this role?", "Tell me about a conflict you resolved."],
+        answer_kind="answer",
+        plan=Plan(personal=1, behavioral=1, technical=3, custom=1, skills=["Python", "SQL"]),
         seed=7,
     )
 
@@ -48,6 +50,26 @@ def test_rendered_prompt_matches_its_snapshot(kind: ReplyKind) -> None:
     assert rendered == snapshot.read_text(encoding="utf-8"), (
         f"prompts/{kind}.md renders differently; if intended, run UPDATE_SNAPSHOTS=1 make test"
     )
+
+
+def test_follow_up_judge_prompt_matches_its_snapshot() -> None:
+    rendered = render_prompt("follow_up_decision", task_values(_task("follow_up"))) + "\n"
+    snapshot = SNAPSHOTS / "follow_up_decision.txt"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        snapshot.write_text(rendered, encoding="utf-8")
+    assert rendered == snapshot.read_text(encoding="utf-8")
+
+
+def test_a_per_run_override_replaces_the_file_and_is_checked_like_one() -> None:
+    task = _task("technical")
+    overrides = {"technical": "Ask about {skill}, briefly. Answer was: {last_answer}"}
+    messages = render_messages(task, overrides)
+    assert str(messages[1].content) == (
+        "Ask about python, briefly. Answer was: I would use multiprocessing for CPU-bound work."
+    )
+    assert str(messages[0].content) == render_prompt("system", task_values(task))
+    with pytest.raises(PromptError, match=r"override of technical\.md.*nope"):
+        render_messages(task, {"technical": "{nope}"})
 
 
 @pytest.mark.parametrize("kind", get_args(ReplyKind))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import HumanMessage
 
-from graph.nodes import choose_follow_up, next_main_question, skill_for, stats_line
+from graph.follow_up import choose_follow_up
+from graph.nodes import next_main_question, skill_for, stats_line
 from graph.routing import (
     route_after_admin,
     route_after_decision,
@@ -51,7 +52,14 @@ def test_only_end_interview_leaves_the_admin_node_for_the_closing() -> None:
             "ask_personal_question",
         ),
         ({"stage": "personal", "personal_asked": 1, "personal_planned": 1}, "ask_question"),
-        ({"stage": "behavioral", "questions_asked": 1}, "ask_question"),
+        ({"stage": "behavioral", "questions_asked": 1}, "decide_follow_up"),
+        ({"stage": "custom", "questions_asked": 3}, "ask_question"),
+        ({"screening": "integrity", "stage": "technical"}, "warn_candidate"),
+        ({"screening": "empty", "stage": "welcome"}, "nudge_candidate"),
+        ({"screening": "empty", "stage": "technical"}, "nudge_candidate"),
+        ({"screening": "process", "stage": "behavioral"}, "answer_process_request"),
+        ({"screening": "pass", "stage": "technical", "questions_asked": 2}, "decide_follow_up"),
+        ({"screening": "pass", "stage": "welcome"}, "record_name"),
         ({"stage": "technical", "questions_asked": 2}, "decide_follow_up"),
         ({"stage": "custom", "questions_asked": 4}, "close_interview"),
     ],
@@ -67,6 +75,10 @@ def test_a_decision_to_move_on_after_the_last_question_closes() -> None:
     )
     follow = FollowUpDecision(action="follow_up", reason="r", kind="deeper")
     assert route_after_decision(_state(last_decision=follow, questions_asked=4)) == "ask_follow_up"
+    back = FollowUpDecision(action="redirect", reason="off-topic")
+    assert route_after_decision(_state(last_decision=back, questions_asked=2)) == (
+        "redirect_candidate"
+    )
 
 
 def test_main_questions_come_behavioral_then_technical_then_custom() -> None:
@@ -106,18 +118,24 @@ def test_substantive_answer_gets_a_follow_up_with_a_reason() -> None:
 
 
 @pytest.mark.parametrize(
-    ("answer", "reason"),
+    ("answer", "action", "reason"),
     [
-        ("", "empty answer"),
-        ("I don't know, sorry.", "knowledge gap admitted"),
-        ("No idea honestly", "knowledge gap admitted"),
-        ("Yes, channels.", "answer too short to probe"),
-        ("I really enjoy hiking in the mountains on weekends with friends", "off-topic answer"),
+        ("", "move_on", "empty answer"),
+        ("I don't know, sorry.", "move_on", "knowledge gap admitted: reassure"),
+        ("No idea honestly", "move_on", "knowledge gap admitted: reassure"),
+        ("Yes, channels.", "follow_up", "short on-topic answer (2 words): ask what exactly"),
+        (
+            "I really enjoy hiking in the mountains on weekends with friends",
+            "redirect",
+            "off-topic answer (11 words, nothing on the question)",
+        ),
     ],
 )
-def test_gaps_and_non_answers_move_on(answer: str, reason: str) -> None:
+def test_the_rule_reads_gaps_short_and_off_topic_answers(
+    answer: str, action: str, reason: str
+) -> None:
     decision = choose_follow_up(_answered(answer))
-    assert decision.action == "move_on"
+    assert decision.action == action
     assert decision.reason == reason
 
 
@@ -182,3 +200,17 @@ def test_the_question_is_the_last_paragraph_with_a_question_mark() -> None:
 )
 def test_name_is_learned_from_the_welcome_reply(reply: str, name: str) -> None:
     assert extract_name(reply) == name
+
+
+def test_code_limits_hold_over_any_decision() -> None:
+    from graph.follow_up import enforce_limits
+
+    probe = FollowUpDecision(action="follow_up", reason="judge", kind="deeper", source="llm")
+    assert enforce_limits(_answered(LONG_ON_TOPIC, follow_ups=2), probe).action == "move_on"
+    behavioral = _answered(LONG_ON_TOPIC)
+    behavioral.stage = "behavioral"
+    assert enforce_limits(behavioral, probe).action == "move_on"
+    again = FollowUpDecision(action="redirect", reason="judge", source="llm")
+    assert enforce_limits(_answered(LONG_ON_TOPIC, redirects=1), again).action == "move_on"
+    bare = FollowUpDecision(action="follow_up", reason="judge", source="llm")
+    assert enforce_limits(_answered(LONG_ON_TOPIC), bare).kind == "explain"
