@@ -44,8 +44,9 @@ lint: $(STAMP)
 studio: $(STAMP)
 	$(BIN)/langgraph dev --no-browser --port $(STUDIO_PORT)
 
-## Whole interviews over HTTP, ours vs the seed's design; writes bench/results.md (~8 min),
-## then the evaluation report's Groq tokens per interview and closing TTFB (bench/evaluation.md).
+## Whole interviews over HTTP, ours vs the seed's design, capacity by workers, two replicas on
+## PostgreSQL; writes bench/results.md (~15 min), then the evaluation report's Groq tokens per
+## interview and closing TTFB (bench/evaluation.md).
 ## py-spy (for the profile in the results) is installed into the venv, not a project dependency.
 ## Extra flags: make bench BENCH_ARGS="--interviews 50 --no-profile"
 bench: $(STAMP)

@@ -1,22 +1,65 @@
-"""`python -m api`: serve `api.main:app` on INTERVIEWER_HOST:INTERVIEWER_PORT."""
+"""`python -m api`: serve `api.main:app` on INTERVIEWER_HOST:INTERVIEWER_PORT.
 
+With more than one worker (INTERVIEWER_WORKERS, default: one per core this process may run on)
+uvicorn's supervisor binds the socket once and runs that many worker processes accepting on it;
+each runs the app's lifespan on the one database, which the sessions' leases make safe (see
+README "Scaling"). SIGTERM/SIGINT to the supervisor stop every worker gracefully; a worker that
+dies is replaced.
+"""
+
+from __future__ import annotations
+
+import copy
 import logging
+import os
+from typing import Any
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
-from api.config import get_settings
+from api.config import Settings, get_settings
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def worker_count(settings: Settings) -> int:
+    """The configured number of worker processes, or one per usable core."""
+    if settings.workers is not None:
+        return settings.workers
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging plus our own loggers, applied in every worker process.
+
+    Workers are spawned afresh, so a `basicConfig` in the supervisor would not reach them: the
+    service's own records (errors above all) would lose their level and time.
+    """
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["service"] = {"format": LOG_FORMAT}
+    config["handlers"]["service"] = {
+        "formatter": "service",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    config["root"] = {"handlers": ["service"], "level": level.upper()}
+    return config
 
 
 def main() -> None:
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
+    workers = worker_count(settings)
     uvicorn.run(
         "api.main:app",
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        log_config=log_config(settings.log_level),
+        workers=workers,
         # Longer than the clients' own idle keep-alive (Node's and httpx's are 5 s), so the
         # server never closes a connection a client is just reusing.
         timeout_keep_alive=30,

@@ -26,6 +26,12 @@ class Settings(BaseSettings, ContextFields):
 
     host: str = "0.0.0.0"
     port: int = Field(default=8000, ge=1, le=65535)
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="Worker processes of `python -m api` on one database; unset, one per core.",
+    )
     db_path: Path = Path("checkpoints/interviews.sqlite")
     sessions_dir: Path = Path("interview_sessions")
     session_timeout_minutes: float = Field(default=30.0, gt=0)
@@ -49,13 +55,6 @@ class Settings(BaseSettings, ContextFields):
         default=500, ge=1, description="Turns streaming at once in this process."
     )
     max_turns_per_session: int = Field(default=300, ge=1)
-    stream_flush_ms: float = Field(
-        default=15.0,
-        ge=0,
-        le=200,
-        description="After a reply's first token, tokens arriving within this many ms are "
-        "written together.",
-    )
     turn_deadline_seconds: float = Field(
         default=90.0,
         gt=0,

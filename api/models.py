@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -115,3 +116,7 @@ class SecurityInfo(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
     provider: Literal["groq", "offline"]
+    worker: int = Field(
+        default_factory=os.getpid,
+        description="The worker process that answered (one of INTERVIEWER_WORKERS).",
+    )

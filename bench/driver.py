@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import httpx
-
+from bench.rawhttp import HTTPFailure, RawClient, RawResponse
 from tests.support.candidate import is_final, reply_to
 
 TurnKind = Literal["start", "chat"]
@@ -72,6 +72,12 @@ class RunResult:
     """Latencies of the /healthz probes, seconds (censored probes at their wait so far)."""
     healthz_errors: int = 0
     deadline_hit: bool = False
+    loop_lag: list[float] = field(default_factory=list)
+    """How late the driver's own event loop woke a 50 ms timer, seconds: the harness's overhead
+    (a late loop reads every reply late too)."""
+    llm_probe: list[float] = field(default_factory=list)
+    """The LLM stand-in's first-token time measured directly (a bare client, no server in
+    between) while the run was going, seconds."""
 
     @property
     def turns(self) -> list[TurnRecord]:
@@ -111,70 +117,86 @@ class Plan:
 
 
 async def _stream_turn(
-    client: httpx.AsyncClient,
+    client: RawClient,
     url: str,
     body: dict[str, Any] | None,
     record: TurnRecord,
 ) -> str:
     """POST and read a plain-text stream; fills ``record`` and returns the text."""
-    parts: list[str] = []
+    parts: list[bytes] = []
     started = time.perf_counter()
+    response: RawResponse | None = None
     try:
-        async with client.stream("POST", url, json=body) as response:
-            record.status = response.status_code
-            if response.status_code != 200:
-                detail = (await response.aread()).decode(errors="replace")[:200]
-                record.error = f"HTTP {response.status_code}: {detail}"
-                record.total = time.perf_counter() - started
-                return ""
-            async for chunk in response.aiter_text():
-                if not chunk:
-                    continue
-                if record.ttfb is None:
-                    record.ttfb = time.perf_counter() - started
-                parts.append(chunk)
-                record.chunks += 1
+        response = await client.send("POST", url, body)
+        record.status = response.status
+        if response.status != 200:
+            detail = (await response.aread()).decode(errors="replace")[:200]
+            record.error = f"HTTP {response.status}: {detail}"
+            record.total = time.perf_counter() - started
+            return ""
+        async for chunk in response.chunks():
+            if not chunk:
+                continue
+            if record.ttfb is None:
+                record.ttfb = time.perf_counter() - started
+            parts.append(chunk)
+            record.chunks += 1
         record.total = time.perf_counter() - started
     except asyncio.CancelledError:
+        if response is not None:
+            response.close()
         record.censored = True
         if record.ttfb is None:
             record.ttfb = time.perf_counter() - started
         raise
-    except httpx.HTTPError as exc:
-        record.error = f"{type(exc).__name__}: {exc}"
+    except HTTPFailure as exc:
+        record.error = str(exc)
         record.total = time.perf_counter() - started
         return ""
-    text = "".join(parts)
+    text = b"".join(parts).decode(errors="replace")
     if not text.strip():
         record.error = "empty reply"
     return text
 
 
 async def run_candidate(
-    client: httpx.AsyncClient, plan: Plan, interview: InterviewRecord, rng: random.Random
+    client: RawClient | Sequence[RawClient],
+    plan: Plan,
+    interview: InterviewRecord,
+    rng: random.Random,
 ) -> None:
-    """One candidate: create, start, answer until the end marker (records into ``interview``)."""
+    """One candidate: create, start, answer until the end marker (records into ``interview``).
+
+    With several clients (one per replica), each request goes to the next one: every turn of
+    the interview is served by another replica than the one before (no sticky routing).
+    """
+    clients = [client] if isinstance(client, RawClient) else list(client)
+    first = rng.randrange(len(clients)) if len(clients) > 1 else 0
+    turn_of = itertools.cycle(clients[first:] + clients[:first])
+    creator = next(turn_of)
     started = time.perf_counter()
     try:
-        response = await client.post("/create-session", json=plan.settings)
+        response = await creator.send("POST", "/create-session", plan.settings)
+        status = response.status
+        created = await response.json() if status == 200 else None
     except asyncio.CancelledError:
         # Stuck behind a blocked server at the deadline: the interview's first turn waited
         # at least this long for its first byte.
         waited = time.perf_counter() - started
         interview.turns.append(TurnRecord("start", ttfb=waited, censored=True))
         raise
-    except httpx.HTTPError as exc:
-        interview.error = f"create-session: {type(exc).__name__}: {exc}"
+    except (HTTPFailure, ValueError) as exc:
+        interview.error = f"create-session: {exc}"
         return
-    if response.status_code != 200:
-        interview.error = f"create-session: HTTP {response.status_code}"
+    if created is None:
+        interview.error = f"create-session: HTTP {status}"
         return
-    session_id = response.json()["session_id"]
+    session_id = created["session_id"]
     interview.session_id = session_id
 
     record = TurnRecord("start")
     interview.turns.append(record)
-    text = await _stream_turn(client, f"/start-interview/{session_id}", None, record)
+    text = await _stream_turn(next(turn_of), f"/start-interview/{session_id}", None, record)
     interview.transcript_chars += len(text)
     if record.error is not None:
         interview.error = record.error
@@ -190,7 +212,7 @@ async def run_candidate(
         record = TurnRecord("chat")
         interview.turns.append(record)
         text = await _stream_turn(
-            client,
+            next(turn_of),
             f"/chat/{session_id}",
             {"session_id": session_id, "message": answer, "type": "user"},
             record,
@@ -205,67 +227,106 @@ async def run_candidate(
 
 
 async def poll_healthz(
-    client: httpx.AsyncClient, interval: float, stop: asyncio.Event, out: RunResult
+    client: RawClient, interval: float, stop: asyncio.Event, out: RunResult
 ) -> None:
     """GET /healthz every ``interval`` seconds until ``stop``; latencies go to ``out``."""
     while not stop.is_set():
         started = time.perf_counter()
         try:
-            response = await client.get("/healthz")
-            if response.status_code != 200:
+            response = await client.send("GET", "/healthz")
+            await response.aread()
+            if response.status != 200:
                 out.healthz_errors += 1
             out.healthz.append(time.perf_counter() - started)
         except asyncio.CancelledError:
             out.healthz.append(time.perf_counter() - started)
             raise
-        except httpx.HTTPError:
+        except HTTPFailure:
             out.healthz_errors += 1
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
-def _client(base_url: str, connections: int, timeout: float) -> httpx.AsyncClient:
-    # uvicorn closes a keep-alive connection after 5 s idle; a client that may reuse one as
-    # late as that races the close and gets a ReadError on its next request. Expire first.
-    return httpx.AsyncClient(
-        base_url=base_url,
-        timeout=httpx.Timeout(timeout, connect=30.0),
-        limits=httpx.Limits(
-            max_connections=connections,
-            max_keepalive_connections=connections,
-            keepalive_expiry=KEEPALIVE_EXPIRY_S,
-        ),
-    )
+def _client(base_url: str, connections: int, timeout: float) -> RawClient:
+    # uvicorn closes a keep-alive connection after 5 s idle (the baseline) or 30 s (ours); a
+    # client that may reuse one as late as that races the close and gets a broken read on its
+    # next request. Expire first. (`connections` is kept for the callers: no pool limit.)
+    del connections
+    return RawClient(base_url, timeout=timeout, keepalive_expiry=KEEPALIVE_EXPIRY_S)
+
+
+async def _watch_loop(stop: asyncio.Event, out: list[float], interval: float = 0.05) -> None:
+    """How late this event loop wakes a timer: the driver's own lag, recorded in ``out``."""
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        due = loop.time() + interval
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        if not stop.is_set():
+            out.append(max(0.0, loop.time() - due))
+
+
+async def _probe_llm(
+    llm_base_url: str, interval: float, stop: asyncio.Event, out: list[float]
+) -> None:
+    """The stand-in's first-token time, one direct request every ``interval`` s, into ``out``."""
+    async with RawClient(llm_base_url, timeout=30.0) as client:
+        while not stop.is_set():
+            with contextlib.suppress(HTTPFailure):
+                first = await _llm_first_token(client, llm_base_url)
+                if first is not None:
+                    out.append(first)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
 async def run_load(
-    base_url: str,
+    base_url: str | Sequence[str],
     n: int,
     plan: Plan,
     *,
     deadline: float | None = None,
     healthz_interval: float | None = None,
+    llm_base_url: str | None = None,
+    llm_probe_interval: float = 0.5,
     seed: int = 1,
 ) -> RunResult:
-    """Run ``n`` candidates at once; optionally poll /healthz and stop at ``deadline`` seconds."""
+    """Run ``n`` candidates at once; optionally poll /healthz and stop at ``deadline`` seconds.
+
+    Several base URLs (replicas of one service) share the candidates' requests round robin.
+    With ``llm_base_url`` the LLM stand-in is also probed directly during the run.
+    """
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
     interviews = [InterviewRecord() for _ in range(n)]
     result = RunResult(interviews=interviews, wall_seconds=0.0)
     started = time.perf_counter()
-    async with (
-        _client(base_url, n + 10, plan.request_timeout) as client,
-        _client(base_url, 4, plan.request_timeout) as probe_client,
-    ):
+    per_replica = n // len(urls) + 10
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(_client(url, per_replica, plan.request_timeout))
+            for url in urls
+        ]
+        probe_client = await stack.enter_async_context(_client(urls[0], 4, plan.request_timeout))
 
         async def candidate(index: int) -> None:
             if plan.ramp > 0 and n > 1:
                 await asyncio.sleep(plan.ramp * index / n)
-            await run_candidate(client, plan, interviews[index], random.Random(seed * 7919 + index))
+            rng = random.Random(seed * 7919 + index)
+            await run_candidate(clients, plan, interviews[index], rng)
 
         tasks = [asyncio.create_task(candidate(i)) for i in range(n)]
         stop = asyncio.Event()
-        poller: asyncio.Task[None] | None = None
+        watchers = [asyncio.create_task(_watch_loop(stop, result.loop_lag))]
         if healthz_interval is not None:
-            poller = asyncio.create_task(poll_healthz(probe_client, healthz_interval, stop, result))
+            watchers.append(
+                asyncio.create_task(poll_healthz(probe_client, healthz_interval, stop, result))
+            )
+        if llm_base_url is not None:
+            watchers.append(
+                asyncio.create_task(
+                    _probe_llm(llm_base_url, llm_probe_interval, stop, result.llm_probe)
+                )
+            )
         _, pending = await asyncio.wait(tasks, timeout=deadline)
         if pending:
             result.deadline_hit = True
@@ -273,10 +334,10 @@ async def run_load(
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
         stop.set()
-        if poller is not None:
-            # On timeout wait_for cancels it: a blocked server's last probe counts at its wait.
+        # On timeout wait_for cancels a watcher: a blocked server's last probe counts at its wait.
+        for watcher in watchers:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(poller, timeout=2.0)
+                await asyncio.wait_for(watcher, timeout=2.0)
     result.wall_seconds = time.perf_counter() - started
     return result
 
@@ -291,9 +352,10 @@ async def create_sessions(
 
         async def worker() -> None:
             for _ in queue:
-                response = await client.post("/create-session", json=settings)
-                response.raise_for_status()
-                ids.append(response.json()["session_id"])
+                response = await client.send("POST", "/create-session", settings)
+                if response.status != 200:
+                    raise HTTPFailure(f"create-session: HTTP {response.status}")
+                ids.append((await response.json())["session_id"])
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     return ids
@@ -316,35 +378,44 @@ async def start_sessions(base_url: str, session_ids: list[str], *, concurrency: 
     return ok
 
 
+_PROBE_BODY: dict[str, Any] = {
+    "model": "llama-3.3-70b-versatile",
+    "messages": [
+        {"role": "system", "content": "You are Mia, an interviewer. " * 40},
+        {"role": "user", "content": "Ask technical question 1 of 3 on python. " * 30},
+    ],
+    "stream": True,
+    "max_tokens": 400,
+}
+
+
+async def _llm_first_token(client: RawClient, llm_base_url: str) -> float | None:
+    """Seconds to the first chunk carrying content, for one prompt of our size (read whole)."""
+    del llm_base_url  # the client is bound to it
+    started = time.perf_counter()
+    first: float | None = None
+    response = await client.send(
+        "POST",
+        "/openai/v1/chat/completions",
+        _PROBE_BODY,
+        headers={"Authorization": "Bearer bench"},
+    )
+    async for chunk in response.chunks():
+        if first is None and b'"content":"' in chunk and b'"content":""' not in chunk:
+            first = time.perf_counter() - started
+    return first
+
+
 async def probe_llm_ttft(llm_base_url: str, count: int = 20) -> list[float]:
     """The LLM's own first-token time as a bare client sees it, seconds (one at a time).
 
-    A plain httpx stream to the chat-completions endpoint with a prompt of our size, timed to
-    the first chunk carrying content: the floor any server on this machine starts from.
+    A plain stream (no server in between) to the chat-completions endpoint with a prompt of
+    our size, timed to the first chunk carrying content: the floor any server here starts from.
     """
-    body = {
-        "model": "llama-3.3-70b-versatile",
-        "messages": [
-            {"role": "system", "content": "You are Mia, an interviewer. " * 40},
-            {"role": "user", "content": "Ask technical question 1 of 3 on python. " * 30},
-        ],
-        "stream": True,
-        "max_tokens": 400,
-    }
     times: list[float] = []
-    async with httpx.AsyncClient(timeout=30.0) as client:
+    async with RawClient(llm_base_url, timeout=30.0) as client:
         for _ in range(count):
-            started = time.perf_counter()
-            first: float | None = None
-            async with client.stream(
-                "POST",
-                llm_base_url + "/openai/v1/chat/completions",
-                json=body,
-                headers={"Authorization": "Bearer bench"},
-            ) as response:
-                async for line in response.aiter_lines():
-                    if first is None and '"content":"' in line and '"content":""' not in line:
-                        first = time.perf_counter() - started
+            first = await _llm_first_token(client, llm_base_url)
             if first is not None:
                 times.append(first)
     return times

@@ -40,6 +40,29 @@ def cpu_seconds(pid: int) -> float:
     return (utime + stime) / _CLOCK_TICKS
 
 
+def descendants(pid: int) -> list[int]:
+    """The process's children, their children, ... (e.g. uvicorn's worker processes)."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                for child in task.read_text().split():
+                    found.append(int(child))
+                    todo.append(int(child))
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and every live descendant (a supervisor and its workers)."""
+    total = 0.0
+    for each in [pid, *descendants(pid)]:
+        with contextlib.suppress(OSError, ValueError):
+            total += cpu_seconds(each)
+    return total
+
+
 def rss_bytes(pid: int) -> int:
     """Resident set size of a process, in bytes (``VmRSS``)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -101,6 +124,8 @@ class Server:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # Its own process group: a kill also takes the worker processes with it.
+                start_new_session=True,
             )
         finally:
             log.close()
@@ -121,8 +146,8 @@ class Server:
                 time.sleep(0.05)
 
     def cpu(self) -> float:
-        """CPU seconds the process has used so far."""
-        return cpu_seconds(self.pid)
+        """CPU seconds the process and its worker processes have used so far."""
+        return tree_cpu_seconds(self.pid)
 
     def rss(self) -> int:
         """The process's resident memory now, in bytes."""
@@ -137,16 +162,14 @@ class Server:
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            _kill_group(process)
 
     def kill(self) -> None:
         """Stop at once (the baseline may be stuck in a blocking LLM call)."""
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
-        process.kill()
-        process.wait()
+        _kill_group(process)
 
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of the process's log, for error messages."""
@@ -159,3 +182,9 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

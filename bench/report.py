@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from bench import profile
 
 if TYPE_CHECKING:
+    from bench.capacity import Step
     from bench.run import Latency, Measurements
 
 ANALYSIS = Path(__file__).resolve().parent / "analysis.md"
@@ -28,9 +29,11 @@ P50_TARGETS_MS = {50: 5.0}
 P99_TARGETS_MS = {50: 50.0, 200: 150.0}
 ZERO_ERROR_AT = {200}
 HEALTHZ_P99_MS = {200: 50.0}
-PROMPT_RATIO_MAX = 0.40
+PROMPT_RATIO_MAX = 0.30
 REQUESTS_PER_TURN_MAX = 1.2
-TURNS_PER_CPU_S_MIN = 100.0
+TURNS_PER_CPU_S_MIN = 200.0
+CAPACITY_MIN = 1000
+"""Concurrent interviews one 2-core box holds with every core used (issue 12)."""
 SQLITE_BYTES_MAX = 200 * 1024
 RSS_PER_1000_MAX = 5e6
 
@@ -43,6 +46,8 @@ FIGURE_NAMES = (
     "SQLite bytes per finished interview",
     "RSS growth per 1,000 idle sessions",
     "/healthz p99 while",
+    "most concurrent interviews",
+    "turns/s, candidates answering instantly",
 )
 """Every row of the table starts with one of these (the smoke test checks them)."""
 
@@ -54,7 +59,9 @@ class Figure:
     name: str
     ours: float | None
     baseline: float | None
-    unit: Literal["ms", "tokens", "requests", "turns/CPU-s", "KB", "MB", "errors"]
+    unit: Literal[
+        "ms", "tokens", "requests", "turns/CPU-s", "KB", "MB", "errors", "interviews", "turns/s"
+    ]
     target: str = "—"
     limit: float | None = None
     on: Literal["ours", "ratio"] = "ours"
@@ -112,6 +119,10 @@ def _fmt(value: float | None, unit: str) -> str:
         return f"{value:,.0f} turns/CPU-s"
     if unit == "KB":
         return f"{value / 1024:,.1f} KB"
+    if unit == "interviews":
+        return f"{value:,.0f} interviews"
+    if unit == "turns/s":
+        return f"{value:,.1f} turns/s"
     if unit == "MB":
         return f"{value / 1e6:,.2f} MB"
     return f"{value:,.0f}"
@@ -242,6 +253,122 @@ def figures(m: Measurements) -> list[Figure]:
                     baseline_lower_bound=base.result.deadline_hit,
                 )
             )
+    rows += _capacity_figures(m)
+    return rows
+
+
+def harness(step: Step) -> str:
+    """The load harness's own overhead during a step: the stand-in probed directly, the driver."""
+    return (
+        f"stand-in alone +{_fmt(step.stub_overhead_ms(50), 'ms')}"
+        f" / +{_fmt(step.stub_overhead_ms(99), 'ms')} p50/p99,"
+        f" driver loop lag p99 {_fmt(step.loop_lag_ms(99), 'ms')}"
+    )
+
+
+def _baseline_rate(m: Measurements) -> float | None:
+    """The baseline's turns/s in its largest latency run (it serialises every turn)."""
+    runs = [run for (side, _), run in m.latency.items() if side == "baseline"]
+    if not runs:
+        return None
+    run = max(runs, key=lambda r: r.n)
+    turns = len([t for t in run.result.turns if not t.censored])
+    return turns / run.result.wall_seconds if run.result.wall_seconds else None
+
+
+def _capacity_figures(m: Measurements) -> list[Figure]:
+    rows: list[Figure] = []
+    o = m.options
+    think = f"{o.capacity_think_s[0]:g}-{o.capacity_think_s[1]:g} s"
+    rate = _baseline_rate(m)
+    cycle = sum(o.capacity_think_s) / 2 + (o.ttft_ms + o.reply_words * o.token_delay_ms) / 1000
+    note = (
+        f"not measured: it serialises turns, {rate:.1f} turns/s whatever the load, so about"
+        f" {rate * cycle:,.0f} interviews at this pace even with unbounded waits"
+        if rate
+        else "not measured"
+    )
+    for workers, found in m.capacity.items():
+        best, miss = found.best, found.lowest_miss
+        extra = ""
+        if best is not None:
+            extra = (
+                f"p99 {_fmt(best.p99_ms, 'ms')}, {best.turns_per_s:.0f} turns/s; {harness(best)}"
+            )
+        elif miss is not None:
+            extra = f"even {miss.n} missed: p99 {_fmt(miss.p99_ms, 'ms')}, {miss.errors} errors"
+        many = workers > 1
+        rows.append(
+            Figure(
+                f"most concurrent interviews, think {think}, overhead p99 ≤ 100 ms, 0 errors:"
+                f" {found.label}",
+                float(best.n) if best is not None else 0.0,
+                None,
+                "interviews",
+                target=f"≥ {CAPACITY_MIN:,}" if many else "—",
+                limit=float(CAPACITY_MIN) if many else None,
+                higher_is_better=True,
+                baseline_note=note,
+                ours_extra=extra,
+            )
+        )
+    one = m.throughput.get(1)
+    for workers, step in m.throughput.items():
+        scale = ""
+        if one is not None and workers != 1 and one.turns_per_s:
+            scale = f"{step.turns_per_s / one.turns_per_s:.2f}x of 1 process; "
+        rows.append(
+            Figure(
+                f"turns/s, candidates answering instantly ({step.n}): {step.label}",
+                step.turns_per_s,
+                rate,
+                "turns/s",
+                ours_extra=f"{scale}server CPU {step.server_cpu_s / step.result.wall_seconds:.0%}"
+                f" of one core, {step.errors} errors",
+            )
+        )
+    pg = m.postgres
+    if pg is not None:
+        sqlite = m.latency.get(("ours", pg.step.n))
+        for p in (50, 99):
+            beside = ""
+            if sqlite is not None:
+                sqlite_p = percentile(sqlite.overheads_ms(), p)
+                beside = f"1 process on SQLite: {_fmt(sqlite_p, 'ms')}"
+            rows.append(
+                Figure(
+                    f"PostgreSQL, {pg.replicas} replicas, {pg.step.n} concurrent: overhead p{p}",
+                    percentile(pg.step.overheads_ms(), p),
+                    None,
+                    "ms",
+                    baseline_note="—",
+                    ours_extra=beside,
+                )
+            )
+        rows.append(
+            Figure(
+                f"PostgreSQL, {pg.replicas} replicas, {pg.step.n} concurrent: errors",
+                float(pg.step.errors),
+                None,
+                "errors",
+                target="0",
+                limit=0.0,
+                baseline_note="—",
+                ours_extra=f"1 process on SQLite: {sqlite.errors}" if sqlite is not None else "",
+            )
+        )
+        rows.append(
+            Figure(
+                "PostgreSQL bytes per finished interview",
+                pg.bytes_per_interview,
+                None,
+                "KB",
+                baseline_note="—",
+                ours_extra=f"SQLite: {_fmt(m.storage.bytes_per_interview, 'KB')}"
+                if m.storage is not None
+                else "",
+            )
+        )
     return rows
 
 
@@ -512,6 +639,134 @@ def _profiles(m: Measurements) -> list[str]:
     return lines
 
 
+def _step_row(step: Step) -> str:
+    r = step.result
+    wall = r.wall_seconds or float("nan")
+    return (
+        f"| {step.label} | {step.n:,} | {step.turns:,} | {step.turns_per_s:.1f}"
+        f" | {_fmt(step.p50_ms, 'ms')} | {_fmt(step.p99_ms, 'ms')} | {step.errors}"
+        f" | {step.server_cpu_s:.1f} s ({step.server_cpu_s / wall:.0%}),"
+        f" {step.cpu_ms_per_turn:.1f} ms/turn"
+        f" | {step.stub_cpu_s:.1f} s | {step.driver_cpu_s:.1f} s"
+        f" | +{_fmt(step.stub_overhead_ms(50), 'ms')} / +{_fmt(step.stub_overhead_ms(99), 'ms')}"
+        f" | {_fmt(step.loop_lag_ms(99), 'ms')}"
+        f" | {'yes' if step.passed else 'no'} |"
+    )
+
+
+STEP_HEADER = [
+    "| configuration | candidates | turns | turns/s | overhead p50 | overhead p99 | errors"
+    " | server CPU | stub CPU | driver CPU | stand-in alone p50 / p99 | driver loop lag p99"
+    " | passes? |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+]
+
+
+def _capacity(m: Measurements) -> list[str]:
+    o = m.options
+    if not m.capacity and not m.throughput:
+        return ["Not measured in this run."]
+    lines = [
+        f"Each step: one server (fresh per worker count, shared by its steps), N candidates"
+        f" starting over {o.capacity_ramp_s:g} s, each thinking"
+        f" {o.capacity_think_s[0]:g}-{o.capacity_think_s[1]:g} s (uniform, seeded) before every"
+        f" answer, for {o.capacity_window_s:g} s; the LLM stand-in at {o.ttft_ms:g} ms to first"
+        f" token and {o.token_delay_ms:g} ms per token. A step passes with overhead p99 ≤ 100 ms"
+        " and zero errors; the search starts where the turns offered would be 60% of the"
+        " throughput measured below (instant answers), goes up x2 after a pass, down x0.6 after"
+        f" a miss, then halves the gap ({o.capacity_steps} steps at most, one fewer for one"
+        " process). Turns cut off by the"
+        " window's end count at their wait so far. *stand-in alone* is the stub's own"
+        " first-token time beyond the configured one, probed directly (a bare client, no"
+        " server in between) every 0.5 s during the step; *driver loop lag* is how late the"
+        " load driver's event loop woke a 50 ms timer: both are the harness's share of every"
+        " figure.",
+        "",
+        *STEP_HEADER,
+    ]
+    for found in m.capacity.values():
+        lines += [_step_row(step) for step in found.steps]
+    lines += [""]
+    for found in m.capacity.values():
+        best = found.best
+        lines.append(
+            f"- {found.label}: **{best.n:,} concurrent interviews**"
+            if best is not None
+            else f"- {found.label}: no step passed"
+        )
+    if m.throughput:
+        lines += [
+            "",
+            f"Throughput: candidates answering instantly (no think time), for"
+            f" {o.throughput_window_s:g} s, against the same stand-in: turns/s at saturation,"
+            " by worker processes.",
+            "",
+            *STEP_HEADER,
+            *[_step_row(step) for step in m.throughput.values()],
+        ]
+    return lines
+
+
+def _postgres(m: Measurements) -> list[str]:
+    pg = m.postgres
+    if pg is None:
+        return [f"Not measured: {m.postgres_skipped or 'not run'}."]
+    step = pg.step
+    sqlite = m.latency.get(("ours", step.n))
+    lines = [
+        f"{step.n} interviews at the latency runs' pace over {pg.replicas} replicas (separate"
+        " `python -m api` processes, one worker each) on one fresh PostgreSQL database (created"
+        " for the run, dropped after); every request of a candidate goes to the other replica"
+        " than the one before (no sticky routing). Beside it, the single-process SQLite run of"
+        " the same size from the table above.",
+        "",
+        "| run | finished | turns | overhead p50 | overhead p99 | errors | bytes per interview |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| {pg.replicas} replicas, PostgreSQL | {step.result.finished}/{step.n}"
+        f" | {step.turns:,} | {_fmt(step.p50_ms, 'ms')} | {_fmt(step.p99_ms, 'ms')}"
+        f" | {step.errors} | {_fmt(pg.bytes_per_interview, 'KB')} |",
+    ]
+    if sqlite is not None:
+        o = sqlite.overheads_ms()
+        per = m.storage.bytes_per_interview if m.storage is not None else None
+        lines.append(
+            f"| 1 process, SQLite | {sqlite.result.finished}/{sqlite.n}"
+            f" | {len(sqlite.result.turns):,} | {_fmt(percentile(o, 50), 'ms')}"
+            f" | {_fmt(percentile(o, 99), 'ms')} | {sqlite.errors} | {_fmt(per, 'KB')} |"
+        )
+    per_turn_cpu = pg.per_turn(pg.db_cpu_s)
+    lines += [
+        "",
+        "What one turn costs the database (PostgreSQL's own counters for the run's database,"
+        " `pg_stat_database`, and the CPU of the backends serving the replicas' pools, from"
+        " `/proc`), per streamed turn:",
+        "",
+        "| per turn | value |",
+        "| --- | ---: |",
+        f"| transactions committed | {pg.per_turn(pg.commits):.1f} |",
+        f"| rows inserted | {pg.per_turn(pg.rows_inserted):.1f} |",
+        f"| rows updated | {pg.per_turn(pg.rows_updated):.1f} |",
+        f"| rows deleted | {pg.per_turn(pg.rows_deleted):.1f} |",
+        f"| table bytes (whole interview ÷ its turns) |"
+        f" {pg.table_bytes / max(pg.finished, 1) / max(step.turns / max(step.n, 1), 1):,.0f} B |",
+        f"| PostgreSQL backend CPU | {per_turn_cpu * 1000:.2f} ms |",
+        f"| turns/s one PostgreSQL core serves at that cost | {1 / per_turn_cpu:,.0f} |"
+        if per_turn_cpu and per_turn_cpu == per_turn_cpu
+        else "| turns/s one PostgreSQL core serves at that cost | — |",
+    ]
+    return lines
+
+
+def _load_note(m: Measurements) -> str:
+    start, end = getattr(m, "loadavg", ("", ""))
+    return (
+        f"- Load average (1, 5, 15 min) at the start of the run: {start or '?'}; at the end:"
+        f" {end or '?'}, on {os.cpu_count()} cores. Everything (servers, stub, driver) shares"
+        " these cores; a load above the core count means other work on the machine competed"
+        " with the run, and wall-clock figures (latency, capacity) are then pessimistic."
+    )
+
+
 def _probe_note(m: Measurements) -> str:
     probe = [t * 1000 for t in m.llm_ttft_probe_s]
     if not probe:
@@ -570,11 +825,12 @@ def render(m: Measurements) -> str:
         " zero-latency interviews ÷ candidate messages (`chat` requests; the greeting is a turn"
         " with an LLM request but no candidate message). The stub counts"
         " `ceil(len(text)/4) + 4` per message.",
-        "- **server CPU per turn**: user + system CPU of the server process (all threads) over"
-        " the zero-latency interviews ÷ streamed turns; shown as turns per CPU-second. Our"
-        " service is one process (one per database) and its event loop runs on one core at a"
-        " time (the GIL), so this is also about the most turns per second it can serve on this"
-        " 2-core machine.",
+        "- **server CPU per turn**: user + system CPU of the server process (all threads; with"
+        " several workers, the supervisor and every worker) over the zero-latency interviews ÷"
+        " streamed turns; shown as turns per CPU-second. One process' event loop runs on one core"
+        " at a time (the GIL); `INTERVIEWER_WORKERS` processes use that many cores.",
+        "- **most concurrent interviews**: the capacity search below (Capacity); the baseline is"
+        " not searched, its turns/s at its largest latency run says what it could hold.",
         "- **SQLite bytes per finished interview**: size of the database file (+ WAL, after"
         " `PRAGMA wal_checkpoint(TRUNCATE)` on the stopped server) ÷ finished interviews.",
         "- **RSS growth per 1,000 idle sessions**: `VmRSS` of a fresh, warmed-up server"
@@ -588,6 +844,14 @@ def render(m: Measurements) -> str:
         "## Runs",
         "",
         *_runs(m),
+        "",
+        "## Capacity: concurrent interviews at a realistic pace, and workers",
+        "",
+        *_capacity(m),
+        "",
+        "## Two replicas on PostgreSQL",
+        "",
+        *_postgres(m),
         "",
         "## SQLite: what grows it",
         "",
@@ -611,6 +875,7 @@ def render(m: Measurements) -> str:
         " minutes, hence its deadline. Its prompt-token and CPU figures come from whole"
         " interviews (zero-latency run).",
         _probe_note(m),
+        _load_note(m),
         "- The LangGraph API server (`langgraph dev` / `make studio`) is the other competitor"
         " named in the issue; it is not measured here.",
     ]

@@ -44,6 +44,14 @@ from typing import Any
 import httpx
 
 from bench import judge_cost, report
+from bench.capacity import (
+    Capacity,
+    PostgresRun,
+    Step,
+    postgres_available,
+    postgres_replicas,
+    workers_run,
+)
 from bench.driver import (
     Plan,
     RunResult,
@@ -96,6 +104,19 @@ class Options:
     command: str
     keep_work: Path | None = None
     render_only: bool = False
+    workers: list[int] = field(default_factory=lambda: [1, 2])
+    """Worker-process counts of the capacity and throughput runs (1 and one per core)."""
+    capacity_start: dict[int, int] = field(default_factory=dict)
+    """The first N of each worker count's capacity search (default: from its throughput)."""
+    capacity_steps: int = 3
+    capacity_think_s: tuple[float, float] = (5.0, 15.0)
+    capacity_ramp_s: float = 20.0
+    capacity_window_s: float = 45.0
+    throughput_candidates: int = 150
+    throughput_window_s: float = 20.0
+    step_pause_s: float = 3.0
+    pg_interviews: int = 200
+    """Interviews of the two-replicas-on-PostgreSQL run (0: not run)."""
 
 
 @dataclass
@@ -256,6 +277,13 @@ class Measurements:
     llm_ttft_probe_s: list[float] = field(default_factory=list)
     """The stub's first-token time as a bare httpx client sees it (unloaded), seconds."""
     wall_s: float = 0.0
+    throughput: dict[int, Step] = field(default_factory=dict)
+    """Candidates answering instantly, per worker count."""
+    capacity: dict[int, Capacity] = field(default_factory=dict)
+    postgres: PostgresRun | None = None
+    postgres_skipped: str = ""
+    loadavg: tuple[str, str] = ("", "")
+    """/proc/loadavg's first three fields at the start and at the end of the run."""
 
 
 # --- servers -----------------------------------------------------------------------------------
@@ -314,12 +342,15 @@ class Bench:
         path.mkdir(parents=True)
         return path
 
-    def ours(self, name: str) -> Server:
-        """A fresh ``python -m api`` with its own database, against the stub."""
+    def ours(self, name: str, *, workers: int = 1, database_url: str | None = None) -> Server:
+        """A fresh ``python -m api`` with its own database (or ``database_url``), against the
+        stub, with ``workers`` worker processes."""
         root = self._dir(name)
         port = free_port()
         env = clean_env(
             {
+                **({"INTERVIEWER_DATABASE_URL": database_url} if database_url else {}),
+                "INTERVIEWER_WORKERS": str(workers),
                 "INTERVIEWER_HOST": "127.0.0.1",
                 "INTERVIEWER_PORT": str(port),
                 "INTERVIEWER_DB_PATH": str(root / "interviews.sqlite"),
@@ -659,6 +690,7 @@ def _tree() -> str:
 def measure(options: Options) -> Measurements:
     """Run every phase; the servers and the stub are always stopped."""
     m = Measurements(options=options, started_at=datetime.now(UTC), commit=_tree())
+    first_load = _loadavg()
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="interviewer-bench-") as tmp:
         bench = Bench(options, Path(tmp))
@@ -670,7 +702,15 @@ def measure(options: Options) -> Measurements:
             if options.keep_work is not None:
                 shutil.copytree(tmp, options.keep_work, dirs_exist_ok=True)
     m.wall_s = time.monotonic() - began
+    m.loadavg = (first_load, _loadavg())
     return m
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return ""
 
 
 def _measure_all(bench: Bench, m: Measurements) -> None:
@@ -712,6 +752,15 @@ def _measure_all(bench: Bench, m: Measurements) -> None:
         _log(f"latency: {n} at once on the baseline (deadline {opts.baseline_deadline_s:g}s)")
         with _running(bench.baseline(f"baseline-{n}"), kill=True) as server:
             m.latency[("baseline", n)] = latency(bench, server, "baseline", n)
+
+    for workers in opts.workers:
+        m.throughput[workers], m.capacity[workers] = workers_run(
+            bench, INTERVIEW_SETTINGS, workers, opts.capacity_start.get(workers)
+        )
+
+    m.postgres_skipped = postgres_available() if opts.pg_interviews else "not run (--pg 0)"
+    if not m.postgres_skipped:
+        m.postgres = postgres_replicas(bench, INTERVIEW_SETTINGS, opts.pg_interviews)
 
     if opts.profile:
         _log("profiling our server with py-spy")
@@ -759,6 +808,26 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         default=None,
         help="profile our server with py-spy (default: when py-spy is installed, not in smoke)",
     )
+    parser.add_argument(
+        "--capacity-start",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="first N of the capacity search, per worker count (default: 60%% of the"
+        " interviews the measured throughput could hold at this pace)",
+    )
+    parser.add_argument("--capacity-steps", type=int, help="steps of each capacity search (3)")
+    parser.add_argument(
+        "--capacity-window-s", type=float, help="seconds each capacity step runs (40)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes of the multi-process runs (default: one per core)",
+    )
+    parser.add_argument(
+        "--pg", type=int, help="interviews over two replicas on PostgreSQL (200; 0: skip)"
+    )
     parser.add_argument("--smoke", action="store_true", help="a tiny, fast run (the test suite)")
     parser.add_argument(
         "--keep-work", type=Path, help="copy the servers' logs and databases to this directory"
@@ -786,7 +855,21 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     think = tuple(args.think_s) if args.think_s else (0.0, 0.0) if smoke else (2.0, 6.0)
     command = "python -m bench" + ("" if argv is None and len(sys.argv) <= 1 else " ")
     command += " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+    cores = len(os.sched_getaffinity(0))
+    many = args.workers or max(2, cores)
+    workers = [1, many]
+    starts = args.capacity_start or ([2, 2] if smoke else [])
     return Options(
+        workers=workers,
+        capacity_start=dict(zip(workers, starts + starts[-1:], strict=False)) if starts else {},
+        capacity_steps=pick(args.capacity_steps, 3, 1),
+        capacity_think_s=(0.1, 0.3) if smoke else (5.0, 15.0),
+        capacity_ramp_s=0.3 if smoke else 20.0,
+        capacity_window_s=pick(args.capacity_window_s, 40.0, 2.0),
+        throughput_candidates=3 if smoke else 150,
+        throughput_window_s=2.0 if smoke else 15.0,
+        step_pause_s=0.2 if smoke else 3.0,
+        pg_interviews=pick(args.pg, 200, 3),
         interviews=pick(args.interviews, [50, 200], [3]),
         ttft_ms=pick(args.ttft_ms, 200.0, 5.0),
         token_delay_ms=pick(args.token_delay_ms, 5.0, 1.0),

@@ -46,6 +46,13 @@ class ContextFields(BaseModel):
     groq_max_retry_wait: float = Field(
         default=10.0, ge=0, description="Cap on one wait a 429's retry-after may impose, seconds."
     )
+    stream_flush_ms: float = Field(
+        default=15.0,
+        ge=0,
+        le=200,
+        description="After a reply's first token, tokens arriving within this many ms are "
+        "read from the LLM and written to the client together.",
+    )
     follow_up: Literal["rules", "llm"] = Field(
         default="rules",
         description="Who decides follow-ups: rules (code) or llm (judged, rules as fallback).",

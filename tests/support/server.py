@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -150,6 +151,9 @@ class SubprocessServer:
             "INTERVIEWER_SESSIONS_DIR": str(self.sessions_dir),
             "INTERVIEWER_LLM": "offline",
             "INTERVIEWER_LOG_LEVEL": "info",  # the log shows whether shutdown was graceful
+            # One process per server unless a test asks for more: tests that kill "the
+            # process" mean one process.
+            "INTERVIEWER_WORKERS": "1",
             **self.extra_env,
         }
         self.base_url = f"http://127.0.0.1:{port}"
@@ -162,6 +166,8 @@ class SubprocessServer:
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # Its own process group, so kill() also takes any worker processes with it.
+                start_new_session=True,
             )
 
         def healthy() -> bool:
@@ -197,7 +203,8 @@ class SubprocessServer:
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
     def log(self) -> str:
