@@ -118,6 +118,18 @@ def _row(values: Any) -> SessionRow:
     )
 
 
+def _progress_params(p: Progress) -> tuple[Any, ...]:
+    return (
+        int(p.started),
+        int(p.active),
+        p.stage,
+        p.questions_asked,
+        p.total_expected_questions,
+        p.cheat_attempts,
+        p.turns,
+    )
+
+
 def _thread_range(session_id: str) -> tuple[str, str]:
     # Every thread of a session is "<id>:<generation>"; ';' sorts right after ':', so this
     # range is exactly the session's threads and uses the checkpoint tables' primary key.
@@ -318,64 +330,48 @@ class SqliteSessionRepository(SessionRepository):
     # --- changes --------------------------------------------------------------------------
 
     async def commit(self, lease: Lease, expected_head: str | None, commit: Commit) -> None:
-        p = commit.progress
-        statements: list[tuple[str, tuple[Any, ...]]] = [
-            (
-                "UPDATE interviewer_sessions SET generation = ?, head = ?, started = ?,"
-                " active = ?, stage = ?, questions_asked = ?, total_expected_questions = ?,"
-                " cheat_attempts = ?, turns = ?, last_access = ?, lease_token = NULL,"
-                " lease_purpose = NULL, lease_expires = 0"
-                " WHERE session_id = ? AND lease_token = ? AND head IS ?",
-                (
-                    commit.generation,
-                    commit.head,
-                    int(p.started),
-                    int(p.active),
-                    p.stage,
-                    p.questions_asked,
-                    p.total_expected_questions,
-                    p.cheat_attempts,
-                    p.turns,
-                    now_iso(),
-                    lease.session_id,
-                    lease.token,
-                    expected_head,
-                ),
-            )
-        ]
-        record = commit.record
-        if record is not None:
-            statements.append(
-                (
-                    "INSERT OR IGNORE INTO interviewer_turn_keys (session_id, idem_key,"
-                    " request_hash, reply, events, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        lease.session_id,
-                        record.key,
-                        record.request_hash,
-                        record.reply,
-                        json.dumps(record.events),
-                        now_iso(),
-                    ),
-                )
-            )
         async with self._lock:
             try:
-                cursor = await self.conn.execute(*statements[0])
+                cursor = await self.conn.execute(
+                    "UPDATE interviewer_sessions SET generation = ?, head = ?, started = ?,"
+                    " active = ?, stage = ?, questions_asked = ?, total_expected_questions = ?,"
+                    " cheat_attempts = ?, turns = ?, last_access = ?, lease_token = NULL,"
+                    " lease_purpose = NULL, lease_expires = 0"
+                    " WHERE session_id = ? AND lease_token = ? AND head IS ?",
+                    (
+                        commit.generation,
+                        commit.head,
+                        *_progress_params(commit.progress),
+                        now_iso(),
+                        lease.session_id,
+                        lease.token,
+                        expected_head,
+                    ),
+                )
                 matched = cursor.rowcount
                 await cursor.close()
                 if matched != 1:
-                    await self.conn.rollback()
                     raise LeaseLost(lease.session_id)
-                for sql, params in statements[1:]:
-                    await self.conn.execute(sql, params)
+                record = commit.record
+                if record is not None:
+                    await self.conn.execute(
+                        "INSERT OR IGNORE INTO interviewer_turn_keys (session_id, idem_key,"
+                        " request_hash, reply, events, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            lease.session_id,
+                            record.key,
+                            record.request_hash,
+                            record.reply,
+                            json.dumps(record.events),
+                            now_iso(),
+                        ),
+                    )
                 await self.conn.commit()
             except BaseException:
                 await self.conn.rollback()
                 raise
 
     async def reset(self, lease: Lease, progress: Progress) -> None:
-        p = progress
         (changed, _) = await self._write(
             (
                 "UPDATE interviewer_sessions SET generation = generation + 1, head = NULL,"
@@ -383,18 +379,7 @@ class SqliteSessionRepository(SessionRepository):
                 " total_expected_questions = ?, cheat_attempts = ?, turns = ?, last_access = ?,"
                 " lease_token = NULL, lease_purpose = NULL, lease_expires = 0"
                 " WHERE session_id = ? AND lease_token = ?",
-                (
-                    int(p.started),
-                    int(p.active),
-                    p.stage,
-                    p.questions_asked,
-                    p.total_expected_questions,
-                    p.cheat_attempts,
-                    p.turns,
-                    now_iso(),
-                    lease.session_id,
-                    lease.token,
-                ),
+                (*_progress_params(progress), now_iso(), lease.session_id, lease.token),
             ),
             ("DELETE FROM interviewer_reports WHERE session_id = ?", (lease.session_id,)),
         )
