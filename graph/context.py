@@ -46,6 +46,12 @@ class ContextFields(BaseModel):
     groq_max_retry_wait: float = Field(
         default=10.0, ge=0, description="Cap on one wait a 429's retry-after may impose, seconds."
     )
+    groq_http: Literal["lean", "httpx"] = Field(
+        default="lean",
+        description="The Groq connection's HTTP transport: lean (asyncio and httptools, one "
+        "body piece per socket read) or httpx (httpcore, one per HTTP chunk). A proxy in the "
+        "environment always uses httpx.",
+    )
     stream_flush_ms: float = Field(
         default=15.0,
         ge=0,

@@ -30,6 +30,8 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk
 from langchain_groq import ChatGroq
 
+from graph.lean_http import is_per_read
+
 _PLAIN_DELTA_KEYS = frozenset({"role", "content"})
 
 
@@ -51,16 +53,28 @@ class LeanChatGroq(ChatGroq):
         stream = await self.async_client.create(**_untransformed(message_dicts, params))
         events = SseEvents()
         reads = _Reads(stream.response.aiter_bytes())
+        # With the lean transport a body piece is a socket read, so the reader itself waits
+        # between reads and the kernel gathers the tokens: one wake-up per interval. Over
+        # httpcore a piece is one HTTP chunk (one token), read as it comes, and only the
+        # chunks handed on are gathered, by waiting here.
+        per_read = is_per_read(stream.response)
         try:
             while batch := await reads.next_batch():
-                chunk = self._chunk_of(events.feed(batch), params, stream.response.request)
+                chunk, error = self._chunk_of(events.feed(batch), params, stream.response.request)
                 if chunk is not None:
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
                     if self.read_interval > 0 and chunk.text:
-                        # The tokens of the next interval gather meanwhile and leave as one.
-                        await asyncio.sleep(self.read_interval)
+                        # The first token has left: the tokens of each next interval leave
+                        # as one.
+                        if per_read:
+                            reads.gather(self.read_interval)
+                        else:
+                            await asyncio.sleep(self.read_interval)
+                if error is not None:
+                    # After the tokens that came before it, as ChatGroq raises it.
+                    raise error
                 if events.done:
                     break
         finally:
@@ -69,13 +83,17 @@ class LeanChatGroq(ChatGroq):
 
     def _chunk_of(
         self, batch: list[dict[str, Any]], params: dict[str, Any], request: Any
-    ) -> ChatGenerationChunk | None:
-        """One chunk for the events of one read (None when they carry nothing)."""
+    ) -> tuple[ChatGenerationChunk | None, Exception | None]:
+        """One chunk for the events of one read (None when they carry nothing), and the error
+        an event of the read reported (the events after it are not read)."""
         texts: list[str] = []
         generation_info: dict[str, Any] = {}
         usage: UsageMetadata | None = None
+        error: Exception | None = None
         for event in batch:
-            _raise_if_error(event, request)
+            error = _error_of(event, request)
+            if error is not None:
+                break
             choices = event.get("choices") or []
             if not choices:
                 continue
@@ -92,13 +110,13 @@ class LeanChatGroq(ChatGroq):
             if raw_usage := (event.get("x_groq") or {}).get("usage"):
                 usage = _usage_metadata(raw_usage)
         if not texts and not generation_info and usage is None:
-            return None
+            return None, error
         message = AIMessageChunk(
             content="".join(texts),
             usage_metadata=usage,
             response_metadata={"model_provider": "groq", **generation_info},
         )
-        return ChatGenerationChunk(message=message, generation_info=generation_info or None)
+        return ChatGenerationChunk(message=message, generation_info=generation_info or None), error
 
     def _generation_info(
         self, finish_reason: str, event: dict[str, Any], params: dict[str, Any]
@@ -153,13 +171,21 @@ class _Reads:
         self._arrived = asyncio.Event()
         self._ended = False
         self._error: BaseException | None = None
+        self._pause = 0.0
         self._task = asyncio.ensure_future(self._pump())
+
+    def gather(self, interval: float) -> None:
+        """From now on, wait `interval` seconds after each piece before reading the next (for
+        sources whose pieces are socket reads: what arrives meanwhile comes in one read)."""
+        self._pause = interval
 
     async def _pump(self) -> None:
         try:
             async for data in self._source:
                 self._parts.append(data)
                 self._arrived.set()
+                if self._pause > 0:
+                    await asyncio.sleep(self._pause)
         except Exception as exc:  # handed to the reader, which raises it in its own frame
             self._error = exc
         finally:
@@ -232,17 +258,17 @@ def _parse_event(block: bytes) -> tuple[str | None, str | None]:
     return name, "\n".join(data) if data else None
 
 
-def _raise_if_error(event: dict[str, Any], request: Any) -> None:
-    # As the groq SDK does for an error event in a stream (the status was already 200).
+def _error_of(event: dict[str, Any], request: Any) -> Exception | None:
+    # As the groq SDK raises for an error event in a stream (the status was already 200).
     error = event.get("error")
     if not error:
-        return
+        return None
     import groq
 
     message = error.get("message") if isinstance(error, dict) else None
     if not isinstance(message, str) or not message:
         message = "An error occurred during streaming"
-    raise groq.APIError(message=message, request=request, body=error)
+    return groq.APIError(message=message, request=request, body=error)
 
 
 def _usage_metadata(usage: dict[str, Any]) -> UsageMetadata:

@@ -113,24 +113,36 @@ def describe_provider(choice: Provider) -> dict[str, Any]:
     return {"provider": "offline", "api_base": None, "offline": True}
 
 
-def _http_client(timeout: float, max_retry_wait: float) -> httpx.AsyncClient:
+def _http_client(timeout: float, max_retry_wait: float, transport: str) -> httpx.AsyncClient:
     # One pool for every session: connection reuse is most of a turn's client-side cost, and
     # the pool must hold as many streams as the process runs turns at once.
+    from graph.lean_http import transport_for
+
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=5.0),
         limits=httpx.Limits(max_connections=1000, max_keepalive_connections=500),
         event_hooks={"response": [_retry_after_cap(max_retry_wait)]},
+        transport=transport_for(transport),
     )
 
 
-GroqKey = tuple[float, float, int, int, float, float, str, str | None, float]
+GroqKey = tuple[float, float, int, int, float, float, str, str | None, float, str]
+"""temperature, top_p, max_tokens, retries, timeout, max retry wait, key, base URL, read
+interval, HTTP transport."""
 
 
 class _LoopCache:
     """Clients and models of one event loop: an httpx pool belongs to the loop that opened it."""
 
+    def client(self, timeout: float, max_retry_wait: float, transport: str) -> httpx.AsyncClient:
+        key = (timeout, max_retry_wait, transport)
+        client = self.clients.get(key)
+        if client is None:
+            client = self.clients[key] = _http_client(*key)
+        return client
+
     def __init__(self) -> None:
-        self.clients: dict[tuple[float, float], httpx.AsyncClient] = {}
+        self.clients: dict[tuple[float, float, str], httpx.AsyncClient] = {}
         self.models: dict[GroqKey, BaseChatModel] = {}
         self.judges: dict[GroqKey, Runnable[Any, Any]] = {}
         self.evaluators: dict[GroqKey, BaseChatModel] = {}
@@ -144,13 +156,8 @@ def _groq_model(key: GroqKey) -> BaseChatModel:
     cache = _per_loop.setdefault(asyncio.get_running_loop(), _LoopCache())
     model = cache.models.get(key)
     if model is None:
-        timeout, max_retry_wait = key[4], key[5]
-        client = cache.clients.get((timeout, max_retry_wait))
-        if client is None:
-            client = cache.clients[(timeout, max_retry_wait)] = _http_client(
-                timeout, max_retry_wait
-            )
-        model = cache.models[key] = _build_groq(*key, http_client=client)
+        client = cache.client(key[4], key[5], key[9])
+        model = cache.models[key] = _build_groq(*key[:9], http_client=client)
     return model
 
 
@@ -163,9 +170,7 @@ def _judge_model(key: GroqKey) -> Runnable[Any, Any]:
     cache = _per_loop.setdefault(asyncio.get_running_loop(), _LoopCache())
     judge = cache.judges.get(key)
     if judge is None:
-        client = cache.clients.get((key[4], key[5]))
-        if client is None:
-            client = cache.clients[(key[4], key[5])] = _http_client(key[4], key[5])
+        client = cache.client(key[4], key[5], key[9])
         base = ChatGroq(
             model=MODEL_NAME,
             temperature=0.0,
@@ -200,15 +205,12 @@ def evaluation_model(context: Context, max_tokens: int) -> BaseChatModel:
         os.environ["GROQ_API_KEY"],
         os.environ.get("GROQ_API_BASE") or None,
         0.0,  # no stream to read: the evaluator's calls are not streamed
+        context.groq_http,
     )
     cache = _per_loop.setdefault(asyncio.get_running_loop(), _LoopCache())
     model = cache.evaluators.get(key)
     if model is None:
-        client = cache.clients.get((timeout, max_retry_wait))
-        if client is None:
-            client = cache.clients[(timeout, max_retry_wait)] = _http_client(
-                timeout, max_retry_wait
-            )
+        client = cache.client(timeout, max_retry_wait, context.groq_http)
         model = cache.evaluators[key] = ChatGroq(
             model=MODEL_NAME,
             temperature=0.0,
@@ -278,6 +280,7 @@ def chat_model(context: Context, settings: InterviewSettings) -> BaseChatModel:
                 os.environ["GROQ_API_KEY"],
                 os.environ.get("GROQ_API_BASE") or None,
                 context.stream_flush_ms / 1000,
+                context.groq_http,
             )
         )
     return _offline_model(context.offline_token_delay)
@@ -328,6 +331,7 @@ def decision_model(context: Context, settings: InterviewSettings) -> Runnable[An
                 os.environ["GROQ_API_KEY"],
                 os.environ.get("GROQ_API_BASE") or None,
                 0.0,  # read interval: the judge's answer is not streamed
+                context.groq_http,
             )
         )
     else:

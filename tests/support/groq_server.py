@@ -68,6 +68,9 @@ Faults (FIFO, one consumed by each chat-completions request that passes auth and
   ``Content-Length`` body). Streaming consumers get a raw ``httpx.RemoteProtocolError`` (the SDK
   neither wraps nor retries it); non-streaming calls fail inside the SDK's ``send``, which
   retries and finally raises ``groq.APIConnectionError``.
+* ``{"error_after_chunks": 3}``: stream the role chunk and 3 content chunks, then an SSE event
+  ``data: {"error": {...}}`` (what Groq sends when a generation fails after it started), and end
+  the response cleanly (status 200 was already sent). The groq SDK raises ``groq.APIError``.
 * ``{"delay": 5.0}``: sleep before answering (before the response headers), to trigger client
   timeouts. It may be combined with ``status`` or ``cut_after_chunks``.
 
@@ -165,6 +168,7 @@ class Fault(TypedDict, total=False):
     retry_after_ms: float
     should_retry: bool
     cut_after_chunks: int
+    error_after_chunks: int
     delay: float
 
 
@@ -189,8 +193,13 @@ def _validate_fault(raw: object) -> Fault:
         if not isinstance(cut, int) or isinstance(cut, bool) or cut < 0:
             raise ValueError(f"cut_after_chunks must be an int >= 0, got {cut!r}")
         fault["cut_after_chunks"] = cut
-    if "status" in fault and "cut_after_chunks" in fault:
-        raise ValueError("a fault is either an error status or a cut, not both")
+    if "error_after_chunks" in raw:
+        after = raw["error_after_chunks"]
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            raise ValueError(f"error_after_chunks must be an int >= 0, got {after!r}")
+        fault["error_after_chunks"] = after
+    if sum(key in fault for key in ("status", "cut_after_chunks", "error_after_chunks")) > 1:
+        raise ValueError("a fault is one of an error status, a cut or a stream error")
     for key in ("retry_after", "retry_after_ms", "delay"):
         if key in raw:
             value = raw[key]
@@ -202,7 +211,10 @@ def _validate_fault(raw: object) -> Fault:
             raise ValueError("should_retry must be a boolean")
         fault["should_retry"] = raw["should_retry"]
     if not fault:
-        raise ValueError("an empty fault does nothing; give status, cut_after_chunks or delay")
+        raise ValueError(
+            "an empty fault does nothing; give status, cut_after_chunks, error_after_chunks"
+            " or delay"
+        )
     return fault
 
 
@@ -321,7 +333,9 @@ class StubState:
         retry_count: int | None,
         completed: bool,
     ) -> None:
-        injected = fault is not None and ("status" in fault or "cut_after_chunks" in fault)
+        injected = fault is not None and any(
+            key in fault for key in ("status", "cut_after_chunks", "error_after_chunks")
+        )
         entry = {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
@@ -914,9 +928,19 @@ class _ChatCompletions:
             if req.max_tokens is not None and req.max_tokens < limit:
                 limit, finish_reason = req.max_tokens, "length"
             cut = fault.get("cut_after_chunks") if fault else None
+            error_after = fault.get("error_after_chunks") if fault else None
             if req.stream:
                 sent, status, completed = await self._stream(
-                    send, watch, req, cfg, reply, limit, finish_reason, prompt_tokens, cut
+                    send,
+                    watch,
+                    req,
+                    cfg,
+                    reply,
+                    limit,
+                    finish_reason,
+                    prompt_tokens,
+                    cut,
+                    error_after,
                 )
             else:
                 sent, status, completed = await self._complete(
@@ -1059,6 +1083,7 @@ class _ChatCompletions:
         finish_reason: str,
         prompt_tokens: int,
         cut: int | None,
+        error_after: int | None = None,
     ) -> tuple[int, int, bool]:
         """Stream the reply; returns (content chunks sent, status for stats, completed)."""
         completion_id = f"chatcmpl-{uuid.uuid4()}"
@@ -1091,8 +1116,17 @@ class _ChatCompletions:
         )
         # A cut past the reply's end still drops the final chunk, so the fault always bites.
         deliver = limit if cut is None else min(cut, limit)
+        if error_after is not None:
+            deliver = min(error_after, limit)
 
         def trailer() -> bytes:
+            if error_after is not None:
+                error = {
+                    "message": "The model failed while generating (stub fault)",
+                    "type": "internal_server_error",
+                    "code": "generation_failed",
+                }
+                return b"data: " + _json_bytes({"error": error}) + b"\n\n"
             usage = _usage(prompt_tokens, limit, cfg)
             out = (
                 head

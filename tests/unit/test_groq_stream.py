@@ -17,6 +17,7 @@ from langchain_core.messages import AIMessageChunk, HumanMessage
 from langchain_groq import ChatGroq
 
 from graph.groq_stream import LeanChatGroq, SseEvents
+from graph.lean_http import transport_for
 from tests.support.groq_server import MODEL_ID, GroqStubServer, StubConfig
 
 PROMPT = [HumanMessage("Tell me about a project you are proud of.")]
@@ -37,9 +38,10 @@ def _clean(server: GroqStubServer) -> Iterator[None]:
     server.config = StubConfig()
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
+@pytest.fixture(params=["lean", "httpx"])
+async def http(request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
+    """Both transports the service can use (INTERVIEWER_GROQ_HTTP): the same results."""
+    async with httpx.AsyncClient(transport=transport_for(request.param)) as client:
         yield client
 
 
@@ -102,6 +104,21 @@ async def test_a_stream_cut_mid_body_raises_the_transport_error_as_chatgroq_does
         await _chunks(_chat(LeanChatGroq, server, http))
 
 
+async def test_an_error_event_mid_stream_raises_the_same_api_error_as_chatgroq(
+    server: GroqStubServer, http: httpx.AsyncClient
+) -> None:
+    messages = {}
+    for name, cls in (("plain", ChatGroq), ("lean", LeanChatGroq)):
+        server.add_faults([{"error_after_chunks": 3}])
+        received: list[str] = []
+        with pytest.raises(groq.APIError) as caught:
+            async for chunk in _chat(cls, server, http).astream(PROMPT):
+                received.append(str(chunk.content))
+        assert len("".join(received).split()) == 3, name  # the tokens before the error
+        messages[name] = caught.value.message
+    assert messages["lean"] == messages["plain"] and "failed while generating" in messages["lean"]
+
+
 async def test_an_error_status_is_the_groq_sdk_exception(
     server: GroqStubServer, http: httpx.AsyncClient
 ) -> None:
@@ -123,8 +140,8 @@ def test_an_error_event_in_the_stream_is_an_api_error() -> None:
     batch = events.feed(b'event: error\ndata: {"error": {"message": "overloaded"}}\n\n')
     model = LeanChatGroq(model=MODEL_ID, api_key="k")  # type: ignore[arg-type]
     request = httpx.Request("POST", "http://127.0.0.1/x")
-    with pytest.raises(groq.APIError, match="overloaded"):
-        model._chunk_of(batch, {}, request)
+    chunk, error = model._chunk_of(batch, {}, request)
+    assert chunk is None and isinstance(error, groq.APIError) and "overloaded" in error.message
 
 
 async def test_the_request_body_on_the_wire_is_exactly_chatgroqs(server: GroqStubServer) -> None:
