@@ -281,7 +281,7 @@ class InterviewService:
             raise Overloaded(self._slots)
         self._slots += 1
         try:
-            lease = await self.repo.acquire(session_id, "turn")
+            lease, row = await self.repo.claim(session_id, "turn")
         except BaseException:
             self._slots -= 1
             raise
@@ -293,9 +293,6 @@ class InterviewService:
                     self._slots -= 1
                     await self._release(lease)
                     return self._replay(record, digest)
-            row = await self.repo.get(session_id)
-            if row is None:
-                raise SessionNotFound(session_id)
             return lease, row
         except BaseException:
             self._slots -= 1
@@ -350,8 +347,7 @@ class InterviewService:
                 progress_of(state, row.settings),
                 _record(plan, reply, events, state),
             )
-            await self._prune_before(plan, head)
-            await self.repo.commit(lease, row.head, commit)
+            await self.repo.commit(lease, row.head, commit, keep=_kept(plan, head))
         except asyncio.CancelledError:
             await asyncio.shield(self._release(lease))
             queue.put_nowait(TurnEvent("error", _shutdown_error()))
@@ -408,17 +404,6 @@ class InterviewService:
         # The last event at an interrupt also carries `__interrupt__`, which is not state.
         state = State(**{k: v for k, v in values.items() if not k.startswith("__")})
         return state, head, "".join(parts), events
-
-    async def _prune_before(self, plan: _Plan, head: str) -> None:
-        # Under the lease, before the commit releases it: everything of the session but the
-        # checkpoint being committed and the current head is an orphan of an earlier turn.
-        keep = [(f"{plan.row.session_id}:{plan.generation}", head)]
-        if plan.row.head is not None:
-            keep.append((plan.row.thread_id, plan.row.head))
-        try:
-            await self.repo.prune(plan.lease, keep)
-        except Exception:
-            logger.exception("pruning %s failed (orphans stay until the next turn)", plan.lease)
 
     async def _keep(self, lease: Lease) -> None:
         """Renew the lease while the turn runs, so a long reply is not taken over."""
@@ -499,6 +484,15 @@ class InterviewService:
 
     async def release(self, lease: Lease) -> None:
         await self._release(lease)
+
+
+def _kept(plan: _Plan, head: str) -> list[tuple[str, str]]:
+    """What the commit keeps of the session's checkpoints: the one it commits and the head it
+    replaces. Everything else is an orphan of an earlier turn, pruned in the commit."""
+    keep = [(f"{plan.row.session_id}:{plan.generation}", head)]
+    if plan.row.head is not None:
+        keep.append((plan.row.thread_id, plan.row.head))
+    return keep
 
 
 def _record(

@@ -26,10 +26,13 @@ from pathlib import Path
 LAYERS: tuple[tuple[str, str], ...] = (
     ("groq SDK: parse each streamed chunk", r"\(groq/_(?:streaming|models|compat)\.py"),
     ("groq SDK: build and send the request", r"\(groq/"),
-    ("httpx/httpcore: the LLM connection", r"\((?:httpx|httpcore|h11)/"),
+    ("httpx/httpcore: the LLM connection", r"\((?:httpx|httpcore|h11)/|\(graph/lean_http\.py"),
     ("LangChain: chat-model stream wrapper", r"\((?:langchain_groq|langchain_core)/"),
     ("LangGraph: checkpoint (de)serialisation", r"\(langgraph/checkpoint/(?:serde|base)"),
-    ("SQLite: aiosqlite, checkpointer, queries", r"\((?:aiosqlite/|langgraph/checkpoint/sqlite)"),
+    (
+        "SQLite: its thread, checkpointer, queries",
+        r"\((?:aiosqlite/|langgraph/checkpoint/sqlite|api/sessions/sqlite)",
+    ),
     ("LangGraph: Pregel loop, channels, state", r"\(langgraph/"),
     ("HTTP server: uvicorn, Starlette, FastAPI", r"\((?:uvicorn|starlette|fastapi|sse_starlette)/"),
     (
@@ -132,7 +135,7 @@ PROBES: dict[str, str] = {
         r"^_ProtocolMeta\.__instancecheck__ \(typing_extensions"
     ),
     "`InterviewService.snapshot` (`Pregel.aget_state`)": r"^InterviewService\.snapshot ",
-    "`AsyncSqliteSaver.aget_tuple` (checkpoint read)": r"^AsyncSqliteSaver\.aget_tuple ",
+    "checkpoint read (`get_tuple`)": r"^(?:Async)?SqliteSaver\.a?get_tuple ",
     "LangGraph `run_in_executor` (sync routing functions)": (
         r"^run_in_executor \(langchain_core/runnables/config\.py"
     ),

@@ -184,6 +184,19 @@ class SessionRepository(abc.ABC):
     async def acquire(self, session_id: str, purpose: LeasePurpose) -> Lease:
         """Claim the session; SessionBusy while another live lease holds it, SessionNotFound."""
 
+    async def claim(self, session_id: str, purpose: LeasePurpose) -> tuple[Lease, SessionRow]:
+        """`acquire`, and the row read under the lease (a backend may do both in one trip)."""
+        lease = await self.acquire(session_id, purpose)
+        try:
+            row = await self.get(session_id)
+        except BaseException:
+            await self.release(lease)
+            raise
+        if row is None:
+            await self.release(lease)
+            raise SessionNotFound(session_id)
+        return lease, row
+
     @abc.abstractmethod
     async def renew(self, lease: Lease) -> bool:
         """Push the lease's expiry out; False when it was lost."""
@@ -194,9 +207,17 @@ class SessionRepository(abc.ABC):
     # --- changes (each under the caller's lease) ------------------------------------------
 
     @abc.abstractmethod
-    async def commit(self, lease: Lease, expected_head: str | None, commit: Commit) -> None:
+    async def commit(
+        self,
+        lease: Lease,
+        expected_head: str | None,
+        commit: Commit,
+        keep: list[tuple[str, str]] | None = None,
+    ) -> None:
         """Move the head and its progress and release the lease, in one conditional update
-        (and record the turn's key in the same transaction); LeaseLost if not ours."""
+        (and record the turn's key in the same transaction); LeaseLost if not ours. With
+        `keep`, the session's other checkpoints are pruned in that transaction too (see
+        `prune`): nothing is pruned unless the head moves."""
 
     @abc.abstractmethod
     async def reset(self, lease: Lease, progress: Progress) -> None:

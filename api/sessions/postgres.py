@@ -263,7 +263,13 @@ class PostgresSessionRepository(SessionRepository):
 
     # --- changes --------------------------------------------------------------------------
 
-    async def commit(self, lease: Lease, expected_head: str | None, commit: Commit) -> None:
+    async def commit(
+        self,
+        lease: Lease,
+        expected_head: str | None,
+        commit: Commit,
+        keep: list[tuple[str, str]] | None = None,
+    ) -> None:
         async with self.pool.connection() as conn, conn.transaction():
             cursor = await conn.execute(
                 "UPDATE interviewer_sessions SET generation = %s, head = %s, started = %s,"
@@ -299,6 +305,8 @@ class PostgresSessionRepository(SessionRepository):
                         now_iso(),
                     ),
                 )
+            if keep is not None:
+                await _prune_on(conn, lease.session_id, keep)
 
     async def reset(self, lease: Lease, progress: Progress) -> None:
         async with self.pool.connection() as conn, conn.transaction():
@@ -334,25 +342,8 @@ class PostgresSessionRepository(SessionRepository):
                 await conn.execute(f"DELETE FROM {table} WHERE {_THREADS_OF}", (f"{sid}:%",))
 
     async def prune(self, lease: Lease, keep: list[tuple[str, str]]) -> None:
-        pattern = f"{lease.session_id}:%"
-        kept = ", ".join("(%s, %s)" for _ in keep) or "(NULL, NULL)"
-        pairs = tuple(value for pair in keep for value in pair)
         async with self.pool.connection() as conn, conn.transaction():
-            for table in ("checkpoint_writes", "checkpoints"):
-                await conn.execute(
-                    f"DELETE FROM {table} WHERE {_THREADS_OF}"
-                    f" AND (thread_id, checkpoint_id) NOT IN (VALUES {kept})",
-                    (pattern, *pairs),
-                )
-            # A blob is a channel's value at one version; a kept checkpoint names the versions
-            # it uses.
-            await conn.execute(
-                "DELETE FROM checkpoint_blobs b WHERE b.thread_id LIKE %s AND NOT EXISTS ("
-                " SELECT 1 FROM checkpoints c WHERE c.thread_id = b.thread_id"
-                " AND c.checkpoint_ns = b.checkpoint_ns"
-                " AND c.checkpoint -> 'channel_versions' ->> b.channel = b.version)",
-                (pattern,),
-            )
+            await _prune_on(conn, lease.session_id, keep)
 
     async def prune_deleted(self) -> int:
         rows = await self._rows(
@@ -429,6 +420,27 @@ class PostgresSessionRepository(SessionRepository):
             (name, owner, seconds),
         )
         return changed == 1
+
+
+async def _prune_on(conn: Any, session_id: str, keep: list[tuple[str, str]]) -> None:
+    """Delete the session's checkpoints, writes and blobs but those of `keep`, on `conn`."""
+    pattern = f"{session_id}:%"
+    kept = ", ".join("(%s, %s)" for _ in keep) or "(NULL, NULL)"
+    pairs = tuple(value for pair in keep for value in pair)
+    for table in ("checkpoint_writes", "checkpoints"):
+        await conn.execute(
+            f"DELETE FROM {table} WHERE {_THREADS_OF}"
+            f" AND (thread_id, checkpoint_id) NOT IN (VALUES {kept})",
+            (pattern, *pairs),
+        )
+    # A blob is a channel's value at one version; a kept checkpoint names the versions it uses.
+    await conn.execute(
+        "DELETE FROM checkpoint_blobs b WHERE b.thread_id LIKE %s AND NOT EXISTS ("
+        " SELECT 1 FROM checkpoints c WHERE c.thread_id = b.thread_id"
+        " AND c.checkpoint_ns = b.checkpoint_ns"
+        " AND c.checkpoint -> 'channel_versions' ->> b.channel = b.version)",
+        (pattern,),
+    )
 
 
 __all__ = ["PostgresSessionRepository"]

@@ -8,15 +8,13 @@ Lease expiry uses this machine's clock, which every process on the file shares.
 
 from __future__ import annotations
 
-import asyncio
 import json
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from api.sessions.base import (
     Commit,
@@ -33,6 +31,7 @@ from api.sessions.base import (
     now_iso,
     thread_id_of,
 )
+from api.sessions.sqlite_thread import SqliteThread, ThreadedSqliteSaver, connect, transaction
 from graph.state import InterviewSettings
 
 _SCHEMA = """
@@ -130,23 +129,32 @@ def _progress_params(p: Progress) -> tuple[Any, ...]:
     )
 
 
+def _prune_statements(
+    session_id: str, keep: list[tuple[str, str]]
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """Delete every checkpoint (and its writes) of the session's threads but those in `keep`."""
+    low, high = _thread_range(session_id)
+    kept = ", ".join("(?, ?)" for _ in keep) or "(NULL, NULL)"
+    pairs = tuple(value for pair in keep for value in pair)
+    return [
+        (
+            f"DELETE FROM {table} WHERE thread_id >= ? AND thread_id < ?"
+            f" AND (thread_id, checkpoint_id) NOT IN (VALUES {kept})",
+            (low, high, *pairs),
+        )
+        for table in ("writes", "checkpoints")
+    ]
+
+
 def _thread_range(session_id: str) -> tuple[str, str]:
     # Every thread of a session is "<id>:<generation>"; ';' sorts right after ':', so this
     # range is exactly the session's threads and uses the checkpoint tables' primary key.
     return f"{session_id}:", f"{session_id};"
 
 
-async def open_connection(path: Path) -> aiosqlite.Connection:
-    """A connection in WAL mode with a busy timeout, so readers never block the writer.
-
-    Write transactions start IMMEDIATE: a deferred one that read first and then wants to write
-    fails at once with "database is locked" (no busy wait) if another connection (or process)
-    committed in between; taking the write lock up front makes it wait its turn instead.
-    """
-    conn = await aiosqlite.connect(str(path), isolation_level="IMMEDIATE")
-    for pragma in ("journal_mode=WAL", "busy_timeout=10000", "synchronous=NORMAL"):
-        await conn.execute_fetchall(f"PRAGMA {pragma}")
-    return conn
+def open_connection(path: Path) -> sqlite3.Connection:
+    """A connection as the repository opens it (WAL, busy timeout, IMMEDIATE writes)."""
+    return connect(path)
 
 
 class SharedFileRefused(RuntimeError):
@@ -161,9 +169,8 @@ class SqliteSessionRepository(SessionRepository):
     def __init__(self, path: Path, lease_seconds: float = 10.0) -> None:
         self.path = path
         self.lease_seconds = lease_seconds
-        self._conn: aiosqlite.Connection | None = None
-        self._saver_conn: aiosqlite.Connection | None = None
-        self._saver: AsyncSqliteSaver | None = None
+        self._db: SqliteThread | None = None
+        self._saver: ThreadedSqliteSaver | None = None
 
     @property
     def saver(self) -> BaseCheckpointSaver[str]:
@@ -171,16 +178,9 @@ class SqliteSessionRepository(SessionRepository):
         return self._saver
 
     @property
-    def conn(self) -> aiosqlite.Connection:
-        assert self._conn is not None, "setup() first"
-        return self._conn
-
-    @property
-    def _lock(self) -> asyncio.Lock:
-        # The saver's own lock: one writer at a time in this process, so our two connections
-        # never wait on each other's write lock (other processes wait on the file's).
-        assert self._saver is not None
-        return self._saver.lock
+    def db(self) -> SqliteThread:
+        assert self._db is not None, "setup() first"
+        return self._db
 
     async def setup(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,43 +195,39 @@ class SqliteSessionRepository(SessionRepository):
                 "the same path (a symlink is fine)."
             )
         self.path = real
-        self._saver_conn = await open_connection(real)
-        self._conn = await open_connection(real)
-        self._saver = AsyncSqliteSaver(self._saver_conn)
-        await self._saver.setup()
-        async with self._lock:
-            await self.conn.executescript(_SCHEMA)
-            await self.conn.commit()
+        # One connection and one thread for the checkpoints and the sessions: one trip per
+        # operation, and this process' writes serialised by the thread (sqlite_thread.py).
+        self._db = SqliteThread()
+        await self._db.open(real)
+        self._saver = ThreadedSqliteSaver(self._db)
+        await self._saver.asetup()
+
+        def schema(conn: sqlite3.Connection) -> None:
+            conn.executescript(_SCHEMA)
+            conn.commit()
+
+        await self._db.run(schema, self._db.conn)
 
     async def close(self) -> None:
-        for conn in (self._conn, self._saver_conn):
-            if conn is not None:
-                await conn.close()
-        self._conn = self._saver_conn = None
+        if self._db is not None:
+            await self._db.close()
+        self._db = self._saver = None
 
     # --- plumbing -------------------------------------------------------------------------
 
     async def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        # One call on the connection's thread: an `execute` then a separate `fetch` would leave
-        # a read snapshot open in between, and a write queued there fails with BUSY_SNAPSHOT.
-        return list(await self.conn.execute_fetchall(sql, params))
+        def read(conn: sqlite3.Connection) -> list[Any]:
+            return conn.execute(sql, params).fetchall()
+
+        return await self.db.run(read, self.db.conn)
 
     async def _write(self, *statements: tuple[str, tuple[Any, ...]]) -> list[int]:
         """Run statements in one transaction; the rows each changed."""
-        async with self._lock:
-            try:
-                counts = []
-                for sql, params in statements:
-                    cursor = await self.conn.execute(sql, params)
-                    counts.append(cursor.rowcount)
-                    await cursor.close()
-                await self.conn.commit()
-                return counts
-            except BaseException:
-                # Never leave the connection inside a failed transaction: every later write
-                # would fail with it.
-                await self.conn.rollback()
-                raise
+
+        def write(conn: sqlite3.Connection) -> list[int]:
+            return [conn.execute(sql, params).rowcount for sql, params in statements]
+
+        return await self.db.run(transaction, self.db.conn, write)
 
     # --- sessions -------------------------------------------------------------------------
 
@@ -289,21 +285,37 @@ class SqliteSessionRepository(SessionRepository):
     # --- leases ---------------------------------------------------------------------------
 
     async def acquire(self, session_id: str, purpose: LeasePurpose) -> Lease:
+        return (await self._claim(session_id, purpose, read_row=False))[0]
+
+    async def claim(self, session_id: str, purpose: LeasePurpose) -> tuple[Lease, SessionRow]:
+        lease, row = await self._claim(session_id, purpose, read_row=True)
+        assert row is not None
+        return lease, row
+
+    async def _claim(
+        self, session_id: str, purpose: LeasePurpose, *, read_row: bool
+    ) -> tuple[Lease, SessionRow | None]:
         lease = Lease.new(session_id, purpose)
         now = time.time()
-        (changed,) = await self._write(
-            (
+
+        def claim(conn: sqlite3.Connection) -> tuple[bool, list[Any]]:
+            changed = conn.execute(
                 "UPDATE interviewer_sessions SET lease_token = ?, lease_purpose = ?,"
                 " lease_expires = ? WHERE session_id = ?"
                 " AND (lease_token IS NULL OR lease_expires < ?)",
                 (lease.token, purpose, now + self.lease_seconds, session_id, now),
-            )
-        )
-        if changed == 1:
-            return lease
-        rows = await self._read(
-            "SELECT lease_purpose FROM interviewer_sessions WHERE session_id = ?", (session_id,)
-        )
+            ).rowcount
+            if changed == 1 and not read_row:
+                return True, []
+            if changed == 1:
+                sql = f"SELECT {_COLUMNS} FROM interviewer_sessions WHERE session_id = ?"
+            else:
+                sql = "SELECT lease_purpose FROM interviewer_sessions WHERE session_id = ?"
+            return changed == 1, conn.execute(sql, (session_id,)).fetchall()
+
+        taken, rows = await self.db.run(transaction, self.db.conn, claim)
+        if taken:
+            return lease, (_row(rows[0]) if rows else None)
         if rows:
             raise SessionBusy(session_id, rows[0][0])
         raise SessionNotFound(session_id)
@@ -329,47 +341,53 @@ class SqliteSessionRepository(SessionRepository):
 
     # --- changes --------------------------------------------------------------------------
 
-    async def commit(self, lease: Lease, expected_head: str | None, commit: Commit) -> None:
-        async with self._lock:
-            try:
-                cursor = await self.conn.execute(
-                    "UPDATE interviewer_sessions SET generation = ?, head = ?, started = ?,"
-                    " active = ?, stage = ?, questions_asked = ?, total_expected_questions = ?,"
-                    " cheat_attempts = ?, turns = ?, last_access = ?, lease_token = NULL,"
-                    " lease_purpose = NULL, lease_expires = 0"
-                    " WHERE session_id = ? AND lease_token = ? AND head IS ?",
+    async def commit(
+        self,
+        lease: Lease,
+        expected_head: str | None,
+        commit: Commit,
+        keep: list[tuple[str, str]] | None = None,
+    ) -> None:
+        stamp = now_iso()
+
+        def move_head(conn: sqlite3.Connection) -> None:
+            matched = conn.execute(
+                "UPDATE interviewer_sessions SET generation = ?, head = ?, started = ?,"
+                " active = ?, stage = ?, questions_asked = ?, total_expected_questions = ?,"
+                " cheat_attempts = ?, turns = ?, last_access = ?, lease_token = NULL,"
+                " lease_purpose = NULL, lease_expires = 0"
+                " WHERE session_id = ? AND lease_token = ? AND head IS ?",
+                (
+                    commit.generation,
+                    commit.head,
+                    *_progress_params(commit.progress),
+                    stamp,
+                    lease.session_id,
+                    lease.token,
+                    expected_head,
+                ),
+            ).rowcount
+            if matched != 1:
+                raise LeaseLost(lease.session_id)
+            record = commit.record
+            if record is not None:
+                conn.execute(
+                    "INSERT OR IGNORE INTO interviewer_turn_keys (session_id, idem_key,"
+                    " request_hash, reply, events, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (
-                        commit.generation,
-                        commit.head,
-                        *_progress_params(commit.progress),
-                        now_iso(),
                         lease.session_id,
-                        lease.token,
-                        expected_head,
+                        record.key,
+                        record.request_hash,
+                        record.reply,
+                        json.dumps(record.events),
+                        stamp,
                     ),
                 )
-                matched = cursor.rowcount
-                await cursor.close()
-                if matched != 1:
-                    raise LeaseLost(lease.session_id)
-                record = commit.record
-                if record is not None:
-                    await self.conn.execute(
-                        "INSERT OR IGNORE INTO interviewer_turn_keys (session_id, idem_key,"
-                        " request_hash, reply, events, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                        (
-                            lease.session_id,
-                            record.key,
-                            record.request_hash,
-                            record.reply,
-                            json.dumps(record.events),
-                            now_iso(),
-                        ),
-                    )
-                await self.conn.commit()
-            except BaseException:
-                await self.conn.rollback()
-                raise
+            if keep is not None:
+                for sql, params in _prune_statements(lease.session_id, keep):
+                    conn.execute(sql, params)
+
+        await self.db.run(transaction, self.db.conn, move_head)
 
     async def reset(self, lease: Lease, progress: Progress) -> None:
         (changed, _) = await self._write(
@@ -403,19 +421,7 @@ class SqliteSessionRepository(SessionRepository):
             raise LeaseLost(sid)
 
     async def prune(self, lease: Lease, keep: list[tuple[str, str]]) -> None:
-        low, high = _thread_range(lease.session_id)
-        kept = ", ".join("(?, ?)" for _ in keep) or "(NULL, NULL)"
-        pairs = tuple(value for pair in keep for value in pair)
-        await self._write(
-            *(
-                (
-                    f"DELETE FROM {table} WHERE thread_id >= ? AND thread_id < ?"
-                    f" AND (thread_id, checkpoint_id) NOT IN (VALUES {kept})",
-                    (low, high, *pairs),
-                )
-                for table in ("writes", "checkpoints")
-            )
-        )
+        await self._write(*_prune_statements(lease.session_id, keep))
 
     async def prune_deleted(self) -> int:
         orphan = (
