@@ -122,6 +122,21 @@ async def get_session(
 SessionDep = Annotated[SessionRow, Depends(get_session)]
 
 
+async def get_session_id(
+    principal: PrincipalDep,
+    session_id: Annotated[str, Path(description="UUID of the session")],
+) -> str:
+    """The session id the path names, checked as `get_session` checks it but without reading
+    the row: for the turn endpoints, whose lease claim reads it anyway (404 from there)."""
+    canonical = canonical_session_id(session_id)
+    if principal.role == "candidate" and principal.session_id != canonical:
+        raise session_not_found()
+    return canonical
+
+
+SessionIdDep = Annotated[str, Depends(get_session_id)]
+
+
 async def get_idempotency_key(
     idempotency_key: Annotated[
         str | None,

@@ -19,6 +19,7 @@ from api.deps import (
     RepoDep,
     ServiceDep,
     SessionDep,
+    SessionIdDep,
     SettingsDep,
     canonical_session_id,
 )
@@ -86,31 +87,39 @@ async def create_session(
 @router.post("/start-interview/{session_id}", responses=STREAM_RESPONSES)
 async def start_interview(
     request: Request,
-    session: SessionDep,
+    session_id: SessionIdDep,
     service: ServiceDep,
     principal: PrincipalDep,
     key: IdempotencyKeyDep,
 ) -> Response:
     """Start the interview: streams Mia's greeting."""
-    turn = await service.start(session.session_id, principal.role, key)
+    # The turn's lease claim reads the row (404 for an unknown session): one trip, not two.
+    turn = await service.start(session_id, principal.role, key)
     return await stream_turn(request, turn)
 
 
 @router.post("/chat/{session_id}", responses=STREAM_RESPONSES)
 async def chat(
     request: Request,
-    session: SessionDep,
+    session_id: SessionIdDep,
+    repo: RepoDep,
     service: ServiceDep,
     principal: PrincipalDep,
     body: ChatMessage,
     key: IdempotencyKeyDep,
 ) -> Response:
     """A candidate message ("user") or an admin command ("system"); streams the reply."""
+    refusal: HTTPException | None = None
     if body.type == "system" and principal.role == "candidate":
-        raise forbidden()
-    if not _names_session(body.session_id, session.session_id):
-        raise HTTPException(status_code=400, detail="Session ID mismatch")
-    turn = await service.send(session.session_id, body.message, body.type, key)
+        refusal = forbidden()
+    elif not _names_session(body.session_id, session_id):
+        refusal = HTTPException(status_code=400, detail="Session ID mismatch")
+    if refusal is not None:
+        # An unknown session is a 404 before anything else, as on every other route.
+        if await repo.get(session_id) is None:
+            raise SessionNotFound(session_id)
+        raise refusal
+    turn = await service.send(session_id, body.message, body.type, key)
     return await stream_turn(request, turn)
 
 

@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import empty_checkpoint
 
 from api.sessions import (
     Commit,
@@ -248,3 +250,58 @@ async def test_idle_sessions_are_those_accessed_before_the_cutoff(repo: SessionR
     assert old in idle and fresh not in idle
     await repo.touch(old)
     assert old not in await repo.idle_since(cutoff)
+
+
+async def test_claim_takes_the_lease_and_reads_the_row_or_says_what_holds_it(
+    repo: SessionRepository,
+) -> None:
+    sid = await new_session(repo)
+    lease, row = await repo.claim(sid, "turn")
+    assert row == await repo.get(sid) and row.session_id == sid
+    with pytest.raises(SessionBusy) as busy:
+        await repo.claim(sid, "turn")
+    assert busy.value.purpose == "turn"
+    await repo.release(lease)
+    second, _ = await repo.claim(sid, "reset")
+    assert second.token != lease.token
+    with pytest.raises(SessionNotFound):
+        await repo.claim(str(uuid.uuid4()), "turn")
+
+
+async def _checkpoint(repo: SessionRepository, thread_id: str) -> str:
+    checkpoint = empty_checkpoint()
+    config: RunnableConfig = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+    await repo.saver.aput(config, checkpoint, {}, {})
+    return str(checkpoint["id"])
+
+
+async def _checkpoints(repo: SessionRepository, sid: str) -> set[tuple[str, str]]:
+    found = set()
+    for generation in (0, 1):
+        thread = f"{sid}:{generation}"
+        async for item in repo.saver.alist({"configurable": {"thread_id": thread}}):
+            found.add((thread, str(item.config["configurable"]["checkpoint_id"])))
+    return found
+
+
+async def test_a_commit_prunes_all_but_the_kept_checkpoints_and_a_refused_one_prunes_none(
+    repo: SessionRepository,
+) -> None:
+    sid = await new_session(repo)
+    other = await new_session(repo)
+    old = [await _checkpoint(repo, f"{sid}:0") for _ in range(3)]
+    stale_generation = await _checkpoint(repo, f"{sid}:1")
+    neighbour = await _checkpoint(repo, f"{other}:0")
+    everything = await _checkpoints(repo, sid)
+    assert len(everything) == 4
+
+    lease = await repo.acquire(sid, "turn")
+    keep = [(f"{sid}:0", old[2]), (f"{sid}:0", old[1])]
+    with pytest.raises(LeaseLost):  # the head it expects is not the session's head
+        await repo.commit(lease, "not-the-head", Commit(0, old[2], progress(1), None), keep=keep)
+    assert await _checkpoints(repo, sid) == everything, "a refused commit pruned checkpoints"
+
+    await repo.commit(lease, None, Commit(0, old[2], progress(1), None), keep=keep)
+    assert await _checkpoints(repo, sid) == set(keep)
+    assert (f"{sid}:1", stale_generation) not in await _checkpoints(repo, sid)
+    assert await _checkpoints(repo, other) == {(f"{other}:0", neighbour)}
