@@ -205,7 +205,7 @@ def task_values(task: ReplyTask) -> dict[str, str]:
         "question": task.question,
         "last_answer": task.last_answer,
         "follow_up_kind": task.follow_up_kind or "",
-        "asked": _asked_list(task.asked),
+        "asked": _asked_list(task.asked if task.asked_here is None else task.asked_here),
         "plan": _plan_line(task),
         "answer_kind": task.answer_kind,
     }
