@@ -129,11 +129,43 @@ def _base_task(state: State, kind: ReplyKind, **fields: Any) -> ReplyTask:
         "last_answer": _last_answer(state),
         "answer_kind": read_answer(state),
         "asked": state.asked_questions,
+        "asked_here": _asked_here(state, kind, fields.get("skill", "")),
         "plan": _plan(state),
         "said": _said(state),
         "seed": state.seed,
     }
     return ReplyTask(kind=kind, **(values | fields))
+
+
+_ASKING_KINDS = frozenset({"greeting", "personal", "question", "follow_up", "redirect"})
+
+
+def _asked_here(state: State, kind: ReplyKind, skill: str) -> list[str] | None:
+    """The questions asked so far that a `kind` reply could repeat (see ReplyTask.asked_here).
+
+    Listing only these keeps the prompt from growing with the whole interview: a technical
+    question on SQL cannot repeat a behavioral question, and the current question is already in
+    a follow-up's prompt. Kinds without such a sort (custom, closing) get None: all of them.
+    """
+    if kind not in ("personal", "behavioral", "technical", "follow_up"):
+        return None
+    asked = []
+    for message in state.messages:
+        label = message.additional_kwargs.get(LABEL_KEY) if isinstance(message, AIMessage) else None
+        if not label or label.get("kind") not in _ASKING_KINDS:
+            continue
+        if kind == "personal":
+            mine = label.get("stage") == "personal"
+        elif kind == "behavioral":
+            mine = label.get("stage") == "behavioral"
+        elif kind == "technical":
+            mine = label.get("stage") == "technical" and label.get("skill") == skill
+        else:
+            mine = label.get("kind") == "follow_up" and label.get("number") == state.questions_asked
+        if mine:
+            # The same question `asked_questions` holds for the message: its last paragraph.
+            asked.append(last_paragraph(_chunk_text(message.content)))
+    return asked
 
 
 def _last_answer(state: State) -> str:

@@ -45,7 +45,15 @@ PLACEHOLDERS: dict[str, int] = {
     "stage": 20,
     "follow_ups": 2000,
     "answers": 9000,
+    "answer_note": 300,
+    "follow_up_note": 300,
 }
+
+NOTES_PROMPT = "notes"
+NOTES: dict[str, str] = {"answer_note": "answer_kind", "follow_up_note": "follow_up_kind"}
+"""Note placeholders and the placeholder whose value picks their line of `prompts/notes.md`:
+`{answer_note}` is the line `answer_kind.<the task's answer_kind>:`, or empty when there is none,
+so a prompt carries the one instruction that applies instead of a legend of every case."""
 
 _ASKED_ITEM_CHARS = 140
 
@@ -205,7 +213,7 @@ def task_values(task: ReplyTask) -> dict[str, str]:
         "question": task.question,
         "last_answer": task.last_answer,
         "follow_up_kind": task.follow_up_kind or "",
-        "asked": _asked_list(task.asked),
+        "asked": _asked_list(task.asked if task.asked_here is None else task.asked_here),
         "plan": _plan_line(task),
         "answer_kind": task.answer_kind,
     }
@@ -225,16 +233,53 @@ def as_data(value: str, limit: int) -> str:
     return _as_data(value, limit)
 
 
+_NOTE_LINE = re.compile(r"([a-z_]+)\.([a-z_]+):\s*(.*\S)")
+
+
+@lru_cache(maxsize=64)
+def _parse_notes(text: str) -> dict[str, str]:
+    notes: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        match = _NOTE_LINE.fullmatch(line.strip())
+        if match is None or match.group(1) not in NOTES.values():
+            raise PromptError(
+                f"{NOTES_PROMPT}.md line {number}: expected 'FIELD.VALUE: TEXT' with FIELD one"
+                f" of {sorted(NOTES.values())}, got {line!r}"
+            )
+        notes[f"{match.group(1)}.{match.group(2)}"] = match.group(3)
+    return notes
+
+
+def load_notes(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The lines of `prompts/notes.md` (or its per-run override), keyed "field.value"."""
+    return _parse_notes(load_prompt(NOTES_PROMPT, overrides)[0])
+
+
+def _note_values(
+    names: frozenset[str], values: Mapping[str, str], overrides: Mapping[str, str] | None
+) -> dict[str, str]:
+    """The note placeholders among `names`, each the notes.md line for its key's value."""
+    wanted = names & NOTES.keys()
+    if not wanted:
+        return {}
+    notes = load_notes(overrides)
+    return {note: notes.get(f"{NOTES[note]}.{values.get(NOTES[note], '')}", "") for note in wanted}
+
+
 def render_prompt(
     name: str, values: dict[str, str], overrides: Mapping[str, str] | None = None
 ) -> str:
     """Render `prompts/<name>.md` (or its override) with `values`; every placeholder it uses
-    must be given."""
+    must be given (note placeholders come from `prompts/notes.md`, see NOTES)."""
     text, names = load_prompt(name, overrides)
+    values = values | _note_values(names, values, overrides)
     missing = names - values.keys()
     if missing:
         raise PromptError(f"{name}.md needs {sorted(missing)} but they were not given")
-    return text.format_map(values).strip()
+    # An empty note leaves its line blank; one blank line between paragraphs is enough.
+    return re.sub(r"\n{3,}", "\n\n", text.format_map(values)).strip()
 
 
 def render_messages(

@@ -61,6 +61,10 @@ class ReplyTask(BaseModel):
     follow_up_kind: FollowUpKind | None = None
     asked: list[str] = Field(default_factory=list)
     """Questions already asked in this interview: none may be asked again."""
+    asked_here: list[str] | None = None
+    """The asked questions this reply could repeat, which its prompt lists (None: all of
+    `asked`). A question can only repeat one of its own sort: a behavioral question another
+    behavioral one, a technical question one on its skill, a follow-up one on its question."""
     answer_kind: AnswerKind = "none"
     """How the code read `last_answer` (see AnswerKind)."""
     plan: Plan = Field(default_factory=Plan)

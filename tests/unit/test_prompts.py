@@ -14,7 +14,7 @@ import pytest
 
 from graph import prompts
 from graph.prompts import PromptError, render_messages, render_prompt, task_values
-from graph.tasks import Plan, ReplyKind, ReplyTask
+from graph.tasks import AnswerKind, FollowUpKind, Plan, ReplyKind, ReplyTask
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
@@ -119,3 +119,41 @@ def test_missing_prompt_file_names_the_path(
     monkeypatch.setattr(prompts, "PROMPTS_DIR", tmp_path)
     with pytest.raises(PromptError, match=r"closing\.md"):
         render_prompt("closing", {})
+
+
+@pytest.mark.parametrize("answer_kind", ["gap", "passed", "off_topic", "short"])
+def test_a_prompt_carries_the_note_for_how_the_code_read_the_answer_and_no_other(
+    answer_kind: AnswerKind,
+) -> None:
+    notes = prompts.load_notes()
+    task = _task("technical").model_copy(update={"answer_kind": answer_kind})
+    human = str(render_messages(task)[1].content)
+    assert notes[f"answer_kind.{answer_kind}"] in human
+    others = [text for key, text in notes.items() if key.startswith("answer_kind.")]
+    assert sum(text in human for text in others) == 1
+
+
+def test_an_ordinary_answer_gets_no_note_and_no_gap_in_the_prompt() -> None:
+    human = str(render_messages(_task("technical"))[1].content)
+    assert not any(note in human for note in prompts.load_notes().values())
+    assert "\n\n\n" not in human
+
+
+@pytest.mark.parametrize("kind", ["deeper", "edge_case", "trade_off", "explain", "clarify"])
+def test_a_follow_up_prompt_says_what_its_kind_asks_and_nothing_of_the_others(
+    kind: FollowUpKind,
+) -> None:
+    notes = prompts.load_notes()
+    task = _task("follow_up").model_copy(update={"follow_up_kind": kind})
+    human = str(render_messages(task)[1].content)
+    assert notes[f"follow_up_kind.{kind}"] in human
+    others = [text for key, text in notes.items() if key.startswith("follow_up_kind.")]
+    assert sum(text in human for text in others) == 1
+
+
+def test_notes_can_be_overridden_per_run_and_a_malformed_line_fails_loudly() -> None:
+    task = _task("technical").model_copy(update={"answer_kind": "gap"})
+    overrides = {"notes": "answer_kind.gap: Be kind about the gap."}
+    assert "Be kind about the gap." in str(render_messages(task, overrides)[1].content)
+    with pytest.raises(PromptError, match=r"notes\.md line 1"):
+        render_messages(task, {"notes": "gap means be kind"})
