@@ -54,10 +54,24 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU seconds of a process and every live descendant (a supervisor and its workers)."""
+def is_spawned_helper(pid: int) -> bool:
+    """A `multiprocessing` spawn child (the server's evaluation worker), not a server process."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"from multiprocessing" in cmdline
+
+
+def tree_cpu_seconds(pid: int, *, helpers: bool = False) -> float:
+    """CPU seconds of a process and every live descendant (a supervisor and its workers); with
+    `helpers`, those of its spawned helper processes (the evaluation worker) instead."""
     total = 0.0
     for each in [pid, *descendants(pid)]:
+        if each != pid and is_spawned_helper(each) != helpers:
+            continue
+        if each == pid and helpers:
+            continue
         with contextlib.suppress(OSError, ValueError):
             total += cpu_seconds(each)
     return total
@@ -146,8 +160,13 @@ class Server:
                 time.sleep(0.05)
 
     def cpu(self) -> float:
-        """CPU seconds the process and its worker processes have used so far."""
+        """CPU seconds the process and its worker processes have used so far (serving turns:
+        not the evaluation worker, whose reports are measured in bench/evaluation.md)."""
         return tree_cpu_seconds(self.pid)
+
+    def helper_cpu(self) -> float:
+        """CPU seconds of its spawned helpers (the evaluation worker) so far."""
+        return tree_cpu_seconds(self.pid, helpers=True)
 
     def rss(self) -> int:
         """The process's resident memory now, in bytes."""

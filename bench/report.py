@@ -821,14 +821,17 @@ def render(m: Measurements) -> str:
         "- **errors**: turns that failed as the client sees them (HTTP error, broken or empty"
         " stream, no end marker) plus ERROR lines in the server's log (a turn that fails after its"
         " first byte cannot be seen by a plain-text client: it is rolled back).",
-        "- **prompt tokens / LLM requests per candidate turn**: the stub's counters over the"
+        "- **prompt tokens / LLM requests per candidate turn**: the stub's counts of the"
+        " streamed requests (the interview's own; the evaluation report's calls after an"
+        " interview are not streamed and are costed in `bench/evaluation.md`) over the"
         " zero-latency interviews ÷ candidate messages (`chat` requests; the greeting is a turn"
         " with an LLM request but no candidate message). The stub counts"
         " `ceil(len(text)/4) + 4` per message.",
         "- **server CPU per turn**: user + system CPU of the server process (all threads; with"
-        " several workers, the supervisor and every worker) over the zero-latency interviews ÷"
-        " streamed turns; shown as turns per CPU-second. One process' event loop runs on one core"
-        " at a time (the GIL); `INTERVIEWER_WORKERS` processes use that many cores.",
+        " several workers, the supervisor and every worker; not the evaluation worker process,"
+        " see `bench/evaluation.md`) over the zero-latency interviews ÷ streamed turns; shown as"
+        " turns per CPU-second. One process' event loop runs on one core at a time (the GIL);"
+        " `INTERVIEWER_WORKERS` processes use that many cores.",
         "- **most concurrent interviews**: the capacity search below (Capacity); the baseline is"
         " not searched, its turns/s at its largest latency run says what it could hold.",
         "- **SQLite bytes per finished interview**: size of the database file (+ WAL, after"

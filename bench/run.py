@@ -478,13 +478,16 @@ def zero_latency(bench: Bench, server: Server, side: str) -> ZeroLatency:
     )
     cpu = server.cpu() - cpu0
     stats = bench.stub_stats()
+    # The interview's own calls are streamed; evaluation reports (after an interview ends,
+    # in a worker process, not streamed) are not turns: their cost is bench/evaluation.md's.
+    streamed = [r for r in stats["per_request"] if r.get("stream")]
     return ZeroLatency(
         side=side,
         result=result,
         cpu_s=cpu,
-        requests=int(stats["requests"]),
-        prompt_tokens=int(stats["prompt_tokens_total"]),
-        completion_tokens=int(stats["completion_tokens_total"]),
+        requests=len(streamed),
+        prompt_tokens=sum(int(r.get("prompt_tokens") or 0) for r in streamed),
+        completion_tokens=sum(int(r.get("completion_tokens") or 0) for r in streamed),
         server_errors=_server_errors(server) - errors0,
     )
 
