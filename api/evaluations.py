@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import multiprocessing
 import os
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from api.config import Settings
@@ -78,9 +80,16 @@ async def run_evaluator(session_id: str, state: State, context: Context) -> dict
     return report.model_dump(mode="json")
 
 
+EVALUATION_PROCESS_NAME = "interview-eval"
+"""The evaluation process's name (`ps`, `top`; the bench tells its CPU from the server's); Linux
+keeps 15 characters of a process name."""
+
+
 def _lower_priority() -> None:
     # The evaluation process gives way to the server whenever both want the CPU.
     os.nice(10)
+    with contextlib.suppress(OSError):  # Linux: the name `ps -o comm` and /proc show
+        Path("/proc/self/comm").write_text(EVALUATION_PROCESS_NAME)
 
 
 def evaluate_in_process(session_id: str, state: State, context: dict[str, Any]) -> dict[str, Any]:

@@ -55,12 +55,13 @@ def descendants(pid: int) -> list[int]:
 
 
 def is_spawned_helper(pid: int) -> bool:
-    """A `multiprocessing` spawn child (the server's evaluation worker), not a server process."""
+    """The server's evaluation process (it names itself), not a process serving requests."""
+    from api.evaluations import EVALUATION_PROCESS_NAME
+
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        return Path(f"/proc/{pid}/comm").read_text().strip() == EVALUATION_PROCESS_NAME
     except OSError:
         return False
-    return b"from multiprocessing" in cmdline
 
 
 def tree_cpu_seconds(pid: int, *, helpers: bool = False) -> float:

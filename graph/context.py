@@ -53,7 +53,7 @@ class ContextFields(BaseModel):
         "environment always uses httpx.",
     )
     stream_flush_ms: float = Field(
-        default=15.0,
+        default=40.0,
         ge=0,
         le=200,
         description="After a reply's first token, tokens arriving within this many ms are "

@@ -36,7 +36,7 @@ def test_a_chat_turn_costs_six_trips_to_the_sqlite_thread(
         sid = api.create(candidate_name="Ana", behavioral_questions=2, technical_questions=1)
         assert api.start_text(sid).status_code == 200
         assert api.chat_text(sid, "Hello, I am Ana.").status_code == 200
-        import sys; sys.path.insert(0, "/tmp/dev"); import trips as T; T.install()
+        monkeypatch.setattr(SqliteThread, "run", counted)
         reply = api.chat_text(sid, "I led the migration of our billing service to Python 3.")
         monkeypatch.setattr(SqliteThread, "run", run)
     assert reply.status_code == 200 and reply.text
