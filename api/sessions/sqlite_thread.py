@@ -103,6 +103,9 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
         self._thread = thread
         self.inner = SqliteSaver(thread.conn)
         super().__init__(serde=self.inner.serde)
+        self._addressed: dict[tuple[str, str], CheckpointTuple] = {}
+        """The checkpoint last read by its id, per (thread, namespace), until the thread's
+        next read or write (see `_get_tuple`)."""
 
     def with_allowlist(self, extra_allowlist: Collection[tuple[str, ...]]) -> ThreadedSqliteSaver:
         # The strict-msgpack allowlist a compiled graph derives must reach the saver that
@@ -124,7 +127,62 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
     # --- async: what the graph uses ---------------------------------------------------------
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
-        return await self._thread.run(self.inner.get_tuple, config)
+        return await self._thread.run(self._get_tuple, config)
+
+    def _get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        """`SqliteSaver.get_tuple`, without decoding one checkpoint twice in a row.
+
+        A run that resumes from a checkpoint named by id (the session's head) reads it, then
+        reads the thread's latest to learn whether it was superseded: nearly always the same
+        checkpoint, whose whole state (the transcript) would be decoded a second time. When
+        the latest's id, one indexed lookup, is the checkpoint just read, that read is reused.
+        Any write to the thread in between drops it.
+        """
+        configurable = config["configurable"]
+        key = (str(configurable["thread_id"]), str(configurable.get("checkpoint_ns", "")))
+        recent = self._addressed.pop(key, None)
+        if configurable.get("checkpoint_id"):
+            found = self.inner.get_tuple(config)
+            if found is not None:
+                self._addressed[key] = found
+            return found
+        if recent is not None:
+            latest = self._thread.conn.execute(
+                "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?"
+                " ORDER BY checkpoint_id DESC LIMIT 1",
+                key,
+            ).fetchone()
+            if latest is not None and latest[0] == recent.config["configurable"]["checkpoint_id"]:
+                return recent
+        return self.inner.get_tuple(config)
+
+    # Writes, on the thread like the reads, so the reuse above never outlives a change.
+
+    def _forget(self, config: RunnableConfig) -> None:
+        configurable = config.get("configurable", {})
+        key = (str(configurable.get("thread_id")), str(configurable.get("checkpoint_ns", "")))
+        self._addressed.pop(key, None)
+
+    def _put(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        self._forget(config)
+        return self.inner.put(config, checkpoint, metadata, new_versions)
+
+    def _put_writes(
+        self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str, path: str
+    ) -> None:
+        self._forget(config)
+        self.inner.put_writes(config, writes, task_id, path)
+
+    def _delete_thread(self, thread_id: str) -> None:
+        for key in [k for k in self._addressed if k[0] == thread_id]:
+            del self._addressed[key]
+        self.inner.delete_thread(thread_id)
 
     async def alist(
         self,
@@ -147,7 +205,7 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        return await self._thread.run(self.inner.put, config, checkpoint, metadata, new_versions)
+        return await self._thread.run(self._put, config, checkpoint, metadata, new_versions)
 
     async def aput_writes(
         self,
@@ -156,10 +214,10 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
         task_id: str,
         task_path: str = "",
     ) -> None:
-        await self._thread.run(self.inner.put_writes, config, writes, task_id, task_path)
+        await self._thread.run(self._put_writes, config, writes, task_id, task_path)
 
     async def adelete_thread(self, thread_id: str) -> None:
-        await self._thread.run(self.inner.delete_thread, thread_id)
+        await self._thread.run(self._delete_thread, thread_id)
 
     async def aget_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]
@@ -173,7 +231,7 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
     # --- sync: for callers on other threads (never the event loop's) -------------------------
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
-        return self._thread.call(self.inner.get_tuple, config)
+        return self._thread.call(self._get_tuple, config)
 
     def list(
         self,
@@ -195,7 +253,7 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        return self._thread.call(self.inner.put, config, checkpoint, metadata, new_versions)
+        return self._thread.call(self._put, config, checkpoint, metadata, new_versions)
 
     def put_writes(
         self,
@@ -204,10 +262,10 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
         task_id: str,
         task_path: str = "",
     ) -> None:
-        self._thread.call(self.inner.put_writes, config, writes, task_id, task_path)
+        self._thread.call(self._put_writes, config, writes, task_id, task_path)
 
     def delete_thread(self, thread_id: str) -> None:
-        self._thread.call(self.inner.delete_thread, thread_id)
+        self._thread.call(self._delete_thread, thread_id)
 
     def get_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]
