@@ -31,6 +31,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,11 +86,28 @@ EVALUATION_PROCESS_NAME = "interview-eval"
 keeps 15 characters of a process name."""
 
 
-def _lower_priority() -> None:
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _prepare_evaluation_process() -> None:
+    """Initialise the evaluation process: lower priority, a name, and an end with its server."""
     # The evaluation process gives way to the server whenever both want the CPU.
     os.nice(10)
     with contextlib.suppress(OSError):  # Linux: the name `ps -o comm` and /proc show
         Path("/proc/self/comm").write_text(EVALUATION_PROCESS_NAME)
+    # uvicorn ends a graceful shutdown by re-raising SIGTERM, so the server dies without the
+    # exit hooks that tell pool processes to stop, and a SIGKILL skips them anyway: this
+    # process then waited on its queue forever, one more after every restart. It watches its
+    # parent instead; an evaluation cut short stays pending and is redone at the next start.
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_SECONDS)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="watch-server", daemon=True).start()
 
 
 def evaluate_in_process(session_id: str, state: State, context: dict[str, Any]) -> dict[str, Any]:
@@ -241,7 +259,7 @@ class EvaluationRunner:
             self._pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_lower_priority,
+                initializer=_prepare_evaluation_process,
             )
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(

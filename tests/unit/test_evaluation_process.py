@@ -8,7 +8,7 @@ import multiprocessing
 import os
 from pathlib import Path
 
-from api.evaluations import EVALUATION_PROCESS_NAME, _lower_priority
+from api.evaluations import EVALUATION_PROCESS_NAME, _prepare_evaluation_process
 from bench.procs import is_spawned_helper
 
 
@@ -19,7 +19,7 @@ def _who() -> tuple[int, str, int]:
 def test_the_evaluation_process_names_itself_and_yields_the_cpu() -> None:
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(
-        1, mp_context=context, initializer=_lower_priority
+        1, mp_context=context, initializer=_prepare_evaluation_process
     ) as pool:
         pid, name, niceness = pool.submit(_who).result(timeout=60)
         assert name == EVALUATION_PROCESS_NAME
