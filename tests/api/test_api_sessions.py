@@ -33,12 +33,16 @@ ANSWER = "I enjoy building reliable backend services for hiring teams."
 TRIALS = 30
 BATCH = 10
 """Trials at once: sequential trials spent ~30 s waiting on streamed replies and sleeps."""
+EXPIRY_BATCH = 5
+"""Trials at once against the sweeper: with 10, one sweep had so many sessions to expire that
+the chats nearly always won (~1 in 30 met an expired session); with 5 the outcomes are spread
+as in sequential trials (200, 409 and 404 in every run)."""
 
 
-async def _batched(trial: Callable[[int], Awaitable[None]]) -> None:
-    """``trial(0)`` .. ``trial(TRIALS - 1)``, BATCH at a time; the first failure is raised."""
-    for first in range(0, TRIALS, BATCH):
-        await asyncio.gather(*(trial(i) for i in range(first, min(first + BATCH, TRIALS))))
+async def _batched(trial: Callable[[int], Awaitable[None]], batch: int = BATCH) -> None:
+    """``trial(0)`` .. ``trial(TRIALS - 1)``, ``batch`` at a time; the first failure is raised."""
+    for first in range(0, TRIALS, batch):
+        await asyncio.gather(*(trial(i) for i in range(first, min(first + batch, TRIALS))))
 
 
 def alternates(history: list[dict[str, str]]) -> bool:
@@ -187,7 +191,7 @@ async def test_idle_expiry_racing_a_chat_never_loses_an_answer_that_got_200(
                 "content": text,
             }
 
-        await _batched(one)
+        await _batched(one, EXPIRY_BATCH)
     assert 404 in outcomes or 200 in outcomes
 
 
