@@ -53,3 +53,19 @@ def make_process(tmp_path: Path) -> Iterator[Callable[..., SubprocessServer]]:
     yield make
     for process in processes:
         process.kill()
+
+
+@pytest.fixture
+def make_processes(tmp_path: Path) -> Iterator[Callable[..., list[SubprocessServer]]]:
+    """Like `make_process`, several at once: `make_processes(env_a, env_b)` launches them
+    together and returns once all answer (a start-up is mostly imports, which then overlap)."""
+    processes: list[SubprocessServer] = []
+
+    def make(*envs: dict[str, str]) -> list[SubprocessServer]:
+        launched = [SubprocessServer(tmp_path, **env).launch() for env in envs]
+        processes.extend(launched)
+        return [process.wait_ready() for process in launched]
+
+    yield make
+    for process in processes:
+        process.kill()

@@ -31,10 +31,38 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def postgres_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[SubprocessServer]]:
+    """Two replicas on one PostgreSQL database for the tests that leave both running (each
+    makes its own sessions): one pair of start-ups instead of one per test."""
+    root = tmp_path_factory.mktemp("postgres-pair")
+    with fresh_database() as url:
+        env = {
+            "INTERVIEWER_LEASE_SECONDS": LEASE,
+            "INTERVIEWER_DATABASE_URL": url,
+            "INTERVIEWER_OFFLINE_TOKEN_DELAY": "0.02",
+        }
+        # One after the other: two replicas migrating a new database at once can fail.
+        pair = [SubprocessServer(root, **env).start() for _ in range(2)]
+        try:
+            yield pair
+        finally:
+            for process in pair:
+                process.kill()
+
+
 def _replicas(
     make_process: Callable[..., SubprocessServer], count: int, **env: str
 ) -> list[SubprocessServer]:
     return [make_process(INTERVIEWER_LEASE_SECONDS=LEASE, **env) for _ in range(count)]
+
+
+def _sqlite_pair(
+    make_processes: Callable[..., list[SubprocessServer]], **env: str
+) -> list[SubprocessServer]:
+    """Two processes on one SQLite file, launched together."""
+    both = {"INTERVIEWER_LEASE_SECONDS": LEASE, **env}
+    return make_processes(both, both)
 
 
 def _cross_replica_409(first: SubprocessServer, second: SubprocessServer) -> None:
@@ -98,15 +126,9 @@ def _killed_replica_then_other(first: SubprocessServer, second: SubprocessServer
 
 
 def test_postgres_a_chat_to_one_replica_while_another_streams_the_turn_is_409(
-    postgres_url: str, make_process: Callable[..., SubprocessServer]
+    postgres_pair: list[SubprocessServer],
 ) -> None:
-    first, second = _replicas(
-        make_process,
-        2,
-        INTERVIEWER_DATABASE_URL=postgres_url,
-        INTERVIEWER_OFFLINE_TOKEN_DELAY="0.02",
-    )
-    _cross_replica_409(first, second)
+    _cross_replica_409(*postgres_pair)
 
 
 def test_postgres_a_replica_killed_mid_turn_frees_the_session_for_another(
@@ -146,9 +168,9 @@ def test_postgres_the_sweeper_runs_on_one_replica_at_a_time(
 
 
 def test_postgres_saved_sessions_are_readable_from_every_replica(
-    postgres_url: str, make_process: Callable[..., SubprocessServer]
+    postgres_pair: list[SubprocessServer],
 ) -> None:
-    first, second = _replicas(make_process, 2, INTERVIEWER_DATABASE_URL=postgres_url)
+    first, second = postgres_pair
     with Api(first.base_url) as a, Api(second.base_url) as b:
         sid = a.create(**SETTINGS)
         a.start_text(sid)
@@ -162,16 +184,16 @@ def test_postgres_saved_sessions_are_readable_from_every_replica(
 
 
 def test_sqlite_two_processes_on_one_file_serve_the_same_sessions_safely(
-    make_process: Callable[..., SubprocessServer],
+    make_processes: Callable[..., list[SubprocessServer]],
 ) -> None:
-    first, second = _replicas(make_process, 2, INTERVIEWER_OFFLINE_TOKEN_DELAY="0.02")
+    first, second = _sqlite_pair(make_processes, INTERVIEWER_OFFLINE_TOKEN_DELAY="0.02")
     _cross_replica_409(first, second)
 
 
 def test_sqlite_a_process_killed_mid_turn_frees_the_session_for_another(
-    make_process: Callable[..., SubprocessServer],
+    make_processes: Callable[..., list[SubprocessServer]],
 ) -> None:
-    first, second = _replicas(make_process, 2, INTERVIEWER_OFFLINE_TOKEN_DELAY="0.01")
+    first, second = _sqlite_pair(make_processes, INTERVIEWER_OFFLINE_TOKEN_DELAY="0.01")
     _killed_replica_then_other(first, second)
 
 

@@ -2,7 +2,9 @@
 
 The races of the sessions issue, tried many times each with the second request 0-20 ms after
 the first: never both 200, the history always alternates, the settings are never replaced by
-defaults, and no answer that got a 200 is lost.
+defaults, and no answer that got a 200 is lost. The trials run a batch at a time, each on its own
+session: a trial's two requests race each other exactly as before, and the batch's other trials
+add the load a busy server has (the sweeper then expires several sessions in one pass).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,18 @@ SETTINGS: dict[str, Any] = {
 }
 ANSWER = "I enjoy building reliable backend services for hiring teams."
 TRIALS = 30
+BATCH = 10
+"""Trials at once: sequential trials spent ~30 s waiting on streamed replies and sleeps."""
+EXPIRY_BATCH = 5
+"""Trials at once against the sweeper: with 10, one sweep had so many sessions to expire that
+the chats nearly always won (~1 in 30 met an expired session); with 5 the outcomes are spread
+as in sequential trials (200, 409 and 404 in every run)."""
+
+
+async def _batched(trial: Callable[[int], Awaitable[None]], batch: int = BATCH) -> None:
+    """``trial(0)`` .. ``trial(TRIALS - 1)``, ``batch`` at a time; the first failure is raised."""
+    for first in range(0, TRIALS, batch):
+        await asyncio.gather(*(trial(i) for i in range(first, min(first + batch, TRIALS))))
 
 
 def alternates(history: list[dict[str, str]]) -> bool:
@@ -90,11 +104,12 @@ async def test_reset_then_chat_never_both_succeed_and_never_start_with_default_s
     server = make_server(offline_token_delay=0.003)
     outcomes: set[tuple[int, int]] = set()
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
-        for trial in range(TRIALS):
+
+        async def one(trial: int) -> None:
             sid = await _started(client)
             reset, (chat_status, chat_text) = await _race(
-                lambda sid=sid: client.post(f"/reset/{sid}"),
-                lambda sid=sid: _chat(client, sid),
+                lambda: client.post(f"/reset/{sid}"),
+                lambda: _chat(client, sid),
                 delay=(trial % 20) / 1000,
             )
             outcomes.add((reset.status_code, chat_status))
@@ -113,6 +128,8 @@ async def test_reset_then_chat_never_both_succeed_and_never_start_with_default_s
                     {"role": "user", "content": ANSWER},
                     {"role": "assistant", "content": chat_text},
                 ]
+
+        await _batched(one)
     assert outcomes <= {(200, 400), (200, 409), (409, 200)}
 
 
@@ -121,11 +138,12 @@ async def test_delete_then_chat_never_both_succeed_and_nothing_is_left_behind(
 ) -> None:
     server = make_server(offline_token_delay=0.003)
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
-        for trial in range(TRIALS):
+
+        async def one(trial: int) -> None:
             sid = await _started(client)
             deleted, (chat_status, chat_text) = await _race(
-                lambda sid=sid: client.delete(f"/session/{sid}"),
-                lambda sid=sid: _chat(client, sid),
+                lambda: client.delete(f"/session/{sid}"),
+                lambda: _chat(client, sid),
                 delay=(trial % 2) / 1000,
             )
             assert (deleted.status_code, chat_status) in {(200, 404), (200, 409), (409, 200)}, trial
@@ -138,6 +156,8 @@ async def test_delete_then_chat_never_both_succeed_and_nothing_is_left_behind(
                 assert history[-1] == {"role": "assistant", "content": chat_text}
                 assert alternates(history)
 
+        await _batched(one)
+
 
 async def test_idle_expiry_racing_a_chat_never_loses_an_answer_that_got_200(
     make_server: Callable[..., ThreadedServer],
@@ -149,7 +169,8 @@ async def test_idle_expiry_racing_a_chat_never_loses_an_answer_that_got_200(
     )
     outcomes: list[int] = []
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
-        for trial in range(TRIALS):
+
+        async def one(trial: int) -> None:
             sid = await _started(client)
             await asyncio.sleep(0.28 + (trial % 10) * 0.005)
             status, text = await _chat(client, sid)
@@ -157,7 +178,7 @@ async def test_idle_expiry_racing_a_chat_never_loses_an_answer_that_got_200(
             # 409: the chat met the expiry's lease; 404: the session had expired.
             assert status in (200, 404, 409), (trial, status)
             if status != 200:
-                continue
+                return
             # The answer is in the live session, or in the document its expiry saved.
             current = await client.get(f"/conversation-history/{sid}")
             if current.status_code == 200:
@@ -169,6 +190,8 @@ async def test_idle_expiry_racing_a_chat_never_loses_an_answer_that_got_200(
                 "role": "assistant",
                 "content": text,
             }
+
+        await _batched(one, EXPIRY_BATCH)
     assert 404 in outcomes or 200 in outcomes
 
 

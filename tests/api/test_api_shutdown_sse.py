@@ -1,6 +1,11 @@
 """SIGTERM during an SSE reply (issue 13, item 5): the reply finishes within the grace and is
 committed, or, past the grace, ends with an `error` event and is not committed. Either way the
-client knows whether to send its answer again. Real server processes, real signals."""
+client knows whether to send its answer again. Real server processes, real signals.
+
+Each test runs the signalled process next to a second one on the same database file (replicas,
+as a deployment runs them): the second, never signalled, checks what was committed once the
+first has exited, and serves the slow process's sessions their fast greeting (at 0.3 s a token
+the greeting alone took ~15 s)."""
 
 from __future__ import annotations
 
@@ -29,9 +34,9 @@ def _sse_turn_with_sigterm(
 
 
 def test_sigterm_lets_an_sse_reply_finish_with_state_and_done_and_commits_it(
-    make_process: Callable[..., SubprocessServer],
+    make_processes: Callable[..., list[SubprocessServer]],
 ) -> None:
-    first = make_process(INTERVIEWER_OFFLINE_TOKEN_DELAY="0.02")
+    first, second = make_processes({"INTERVIEWER_OFFLINE_TOKEN_DELAY": "0.02"}, {})
     with Api(first.base_url) as api:
         sid = api.create(candidate_name="Ana", behavioral_questions=2, technical_questions=1)
         assert api.start_text(sid).status_code == 200
@@ -44,7 +49,6 @@ def test_sigterm_lets_an_sse_reply_finish_with_state_and_done_and_commits_it(
     assert reply.rstrip()[-1:] in ("?", ".")  # a whole question (some end "... to the fix.")
     first.stop(signal.SIGTERM)
 
-    second = make_process()
     with Api(second.base_url) as api:
         assert api.history(sid) == [
             *history,
@@ -55,15 +59,17 @@ def test_sigterm_lets_an_sse_reply_finish_with_state_and_done_and_commits_it(
 
 
 def test_past_the_grace_an_sse_reply_ends_with_an_error_event_and_is_not_committed(
-    make_process: Callable[..., SubprocessServer],
+    make_processes: Callable[..., list[SubprocessServer]],
 ) -> None:
-    first = make_process(
-        INTERVIEWER_OFFLINE_TOKEN_DELAY="0.3", INTERVIEWER_SHUTDOWN_GRACE_SECONDS="0.5"
+    first, second = make_processes(
+        {"INTERVIEWER_OFFLINE_TOKEN_DELAY": "0.3", "INTERVIEWER_SHUTDOWN_GRACE_SECONDS": "0.5"},
+        {},
     )
-    with Api(first.base_url) as api:
+    with Api(second.base_url) as api:
         sid = api.create(candidate_name="Ana", behavioral_questions=2, technical_questions=1)
         assert api.start_text(sid).status_code == 200
         history = api.history(sid)
+    with Api(first.base_url) as api:
         events = _sse_turn_with_sigterm(api, first, sid, "I like the product and the team.")
     kinds = [e.event for e in events]
     assert kinds[-1] == "error", kinds
@@ -71,7 +77,6 @@ def test_past_the_grace_an_sse_reply_ends_with_an_error_event_and_is_not_committ
     assert events[-1].data["code"] == "shutting_down"
     first.stop(signal.SIGTERM)
 
-    second = make_process()
     with Api(second.base_url) as api:
         assert api.history(sid) == history  # nothing recorded: sending again is right
         assert api.chat_text(sid, "I like the product and the team.").status_code == 200

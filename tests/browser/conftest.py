@@ -2,7 +2,8 @@
 
 Without playwright or chromium these tests skip with the reason; with
 INTERVIEWER_REQUIRE_BROWSER=1 (set by .ci/run) a missing browser fails them instead, so CI can
-never pass by skipping. One browser per test module; a fresh context (cookies, storage) per test.
+never pass by skipping. One browser for this directory (a launch is ~1-2 s; it is closed before
+the next directory's tests), a fresh context (cookies, storage) per test.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.pages import AdminConsole, CandidatePage
+from tests.browser.pages import ADMIN_REFRESH_MS, AdminConsole, CandidatePage
 from tests.support.candidate import reply_to
 from tests.support.server import CHEAT_MESSAGE, Api, ThreadedServer, max_chats, wait_until
 
@@ -197,3 +198,10 @@ def test_create_form_refuses_out_of_range_numbers_in_words(
     page.get_by_role("button", name="Create session").click()
     expect(page.locator("#create-status")).to_have_text("Technical questions: between 0 and 20.")
     assert set(api.sessions()) == before
+
+
+def test_the_console_refreshes_on_the_period_the_browser_tests_shorten() -> None:
+    # tests/browser/pages.py shortens exactly this period; if it changed, the live checks would
+    # silently wait the full period again.
+    source = (Path(__file__).resolve().parents[2] / "api" / "web" / "admin.js").read_text()
+    assert f"const REFRESH_MS = {ADMIN_REFRESH_MS};" in source

@@ -138,6 +138,11 @@ class SubprocessServer:
         self.base_url = ""
 
     def start(self) -> SubprocessServer:
+        return self.launch().wait_ready()
+
+    def launch(self) -> SubprocessServer:
+        """Start the process without waiting for it: several launched together import and
+        open the database at the same time (each start-up is ~3 s of imports)."""
         port = free_port()
         env = {
             k: v
@@ -169,6 +174,10 @@ class SubprocessServer:
                 # Its own process group, so kill() also takes any worker processes with it.
                 start_new_session=True,
             )
+        return self
+
+    def wait_ready(self) -> SubprocessServer:
+        """Wait until a launched process answers /healthz."""
 
         def healthy() -> bool:
             assert self.process is not None

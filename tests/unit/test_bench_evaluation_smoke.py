@@ -5,43 +5,26 @@ It checks that every figure is printed with a value, never how fast anything is.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.background import Job
+
+BACKGROUND_JOB = Job(
+    "evaluation-smoke",
+    [
+        *("-m", "bench.evaluation", "--interviews", "1", "--concurrent", "2"),
+        *("--out", "{work}/evaluation.md"),
+    ],
+    timeout=110,
+)
+"""Launched when the session starts (tests/support/background.py)."""
 
 
 @pytest.mark.timeout(120)
-def test_evaluation_bench_prints_tokens_per_interview_and_closing_ttfb(tmp_path: Path) -> None:
-    out = tmp_path / "evaluation.md"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("INTERVIEWER_", "GROQ_")) and k != "PYTHONPATH"
-    }
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.evaluation",
-            "--interviews",
-            "1",
-            "--concurrent",
-            "2",
-            "--out",
-            str(out),
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=110,
-        check=False,
-    )
+def test_evaluation_bench_prints_tokens_per_interview_and_closing_ttfb() -> None:
+    completed = BACKGROUND_JOB.result()
+    assert BACKGROUND_JOB.work is not None
+    out = BACKGROUND_JOB.work / "evaluation.md"
     assert completed.returncode == 0, completed.stdout + completed.stderr
     table = out.read_text(encoding="utf-8")
     assert table in completed.stdout + "\n"
