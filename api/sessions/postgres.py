@@ -8,6 +8,7 @@ clocks disagree still agree on who holds a session.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -93,6 +94,10 @@ _COLUMNS = (
 
 # Our threads are "<session uuid>:<generation>"; a session's threads share that prefix.
 _THREADS_OF = "thread_id LIKE %s"
+
+SETUP_LOCK = 7130001
+"""The advisory lock that makes the replicas' setups (migrations, tables) one at a time."""
+SETUP_POLL_SECONDS = 0.1
 _ORPHAN_THREAD = (
     "thread_id ~ '^[0-9a-f-]{36}:' AND split_part(thread_id, ':', 1)"
     " NOT IN (SELECT session_id FROM interviewer_sessions)"
@@ -155,12 +160,28 @@ class PostgresSessionRepository(SessionRepository):
     async def setup(self) -> None:
         await self.pool.open(wait=True, timeout=30)
         self._saver = AsyncPostgresSaver(self.pool)  # type: ignore[arg-type]
-        await self._saver.setup()
-        async with self.pool.connection() as conn, conn.transaction():
-            # Replicas starting together must not race on CREATE ... IF NOT EXISTS.
-            await conn.execute("SELECT pg_advisory_xact_lock(7130001)")
-            for statement in _SCHEMA:
-                await conn.execute(statement)
+        # Replicas starting together on a new database raced on LangGraph's migrations
+        # (UniqueViolation on checkpoint_migrations_pkey or pg_type) and on our CREATE ... IF
+        # NOT EXISTS: one at a time, under a lock held by a connection of its own while the
+        # saver's setup runs on others of the pool. Waiting is polling, not a blocked
+        # pg_advisory_lock: the migrations CREATE INDEX CONCURRENTLY, which waits for every
+        # running statement to end, a waiting replica's lock statement included (a deadlock).
+        async with self.pool.connection() as holder:
+            while True:
+                cursor = await holder.execute(
+                    "SELECT pg_try_advisory_lock(%s) AS ok", (SETUP_LOCK,)
+                )
+                row = await cursor.fetchone()
+                if row is not None and row["ok"]:  # type: ignore[call-overload]
+                    break
+                await asyncio.sleep(SETUP_POLL_SECONDS)
+            try:
+                await self._saver.setup()
+                async with self.pool.connection() as conn, conn.transaction():
+                    for statement in _SCHEMA:
+                        await conn.execute(statement)
+            finally:
+                await holder.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
 
     async def close(self) -> None:
         await self.pool.close()

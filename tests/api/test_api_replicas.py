@@ -42,9 +42,12 @@ def postgres_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Sub
             "INTERVIEWER_DATABASE_URL": url,
             "INTERVIEWER_OFFLINE_TOKEN_DELAY": "0.02",
         }
-        # One after the other: two replicas migrating a new database at once can fail.
-        pair = [SubprocessServer(root, **env).start() for _ in range(2)]
+        # Launched together on a new database: their setups (LangGraph's migrations) must
+        # take turns, which they once did not (UniqueViolation at start-up).
+        pair = [SubprocessServer(root, **env).launch() for _ in range(2)]
         try:
+            for process in pair:
+                process.wait_ready()
             yield pair
         finally:
             for process in pair:
