@@ -89,8 +89,10 @@ keeps 15 characters of a process name."""
 PARENT_CHECK_SECONDS = 1.0
 
 
-def _prepare_evaluation_process() -> None:
-    """Initialise the evaluation process: lower priority, a name, and an end with its server."""
+def _prepare_evaluation_process(server_pid: int) -> None:
+    """Initialise the evaluation process: lower priority, a name, and an end with its server
+    (`server_pid`, passed in: a server killed while this process was starting has already
+    left it to init by the time this runs)."""
     # The evaluation process gives way to the server whenever both want the CPU.
     os.nice(10)
     with contextlib.suppress(OSError):  # Linux: the name `ps -o comm` and /proc show
@@ -99,13 +101,11 @@ def _prepare_evaluation_process() -> None:
     # exit hooks that tell pool processes to stop, and a SIGKILL skips them anyway: this
     # process then waited on its queue forever, one more after every restart. It watches its
     # parent instead; an evaluation cut short stays pending and is redone at the next start.
-    parent = os.getppid()
 
     def watch() -> None:
-        while True:
+        while os.getppid() == server_pid:
             time.sleep(PARENT_CHECK_SECONDS)
-            if os.getppid() != parent:
-                os._exit(0)
+        os._exit(0)
 
     threading.Thread(target=watch, name="watch-server", daemon=True).start()
 
@@ -260,6 +260,7 @@ class EvaluationRunner:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_prepare_evaluation_process,
+                initargs=(os.getpid(),),
             )
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
