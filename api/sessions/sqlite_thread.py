@@ -20,6 +20,7 @@ import asyncio
 import copy
 import functools
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -37,7 +38,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 
 T = TypeVar("T")
 
-PRAGMAS = ("journal_mode=WAL", "busy_timeout=10000", "synchronous=NORMAL")
+BUSY_TIMEOUT_SECONDS = 10.0
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -47,9 +48,25 @@ def connect(path: Path) -> sqlite3.Connection:
     fails at once with "database is locked" (no busy wait) if another process committed in
     between; taking the write lock up front makes it wait its turn instead.
     """
-    conn = sqlite3.connect(str(path), isolation_level="IMMEDIATE", check_same_thread=False)
-    for pragma in PRAGMAS:
-        conn.execute(f"PRAGMA {pragma}").fetchall()
+    conn = sqlite3.connect(
+        str(path),
+        timeout=BUSY_TIMEOUT_SECONDS,
+        isolation_level="IMMEDIATE",
+        check_same_thread=False,
+    )
+    # Worker processes opening a new file together: switching it to WAL needs the file to
+    # itself and can answer "database is locked" without waiting, so it is retried.
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL").fetchall()
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                conn.close()
+                raise
+            time.sleep(0.05)
+    conn.execute("PRAGMA synchronous=NORMAL").fetchall()
     return conn
 
 

@@ -7,6 +7,9 @@ every turn), is not decoded a second time. That must never hand back anything st
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -85,3 +88,34 @@ async def test_threads_do_not_share_the_shortcut(saver: ThreadedSqliteSaver) -> 
     await saver.aget_tuple(_config("a", a))
     latest_b = await saver.aget_tuple(_config("b"))
     assert latest_b is not None and latest_b.checkpoint["id"] == b
+
+
+def test_processes_opening_a_new_database_file_together_all_get_wal(tmp_path: Path) -> None:
+    # Two worker processes starting on a new file failed with "database is locked": switching
+    # to WAL needs the file to itself and does not wait for the busy timeout.
+    path = tmp_path / "new.sqlite"
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from api.sessions.sqlite_thread import connect\n"
+        "start = float(sys.argv[2])\n"
+        "time.sleep(max(0.0, start - time.time()))\n"
+        "conn = connect(Path(sys.argv[1]))\n"
+        "conn.executescript('CREATE TABLE IF NOT EXISTS t (x); INSERT INTO t VALUES (1);')\n"
+        "conn.commit()\n"
+        "print(conn.execute('PRAGMA journal_mode').fetchone()[0])\n"
+    )
+    start = str(time.time() + 1.5)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(path), start],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        for _ in range(8)
+    ]
+    results = [p.communicate(timeout=60) for p in processes]
+    for process, (out, err) in zip(processes, results, strict=True):
+        assert process.returncode == 0, err.decode()
+        assert out.decode().strip() == "wal"
