@@ -69,7 +69,6 @@ class _Parsed:
     head_done: bool = False
     body: list[bytes] = field(default_factory=list)
     complete: bool = False
-    head_bytes: int = 0
 
     def on_status(self, status: bytes) -> None:
         self.reason += status
@@ -130,7 +129,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
             parser = httptools.HttpResponseParser(parsed)
             try:
                 await _send(conn, payload, timeouts.get("write"), request)
-                received = await _read_head(conn, parser, parsed, timeouts.get("read"), request)
+                await _read_head(conn, parser, parsed, timeouts.get("read"), request)
             except _NothingReceived as exc:
                 conn.close()
                 if reused and attempt == 0:
@@ -141,7 +140,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
             except BaseException:
                 conn.close()
                 raise
-            return self._response(request, conn, parser, parsed, received, origin, timeouts)
+            return self._response(request, conn, parser, parsed, origin, timeouts)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _response(
@@ -150,7 +149,6 @@ class LeanTransport(httpx.AsyncBaseTransport):
         conn: _Conn,
         parser: httptools.HttpResponseParser,
         parsed: _Parsed,
-        received: int,
         origin: tuple[str, str, int],
         timeouts: dict[str, float | None],
     ) -> httpx.Response:
@@ -270,8 +268,8 @@ async def _read_head(
     parsed: _Parsed,
     seconds: float | None,
     request: httpx.Request,
-) -> int:
-    """Read until the status line and headers are parsed; the bytes read (body may follow)."""
+) -> None:
+    """Read until the status line and headers are parsed (some of the body may come too)."""
     received = 0
     while not parsed.head_done:
         try:
@@ -293,7 +291,6 @@ async def _read_head(
         if received > MAX_HEAD_BYTES and not parsed.head_done:
             raise httpx.RemoteProtocolError("response headers too large", request=request)
         _feed(parser, data, request)
-    return received
 
 
 def _feed(parser: httptools.HttpResponseParser, data: bytes, request: httpx.Request) -> None:
