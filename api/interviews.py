@@ -476,7 +476,7 @@ class InterviewService:
         except BaseException:
             await self._release(lease)
             raise
-        # The old generation's checkpoints are orphans now; the next turn's prune takes them.
+        # The old generation's checkpoints are orphans now; the next turn's commit prunes them.
 
     async def locked(self, session_id: str, purpose: Literal["delete", "save", "expire"]) -> Lease:
         """Take the lease for a change made outside a turn (delete, save, expiry)."""

@@ -8,7 +8,7 @@ the same database can serve any session and a crashed holder frees it within sec
 
 A turn commits in one conditional update that moves the head together with its progress (and
 records the turn's idempotency key), guarded by the lease token: a turn that fails or whose
-process dies commits nothing, and its checkpoints are orphans that `prune` removes later.
+process dies commits nothing, and its checkpoints are orphans that the next commit prunes.
 Nothing ever deletes the head of a live session to "roll back".
 
 Backends implement this class in their own module (`sqlite.py`, `postgres.py`); the service
@@ -216,8 +216,9 @@ class SessionRepository(abc.ABC):
     ) -> None:
         """Move the head and its progress and release the lease, in one conditional update
         (and record the turn's key in the same transaction); LeaseLost if not ours. With
-        `keep`, the session's other checkpoints are pruned in that transaction too (see
-        `prune`): nothing is pruned unless the head moves."""
+        `keep`, every other checkpoint of the session's threads (orphans of failed turns, old
+        generations) is removed in that transaction too, but the (thread_id, checkpoint_id)
+        pairs in `keep`: nothing is pruned unless the head moves."""
 
     @abc.abstractmethod
     async def reset(self, lease: Lease, progress: Progress) -> None:
@@ -227,11 +228,6 @@ class SessionRepository(abc.ABC):
     @abc.abstractmethod
     async def delete(self, lease: Lease) -> None:
         """Remove the session, its checkpoints, keys and report (saved documents stay)."""
-
-    @abc.abstractmethod
-    async def prune(self, lease: Lease, keep: list[tuple[str, str]]) -> None:
-        """Under the lease, remove every checkpoint of the session's threads but the
-        (thread_id, checkpoint_id) pairs in `keep`: orphans of failed turns, old generations."""
 
     @abc.abstractmethod
     async def prune_deleted(self) -> int:

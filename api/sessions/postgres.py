@@ -362,10 +362,6 @@ class PostgresSessionRepository(SessionRepository):
             for table in ("checkpoint_writes", "checkpoint_blobs", "checkpoints"):
                 await conn.execute(f"DELETE FROM {table} WHERE {_THREADS_OF}", (f"{sid}:%",))
 
-    async def prune(self, lease: Lease, keep: list[tuple[str, str]]) -> None:
-        async with self.pool.connection() as conn, conn.transaction():
-            await _prune_on(conn, lease.session_id, keep)
-
     async def prune_deleted(self) -> int:
         rows = await self._rows(
             f"SELECT COUNT(DISTINCT thread_id) AS n FROM checkpoints WHERE {_ORPHAN_THREAD}"

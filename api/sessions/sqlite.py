@@ -420,9 +420,6 @@ class SqliteSessionRepository(SessionRepository):
         if changed != 1:
             raise LeaseLost(sid)
 
-    async def prune(self, lease: Lease, keep: list[tuple[str, str]]) -> None:
-        await self._write(*_prune_statements(lease.session_id, keep))
-
     async def prune_deleted(self) -> int:
         orphan = (
             "length(thread_id) > 37 AND substr(thread_id, 37, 1) = ':' AND substr(thread_id, 1, 36)"
