@@ -196,6 +196,21 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
         self._forget(config)
         self.inner.put_writes(config, writes, task_id, path)
 
+    # Reads, on the thread: the listing is read whole there (SqliteSaver's generator holds
+    # its cursor and lock while it is iterated).
+
+    def _list(
+        self,
+        config: RunnableConfig | None,
+        filter: dict[str, Any] | None,
+        before: RunnableConfig | None,
+        limit: int | None,
+    ) -> list[CheckpointTuple]:
+        return list(self.inner.list(config, filter=filter, before=before, limit=limit))
+
+    def _delta_history(self, config: RunnableConfig, channels: Sequence[str]) -> Mapping[str, Any]:
+        return self.inner.get_delta_channel_history(config=config, channels=channels)
+
     def _delete_thread(self, thread_id: str) -> None:
         for key in [k for k in self._addressed if k[0] == thread_id]:
             del self._addressed[key]
@@ -209,10 +224,7 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
         before: RunnableConfig | None = None,
         limit: int | None = None,
     ) -> AsyncIterator[CheckpointTuple]:
-        def read() -> list[CheckpointTuple]:
-            return list(self.inner.list(config, filter=filter, before=before, limit=limit))
-
-        for item in await self._thread.run(read):
+        for item in await self._thread.run(self._list, config, filter, before, limit):
             yield item
 
     async def aput(
@@ -239,11 +251,7 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
     async def aget_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]
     ) -> Mapping[str, Any]:
-        return await self._thread.run(
-            functools.partial(
-                self.inner.get_delta_channel_history, config=config, channels=channels
-            )
-        )
+        return await self._thread.run(self._delta_history, config, channels)
 
     # --- sync: for callers on other threads (never the event loop's) -------------------------
 
@@ -258,10 +266,7 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
         before: RunnableConfig | None = None,
         limit: int | None = None,
     ) -> Iterator[CheckpointTuple]:
-        def read() -> list[CheckpointTuple]:
-            return list(self.inner.list(config, filter=filter, before=before, limit=limit))
-
-        return iter(self._thread.call(read))
+        return iter(self._thread.call(self._list, config, filter, before, limit))
 
     def put(
         self,
@@ -287,11 +292,7 @@ class ThreadedSqliteSaver(BaseCheckpointSaver[str]):
     def get_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]
     ) -> Mapping[str, Any]:
-        return self._thread.call(
-            functools.partial(
-                self.inner.get_delta_channel_history, config=config, channels=channels
-            )
-        )
+        return self._thread.call(self._delta_history, config, channels)
 
     def get_next_version(self, current: str | None, channel: None) -> str:
         return self.inner.get_next_version(current, channel)
