@@ -67,12 +67,11 @@ def is_spawned_helper(pid: int) -> bool:
 def tree_cpu_seconds(pid: int, *, helpers: bool = False) -> float:
     """CPU seconds of a process and every live descendant (a supervisor and its workers); with
     `helpers`, those of its spawned helper processes (the evaluation worker) instead."""
+    members = [p for p in descendants(pid) if is_spawned_helper(p) == helpers]
+    if not helpers:
+        members.insert(0, pid)
     total = 0.0
-    for each in [pid, *descendants(pid)]:
-        if each != pid and is_spawned_helper(each) != helpers:
-            continue
-        if each == pid and helpers:
-            continue
+    for each in members:
         with contextlib.suppress(OSError, ValueError):
             total += cpu_seconds(each)
     return total
