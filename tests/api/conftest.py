@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.groq_server import GroqStubServer, StubConfig
 from tests.support.server import Api, SubprocessServer, ThreadedServer, offline_settings
 
 
@@ -22,6 +23,15 @@ def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Threaded
 def api(shared_server: ThreadedServer) -> Iterator[Api]:
     with Api(shared_server.base_url) as client:
         yield client
+
+
+@pytest.fixture
+def groq_stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[GroqStubServer]:
+    """The Groq-protocol stub, and the environment that points the service's ChatGroq at it."""
+    with GroqStubServer(StubConfig(reply_words=30)) as stub:
+        monkeypatch.setenv("GROQ_API_KEY", "test-key")
+        monkeypatch.setenv("GROQ_API_BASE", stub.base_url)
+        yield stub
 
 
 @pytest.fixture

@@ -10,16 +10,8 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from tests.support.groq_server import GroqStubServer, StubConfig
+from tests.support.groq_server import GroqStubServer
 from tests.support.server import Api, ThreadedServer
-
-
-@pytest.fixture
-def groq_stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[GroqStubServer]:
-    with GroqStubServer(StubConfig(reply_words=30)) as stub:
-        monkeypatch.setenv("GROQ_API_KEY", "test-key")
-        monkeypatch.setenv("GROQ_API_BASE", stub.base_url)
-        yield stub
 
 
 @pytest.fixture

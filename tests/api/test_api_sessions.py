@@ -239,11 +239,9 @@ def test_failed_turns_leave_no_checkpoints_behind_after_the_next_commit(
 
 
 @pytest.fixture
-def groq_stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[GroqStubServer]:
-    with GroqStubServer(StubConfig(reply_words=20)) as stub:
-        monkeypatch.setenv("GROQ_API_KEY", "test-key")
-        monkeypatch.setenv("GROQ_API_BASE", stub.base_url)
-        yield stub
+def groq_stub(groq_stub: GroqStubServer) -> GroqStubServer:
+    groq_stub.config = StubConfig(reply_words=20)
+    return groq_stub
 
 
 def test_the_same_key_after_a_commit_returns_the_committed_reply_without_a_new_turn(

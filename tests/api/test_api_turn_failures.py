@@ -5,22 +5,14 @@ against the loopback Groq-protocol stub."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
 import requests
 
-from tests.support.groq_server import GroqStubServer, StubConfig
+from tests.support.groq_server import GroqStubServer
 from tests.support.server import Api, ThreadedServer
-
-
-@pytest.fixture
-def groq_stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[GroqStubServer]:
-    with GroqStubServer(StubConfig(reply_words=30)) as stub:
-        monkeypatch.setenv("GROQ_API_KEY", "test-key")
-        monkeypatch.setenv("GROQ_API_BASE", stub.base_url)
-        yield stub
 
 
 @pytest.fixture
