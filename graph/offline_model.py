@@ -733,7 +733,8 @@ def _overview(task: ReplyTask, rng: random.Random) -> str:
         on = ""
         if row.topic == "skill" and plan.skills:
             on = f" ({_and([_skill_display(s, resolve_skill(s)) for s in plan.skills])})"
-        parts.append(_count(count, noun, noun.replace("question", "questions", 1)) + on)
+        plural = noun.replace("question", "questions", 1) if "question" in noun else None
+        parts.append(_count(count, noun, plural) + on)
     if not parts:
         return _fill(rng.choice(bank.overviews_personal_only), start=start)
     return _fill(rng.choice(bank.overviews), start=start, plan=f"I'll ask {_and(parts)}")

@@ -203,8 +203,10 @@ def check(rows: tuple[StageSpec, ...]) -> None:
     for row in rows:
         where = f"stage {row.name!r}"
         if row.main:
-            if row.node is None or row.prompt is None:
-                raise StagePlanError(f"{where}: a main stage needs a node and a prompt")
+            if row.node is None:
+                raise StagePlanError(f"{where}: a main stage needs a node to ask its questions")
+            if row.node == "ask_question" and row.prompt is None:
+                raise StagePlanError(f"{where}: ask_question speaks from the stage's prompt")
             if row.count is None or isinstance(row.count, OperatorCount):
                 # total_expected_questions is known when the session is created, before any
                 # operator context exists: a main count comes from the settings or is fixed.
