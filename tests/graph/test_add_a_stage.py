@@ -206,8 +206,9 @@ CASE = "Our checkout fails for 1% of users after a deploy.\n\nWhere do you look 
 
 
 async def ask_case_study(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    stage, _, _ = stages.next_main_question(state)
-    runtime.stream_writer({"event": "token", "text": CASE})
+    """Read the case study out as written (no LLM)."""
+    stage, _, _ = nodes.next_main_question(state)
+    nodes._say(runtime, CASE)
     return nodes.main_question_asked(state, stage, CASE)
 
 
