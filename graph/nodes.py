@@ -191,6 +191,32 @@ def skill_for(state: State, index: int) -> str:
     return skills[index % len(skills)] if skills else ""
 
 
+def main_question_asked(state: State, stage: str, text: str, skill: str = "") -> dict[str, Any]:
+    """The update for main question `stage` asked with `text`: counted, labelled, current.
+
+    A node of a stage that speaks differently returns this too, so the plan stays whole.
+    """
+    question = last_paragraph(text)
+    label: dict[str, Any] = {
+        "kind": "question",
+        "stage": stage,
+        "number": state.questions_asked + 1,
+    }
+    if skill:
+        label["skill"] = skill
+    return {
+        "messages": [_reply(text, label)],
+        "stage": stage,
+        "questions_asked": state.questions_asked + 1,
+        "follow_ups": 0,
+        "current_question": question,
+        "main_question": question,
+        "current_skill": skill,
+        "asked_questions": [question],
+        "redirects": 0,
+    }
+
+
 # --- nodes ----------------------------------------------------------------------------------
 
 
@@ -385,32 +411,6 @@ async def ask_question(state: State, runtime: Runtime[Context]) -> dict[str, Any
         fields["question"] = row.given.questions(state.settings)[index]
     text = await _speak(state, runtime, _base_task(state, stage, **fields))
     return main_question_asked(state, stage, text, skill)
-
-
-def main_question_asked(state: State, stage: str, text: str, skill: str = "") -> dict[str, Any]:
-    """The update for main question `stage` asked with `text`: counted, labelled, current.
-
-    A node of a stage that speaks differently returns this too, so the plan stays whole.
-    """
-    question = last_paragraph(text)
-    label: dict[str, Any] = {
-        "kind": "question",
-        "stage": stage,
-        "number": state.questions_asked + 1,
-    }
-    if skill:
-        label["skill"] = skill
-    return {
-        "messages": [_reply(text, label)],
-        "stage": stage,
-        "questions_asked": state.questions_asked + 1,
-        "follow_ups": 0,
-        "current_question": question,
-        "main_question": question,
-        "current_skill": skill,
-        "asked_questions": [question],
-        "redirects": 0,
-    }
 
 
 async def decide_follow_up(state: State, runtime: Runtime[Context]) -> dict[str, Any]:

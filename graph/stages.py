@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 from pydantic import AfterValidator, WithJsonSchema
@@ -127,7 +126,9 @@ class StageSpec:
     """One of its questions in words, with the word "question" in it: the plan announced to the
     candidate ("two behavioral questions") and the prompts' plan line ("2 behavioral")."""
     follow_up: FollowUpRule = "none"
+    """What an answer in the stage gets (see FollowUpRule)."""
     topic: Topic | None = None
+    """What its questions are about (see Topic); None: nothing is judged off topic."""
 
     @property
     def given(self) -> HiringTeamQuestions | None:
@@ -190,17 +191,17 @@ class StagePlanError(ValueError):
     """The stage table contradicts itself."""
 
 
-def check(rows: tuple[StageSpec, ...]) -> None:
+def check(table: tuple[StageSpec, ...]) -> None:
     """Refuse a table the rest of the code could not follow, saying which row and why."""
-    names = [row.name for row in rows]
+    names = [row.name for row in table]
     if len(set(names)) != len(names):
         raise StagePlanError(f"stage names must be unique: {names}")
     clashes = set(names) & set(FOLLOW_UP_KINDS)
     if clashes:
         raise StagePlanError(f"{sorted(clashes)} are follow-up reply kinds, not stage names")
-    if sum(row.topic == "skill" for row in rows) > 1:
+    if sum(row.topic == "skill" for row in table) > 1:
         raise StagePlanError("only one stage may take the skills in turn (topic 'skill')")
-    for row in rows:
+    for row in table:
         where = f"stage {row.name!r}"
         if row.main:
             if row.node is None:
@@ -219,41 +220,53 @@ def check(rows: tuple[StageSpec, ...]) -> None:
             raise StagePlanError(f"{where}: the hiring team's own questions have no topic of ours")
 
 
-@lru_cache(maxsize=8)
-def _index(rows: tuple[StageSpec, ...]) -> Mapping[str, StageSpec]:
-    check(rows)
-    return {row.name: row for row in rows}
+@dataclass(frozen=True)
+class _Index:
+    table: tuple[StageSpec, ...]
+    by_name: Mapping[str, StageSpec]
+    main: tuple[StageSpec, ...]
 
 
-# Every lookup reads `STAGES` when called, so a table extended at run time (a test adding a row)
-# is the table everything follows.
+_indexed: _Index | None = None
+
+
+def _index() -> _Index:
+    # Every lookup reads `STAGES` when called, so a table replaced at run time (a test adding a
+    # row) is the table everything follows; it is checked and indexed once per table.
+    global _indexed
+    table = STAGES
+    if _indexed is None or _indexed.table is not table:
+        check(table)
+        by_name = {row.name: row for row in table}
+        _indexed = _Index(table, by_name, tuple(row for row in table if row.main))
+    return _indexed
 
 
 def rows() -> tuple[StageSpec, ...]:
     """The stage table, in order."""
-    return STAGES
+    return _index().table
 
 
 def stage(name: str) -> StageSpec:
     """The row of stage `name`."""
     try:
-        return _index(STAGES)[name]
+        return _index().by_name[name]
     except KeyError:
         raise ValueError(f"unknown stage {name!r}; the stages are {names()}") from None
 
 
 def find(name: str) -> StageSpec | None:
     """The row of stage `name`, or None for a name that is not a stage (a follow-up kind)."""
-    return _index(STAGES).get(name)
+    return _index().by_name.get(name)
 
 
 def names() -> list[str]:
-    return [row.name for row in STAGES]
+    return [row.name for row in rows()]
 
 
-def main_stages() -> list[StageSpec]:
+def main_stages() -> tuple[StageSpec, ...]:
     """The stages of the main questions, in the order they are asked."""
-    return [row for row in STAGES if row.main]
+    return _index().main
 
 
 def main_names() -> list[str]:
@@ -267,7 +280,7 @@ def is_main(name: str) -> bool:
 
 def reply_kinds() -> list[str]:
     """Every kind of interviewer reply: the stages that speak, then the follow-up kinds."""
-    return [row.name for row in STAGES if row.prompt is not None] + list(FOLLOW_UP_KINDS)
+    return [row.name for row in rows() if row.prompt is not None] + list(FOLLOW_UP_KINDS)
 
 
 def prompt_of(kind: str) -> str:
@@ -292,7 +305,7 @@ def topic_of(name: str) -> Topic | None:
 
 def labels() -> dict[str, str]:
     """Stage name to what people see, in order (the admin console's names)."""
-    return {row.name: row.label for row in STAGES}
+    return {row.name: row.label for row in rows()}
 
 
 # --- counts ----------------------------------------------------------------------------------
@@ -321,12 +334,12 @@ def planned(row: StageSpec, state: State) -> int:
 
 def planned_counts(state: State) -> dict[str, int]:
     """Questions per stage in the interview `state` belongs to (stages that count, in order)."""
-    return {row.name: planned(row, state) for row in STAGES if row.count is not None}
+    return {row.name: planned(row, state) for row in rows() if row.count is not None}
 
 
 def counts_for(settings: InterviewSettings) -> dict[str, int]:
     """Questions per stage for `settings` with the operator's defaults (the workbench's plan)."""
-    return {row.name: _of_settings(row.count, settings) for row in STAGES if row.count is not None}
+    return {row.name: _of_settings(row.count, settings) for row in rows() if row.count is not None}
 
 
 def empty_plan() -> dict[str, int]:
@@ -334,7 +347,7 @@ def empty_plan() -> dict[str, int]:
     fixed counts (the default of `graph.tasks.Plan`)."""
     return {
         row.name: row.count.default if isinstance(row.count, OperatorCount) else row.count.n
-        for row in STAGES
+        for row in rows()
         if isinstance(row.count, OperatorCount | Fixed)
     }
 
@@ -380,4 +393,4 @@ ReplyKindName = Annotated[str, _known(reply_kinds, "reply kind"), _enum(reply_ki
 """The kind of an interviewer reply: a stage that speaks, or a follow-up kind."""
 
 
-_index(STAGES)  # a contradictory table fails on import, not in the middle of an interview
+_index()  # a contradictory table fails on import, not in the middle of an interview
