@@ -7,12 +7,15 @@ URL the server sees (the candidate's comes in the fragment, the admin's is typed
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, HTTPException
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+
+from graph import stages
 
 WEB_DIR = Path(__file__).with_name("web")
 
@@ -43,6 +46,21 @@ async def app_root() -> RedirectResponse:
 @router.get("/admin")
 async def admin_page() -> FileResponse:
     return _page("admin.html")
+
+
+@router.get("/stages.js")
+async def stages_module() -> Response:
+    """The interview's stages for the pages, generated from the stage table (graph/stages.py):
+    `STAGES`, each `{name, label, main}` in order, and `STAGE_LABELS`, name to label."""
+    rows = [{"name": r.name, "label": r.label, "main": r.main} for r in stages.rows()]
+    body = (
+        "// Generated from graph/stages.py by api/web.py: the interview's stages, in order.\n"
+        f"export const STAGES = Object.freeze({json.dumps(rows)});\n"
+        "export const STAGE_LABELS = Object.freeze("
+        "Object.fromEntries(STAGES.map((s) => [s.name, s.label])));\n"
+    )
+    headers = {k: v for k, v in PAGE_HEADERS.items() if k != "Content-Security-Policy"}
+    return Response(body, media_type="text/javascript", headers=headers)
 
 
 @router.get("/interview/{session_id}")

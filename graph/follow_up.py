@@ -1,7 +1,7 @@
 """The follow-up policy: after a main answer, probe, clarify, redirect or move on.
 
-Technical answers may be cross-questioned; behavioral answers are only brought back to the
-question when off topic.
+Each stage's row (graph/stages.py) says what its answers get: cross-questioning (technical), a
+redirect when off topic and nothing more (behavioral), or nothing (the plan moves on).
 
 The rules read the answer, not only its length: an off-topic answer of any length is brought
 back to the question once, a short on-topic answer gets a clarifying follow-up, an admitted gap
@@ -21,6 +21,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage
 from langgraph.runtime import Runtime
 
+from graph import stages
 from graph.context import Context
 from graph.state import FollowUpDecision, FollowUpJudgement, State
 from graph.tasks import AnswerKind, FollowUpKind, ReplyTask
@@ -62,12 +63,12 @@ def _bank_topic(skill: str) -> frozenset[str]:
 def topic_of(state: State) -> set[str]:
     """Content stems that make an answer on topic for the current question.
 
-    A technical answer needs the question's, the skill's or technical words; an answer about
+    An answer on a skill needs the question's, the skill's or technical words; an answer about
     experience (personal, behavioral) may also be about work in general: teams, deadlines,
     customers.
     """
     topic = content_words(state.current_question) | content_words(state.main_question)
-    if state.stage == "technical":
+    if stages.topic_of(state.stage) == "skill":
         return topic | content_words(state.current_skill) | set(_bank_topic(state.current_skill))
     return topic | WORK_STEMS
 
@@ -101,7 +102,7 @@ def read_answer(state: State) -> AnswerKind:
     if is_knowledge_gap(answer):
         return "gap"
     words = answer.split()
-    if state.stage in ("personal", "behavioral", "technical") and is_off_topic(state, answer):
+    if stages.topic_of(state.stage) is not None and is_off_topic(state, answer):
         return "off_topic"
     if len(words) < SHORT_ANSWER_WORDS:
         return "short"
@@ -126,8 +127,8 @@ def choose_follow_up(state: State) -> FollowUpDecision:
                 reason=f"off-topic answer ({len(words)} words, nothing on the question)",
             )
         return FollowUpDecision(action="move_on", reason="off-topic again after a redirect")
-    if state.stage != "technical":
-        # Only technical answers are cross-questioned; the others were heard, and that's enough.
+    if stages.follow_up_rule(state.stage) != "cross_question":
+        # Only cross-questioned stages are probed; the others were heard, and that's enough.
         return FollowUpDecision(action="move_on", reason=f"{state.stage} answer heard")
     if state.follow_ups >= limit:
         return FollowUpDecision(action="move_on", reason=f"follow-up limit reached ({limit})")
@@ -163,7 +164,7 @@ def choose_follow_up(state: State) -> FollowUpDecision:
 
 def enforce_limits(state: State, decision: FollowUpDecision) -> FollowUpDecision:
     """The code's limits over whoever decided: follow-ups per question, one redirect."""
-    if decision.action == "follow_up" and state.stage != "technical":
+    if decision.action == "follow_up" and stages.follow_up_rule(state.stage) != "cross_question":
         return decision.model_copy(
             update={"action": "move_on", "kind": None, "reason": f"{decision.reason} (not probed)"}
         )
@@ -210,10 +211,10 @@ async def judge_follow_up(state: State, runtime: Runtime[Context]) -> FollowUpDe
     """The decision for this answer: the rules, or the LLM judge with the rules as fallback."""
     rules = choose_follow_up(state)
     context = runtime.context
-    # A pass or an empty answer leave nothing to judge; only technical answers are probed.
+    # A pass or an empty answer leave nothing to judge; only cross-questioned stages are probed.
     if (
         context.follow_up != "llm"
-        or state.stage != "technical"
+        or stages.follow_up_rule(state.stage) != "cross_question"
         or state.screening == "pass"
         or not last_answer(state).strip()
     ):

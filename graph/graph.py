@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar, cast, get_args, get_type_hints
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
+from graph import nodes, stages
 from graph.context import Context
 from graph.nodes import (
     answer_process_request,
     ask_follow_up,
     ask_personal_question,
-    ask_question,
     begin_interview,
     close_interview,
     decide_follow_up,
@@ -78,6 +78,22 @@ def _inline(route: Callable[[State], Route]) -> Callable[[State], Awaitable[Rout
     return run
 
 
+def _question_nodes() -> list[str]:
+    """The nodes that ask main questions: `ask_question`, and the node of every stage that
+    speaks differently (graph/stages.py), each a function of graph/nodes.py."""
+    return list(dict.fromkeys(row.node for row in stages.main_stages() if row.node))
+
+
+def _destinations(route: Callable[[State], str]) -> list[str]:
+    """Where `route` may go: its `Literal`, and every question node when it may ask the next
+    main question (a stage's own node goes in `QuestionNode` too; listing them here keeps the
+    graph whole for a row added at run time)."""
+    declared = list(get_args(get_type_hints(route)["return"]))
+    if set(declared) & set(get_args(stages.QuestionNode)):
+        declared += [name for name in _question_nodes() if name not in declared]
+    return declared
+
+
 def build_graph(checkpointer: BaseCheckpointSaver[str] | None = None) -> InterviewGraph:
     """Build the interview graph; pass a checkpointer to persist interviews per thread."""
     builder = StateGraph(State, input_schema=InputState, context_schema=Context)
@@ -92,7 +108,9 @@ def build_graph(checkpointer: BaseCheckpointSaver[str] | None = None) -> Intervi
     builder.add_node(nudge_candidate)
     builder.add_node(record_name)
     builder.add_node(ask_personal_question)
-    builder.add_node(ask_question)
+    questions = _question_nodes()
+    for name in questions:
+        builder.add_node(name, getattr(nodes, name))
     builder.add_node(decide_follow_up)
     builder.add_node(ask_follow_up)
     builder.add_node(redirect_candidate)
@@ -103,15 +121,21 @@ def build_graph(checkpointer: BaseCheckpointSaver[str] | None = None) -> Intervi
     builder.add_edge("greet_candidate", "wait_for_candidate")
     builder.add_conditional_edges("wait_for_candidate", _inline(route_input))
     builder.add_conditional_edges("run_admin_command", _inline(route_after_admin))
-    builder.add_conditional_edges("detect_cheating", _inline(route_after_screening))
+    builder.add_conditional_edges(
+        "detect_cheating",
+        _inline(route_after_screening),
+        _destinations(route_after_screening),
+    )
     builder.add_edge("record_name", "ask_personal_question")
-    builder.add_conditional_edges("decide_follow_up", _inline(route_after_decision))
+    builder.add_conditional_edges(
+        "decide_follow_up", _inline(route_after_decision), _destinations(route_after_decision)
+    )
     speakers = (
         "warn_candidate",
         "answer_process_request",
         "nudge_candidate",
         "ask_personal_question",
-        "ask_question",
+        *questions,
         "ask_follow_up",
         "redirect_candidate",
     )

@@ -13,17 +13,18 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
+from graph import stages
 from graph.cheat_rules import screen_message
 from graph.context import Context
 from graph.follow_up import judge_follow_up, read_answer
 from graph.llm import ensure_fits, reply_model
 from graph.prompts import render_messages
+from graph.stages import next_main_question
 from graph.state import (
     LABEL_KEY,
     CandidateInput,
     CheatEvent,
     LabelKind,
-    MainStage,
     ProcessEvent,
     State,
 )
@@ -104,15 +105,10 @@ def _say(runtime: Runtime[Context], text: str) -> None:
 
 
 def _plan(state: State) -> Plan:
-    settings = state.settings
-    skills = [skill_for(state, i) for i in range(settings.technical_questions)]
-    return Plan(
-        personal=state.personal_planned,
-        behavioral=settings.behavioral_questions,
-        technical=settings.technical_questions,
-        custom=len(settings.custom_questions or []),
-        skills=list(dict.fromkeys(s for s in skills if s)),
-    )
+    counts = stages.planned_counts(state)
+    on_skills = sum(counts[row.name] for row in stages.main_stages() if row.topic == "skill")
+    skills = [skill_for(state, i) for i in range(on_skills)]
+    return Plan(counts=counts, skills=list(dict.fromkeys(s for s in skills if s)))
 
 
 def _said(state: State) -> list[str]:
@@ -145,23 +141,22 @@ def _asked_here(state: State, kind: ReplyKind, skill: str) -> list[str] | None:
 
     Listing only these keeps the prompt from growing with the whole interview: a technical
     question on SQL cannot repeat a behavioral question, and the current question is already in
-    a follow-up's prompt. Kinds without such a sort (custom, closing) get None: all of them.
+    a follow-up's prompt. Only a stage with a topic composes questions of a sort (same stage,
+    and on the skills same skill); the others (the hiring team's questions, closing) get None:
+    all of them.
     """
-    if kind not in ("personal", "behavioral", "technical", "follow_up"):
+    topic = stages.topic_of(kind)
+    if kind != "follow_up" and topic is None:
         return None
     asked = []
     for message in state.messages:
         label = message.additional_kwargs.get(LABEL_KEY) if isinstance(message, AIMessage) else None
         if not label or label.get("kind") not in _ASKING_KINDS:
             continue
-        if kind == "personal":
-            mine = label.get("stage") == "personal"
-        elif kind == "behavioral":
-            mine = label.get("stage") == "behavioral"
-        elif kind == "technical":
-            mine = label.get("stage") == "technical" and label.get("skill") == skill
-        else:
+        if kind == "follow_up":
             mine = label.get("kind") == "follow_up" and label.get("number") == state.questions_asked
+        else:
+            mine = label.get("stage") == kind and (topic != "skill" or label.get("skill") == skill)
         if mine:
             # The same question `asked_questions` holds for the message: its last paragraph.
             asked.append(last_paragraph(_chunk_text(message.content)))
@@ -178,7 +173,7 @@ def _last_answer(state: State) -> str:
 def _label(state: State, kind: LabelKind, **fields: Any) -> dict[str, Any]:
     """Where a message sits in the interview plan (kept on the message, shown to admins)."""
     label: dict[str, Any] = {"kind": kind, "stage": state.stage, "number": state.questions_asked}
-    if state.current_skill and state.stage == "technical":
+    if state.current_skill and stages.topic_of(state.stage) == "skill":
         label["skill"] = state.current_skill
     return label | fields
 
@@ -190,29 +185,36 @@ def _reply(text: str, label: dict[str, Any]) -> AIMessage:
 # --- the plan -------------------------------------------------------------------------------
 
 
-def next_main_question(state: State) -> tuple[MainStage, int, int]:
-    """Stage, 0-based index within it, and the stage's size for the next main question.
-
-    The order is fixed by the seed's flow: behavioral, then technical, then custom.
-    """
-    settings = state.settings
-    plan: list[tuple[MainStage, int]] = [
-        ("behavioral", settings.behavioral_questions),
-        ("technical", settings.technical_questions),
-        ("custom", len(settings.custom_questions or [])),
-    ]
-    position = state.questions_asked
-    for stage, size in plan:
-        if position < size:
-            return stage, position, size
-        position -= size
-    raise ValueError("no main question left: the interview should be closing")
-
-
 def skill_for(state: State, index: int) -> str:
-    """The skill technical question `index` targets: the skills in turn, as listed."""
+    """The skill question `index` of the stage on the skills targets: the skills in turn."""
     skills = [s.strip() for s in state.settings.skills if s.strip()]
     return skills[index % len(skills)] if skills else ""
+
+
+def main_question_asked(state: State, stage: str, text: str, skill: str = "") -> dict[str, Any]:
+    """The update for main question `stage` asked with `text`: counted, labelled, current.
+
+    A node of a stage that speaks differently returns this too, so the plan stays whole.
+    """
+    question = last_paragraph(text)
+    label: dict[str, Any] = {
+        "kind": "question",
+        "stage": stage,
+        "number": state.questions_asked + 1,
+    }
+    if skill:
+        label["skill"] = skill
+    return {
+        "messages": [_reply(text, label)],
+        "stage": stage,
+        "questions_asked": state.questions_asked + 1,
+        "follow_ups": 0,
+        "current_question": question,
+        "main_question": question,
+        "current_skill": skill,
+        "asked_questions": [question],
+        "redirects": 0,
+    }
 
 
 # --- nodes ----------------------------------------------------------------------------------
@@ -334,7 +336,7 @@ async def detect_cheating(state: State, runtime: Runtime[Context]) -> dict[str, 
     update: dict[str, Any] = reset | {"process_events": [process]}
     if match.outcome == "pass":
         label |= {"flagged": False, "passed": True}
-        main = state.stage in ("behavioral", "technical", "custom")
+        main = stages.is_main(state.stage)
         update |= {
             "screening": "pass",
             "questions_passed": state.questions_passed + (1 if main else 0),
@@ -397,39 +399,23 @@ async def ask_personal_question(state: State, runtime: Runtime[Context]) -> dict
 
 
 async def ask_question(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Ask the next main question of the plan: behavioral, technical or custom."""
+    """Ask the next main question of the plan, as its stage's row says (graph/stages.py)."""
     stage, index, size = next_main_question(state)
+    row = stages.stage(stage)
     fields: dict[str, Any] = {"number": index + 1, "of": size}
     skill = ""
-    if stage == "technical":
+    if row.topic == "skill":
         skill = skill_for(state, index)
         fields["skill"] = skill
-    elif stage == "custom":
-        fields["question"] = (state.settings.custom_questions or [])[index]
+    if row.given is not None:
+        fields["question"] = row.given.questions(state.settings)[index]
     text = await _speak(state, runtime, _base_task(state, stage, **fields))
-    question = last_paragraph(text)
-    label: dict[str, Any] = {
-        "kind": "question",
-        "stage": stage,
-        "number": state.questions_asked + 1,
-    }
-    if skill:
-        label["skill"] = skill
-    return {
-        "messages": [_reply(text, label)],
-        "stage": stage,
-        "questions_asked": state.questions_asked + 1,
-        "follow_ups": 0,
-        "current_question": question,
-        "main_question": question,
-        "current_skill": skill,
-        "asked_questions": [question],
-        "redirects": 0,
-    }
+    return main_question_asked(state, stage, text, skill)
 
 
 async def decide_follow_up(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """After a technical answer: probe, clarify, redirect or move on (kept in state, with why)."""
+    """After an answer in a stage with follow-ups (graph/stages.py): probe, clarify, redirect or
+    move on (kept in state, with why)."""
     decision = await judge_follow_up(state, runtime)
     return {"last_decision": decision, "decisions": [decision]}
 
@@ -454,7 +440,7 @@ async def redirect_candidate(state: State, runtime: Runtime[Context]) -> dict[st
 
 
 async def ask_follow_up(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Cross-question the current technical answer; counts as part of the same question."""
+    """Cross-question the current answer; counts as part of the same main question."""
     decision = state.last_decision
     task = _base_task(
         state,

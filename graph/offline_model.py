@@ -24,7 +24,7 @@ import json
 import random
 import re
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from graph import stages
 from graph.tasks import FollowUpKind, ReplyTask
 from graph.text import first_name
 
@@ -132,7 +133,8 @@ class QuestionBank(BaseModel):
             missing = [k for k in FOLLOW_UP_KINDS if not table.get(k)]
             if missing:
                 raise ValueError(f"follow-up templates missing for kinds: {missing}")
-        for stage in ("behavioral", "technical", "custom"):
+        # The main stages spoken by a composer of their own open with a banked transition.
+        for stage in (name for name in stages.main_names() if name in _COMPOSERS):
             if not self.transitions.get(stage):
                 raise ValueError(f"no transition for stage {stage!r}")
         return self
@@ -721,16 +723,18 @@ def _overview(task: ReplyTask, rng: random.Random) -> str:
     plan = task.plan
     start = _fill(rng.choice(bank.overview_starts), role=_role(task.job_position))
     parts: list[str] = []
-    if plan.behavioral:
-        parts.append(_count(plan.behavioral, "behavioral question"))
-    if plan.technical:
-        skills = [_skill_display(s, resolve_skill(s)) for s in plan.skills]
-        on = f" ({_and(skills)})" if skills else ""
-        noun = "technical question" if not parts else "technical one"
-        parts.append(_count(plan.technical, noun) + on)
-    if plan.custom:
-        noun = "question from the hiring team"
-        parts.append(_count(plan.custom, noun, "questions from the hiring team"))
+    for row in stages.main_stages():  # in the plan's order, each in its row's words
+        count = plan.count(row.name)
+        if not count:
+            continue
+        noun = row.noun
+        if parts and noun.endswith(" question"):  # "two behavioral questions and one technical one"
+            noun = noun.removesuffix("question") + "one"
+        on = ""
+        if row.topic == "skill" and plan.skills:
+            on = f" ({_and([_skill_display(s, resolve_skill(s)) for s in plan.skills])})"
+        plural = noun.replace("question", "questions", 1) if "question" in noun else None
+        parts.append(_count(count, noun, plural) + on)
     if not parts:
         return _fill(rng.choice(bank.overviews_personal_only), start=start)
     return _fill(rng.choice(bank.overviews), start=start, plan=f"I'll ask {_and(parts)}")
@@ -762,7 +766,7 @@ def _behavioral(task: ReplyTask) -> str:
     rng = _rng(task, task.number)
     pool = _permuted(bank.behavioral, _rng(task, "pool"))
     question = _never_repeat([pool], _start(task), _Asked(task.asked))
-    return _compose([_acknowledge(task, rng), _transition(task, "behavioral", rng)], question)
+    return _compose([_acknowledge(task, rng), _transition(task, task.kind, rng)], question)
 
 
 def _target_skill(task: ReplyTask) -> str:
@@ -799,7 +803,7 @@ def _technical(task: ReplyTask) -> str:
     skill = _target_skill(task)
     rng = _rng(task, task.number, _norm(skill))
     question = _technical_question(task, skill)
-    lead = [_acknowledge(task, rng), _transition(task, "technical", rng)]
+    lead = [_acknowledge(task, rng), _transition(task, task.kind, rng)]
     display = _skill_display(skill, resolve_skill(skill))
     # Announce the skill when it changes (and the question may not name it), not every time.
     mentioned = display.lower() in question.lower()
@@ -880,7 +884,7 @@ def _custom(task: ReplyTask) -> str:
             _start(task),
             _Asked(task.asked),
         )
-    return _compose([_acknowledge(task, rng), _transition(task, "custom", rng)], question)
+    return _compose([_acknowledge(task, rng), _transition(task, task.kind, rng)], question)
 
 
 def _closing(task: ReplyTask) -> str:
@@ -907,11 +911,30 @@ _COMPOSERS = {
 }
 
 
+def _general(task: ReplyTask) -> str:
+    """A question of the bank's general pool, for a stage the bank has no questions for."""
+    rng = _rng(task, task.number)
+    pool = _permuted(load_question_bank().general, _rng(task, "pool"))
+    question = _never_repeat([pool], _start(task), _Asked(task.asked))
+    return _compose([_acknowledge(task, rng), _transition(task, task.kind, rng)], question)
+
+
+def _composer(kind: str) -> Callable[[ReplyTask], str]:
+    """The kind's own composer, or for a stage added to the table (graph/stages.py) without one
+    the composer its row calls for: the hiring team's question, a question on the skill, or a
+    general question; its transition is the bank's for it, if any."""
+    composer = _COMPOSERS.get(kind)
+    if composer is not None:
+        return composer
+    row = stages.stage(kind)
+    return _custom if row.given else _technical if row.topic == "skill" else _general
+
+
 def render_reply(task: ReplyTask | Mapping[str, Any]) -> str:
     """The full reply the offline interviewer gives for `task` (pure and deterministic)."""
     if not isinstance(task, ReplyTask):
         task = ReplyTask.model_validate(task)
-    return _scrub_marker(_COMPOSERS[task.kind](task))
+    return _scrub_marker(_composer(task.kind)(task))
 
 
 # --------------------------------------------------------------------------------------------

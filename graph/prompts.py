@@ -19,6 +19,7 @@ from pathlib import Path
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from graph import stages
 from graph.tasks import ReplyTask
 
 PROMPTS_DIR = Path(
@@ -188,15 +189,17 @@ def _asked_list(asked: list[str]) -> str:
 
 
 def _plan_line(task: ReplyTask) -> str:
+    """The plan in the stages' order: "questions: 1 on their interest in the role, 2 behavioral,
+    3 technical (on Python, SQL), 1 from the hiring team"; a stage without questions is left
+    out."""
     plan = task.plan
-    parts = [f"{plan.personal} on their interest in the role"]
-    if plan.behavioral:
-        parts.append(f"{plan.behavioral} behavioral")
-    if plan.technical:
-        skills = f" (on {', '.join(plan.skills)})" if plan.skills else ""
-        parts.append(f"{plan.technical} technical{skills}")
-    if plan.custom:
-        parts.append(f"{plan.custom} from the hiring team")
+    parts = []
+    for row in stages.rows():
+        count = plan.count(row.name)
+        if not count or not row.noun:
+            continue
+        skills = f" (on {', '.join(plan.skills)})" if row.topic == "skill" and plan.skills else ""
+        parts.append(f"{count} {row.plan_words}{skills}")
     return "questions: " + ", ".join(parts)
 
 
@@ -289,7 +292,7 @@ def render_messages(
     values = task_values(task)
     return [
         SystemMessage(render_prompt(SYSTEM_PROMPT, values, overrides)),
-        HumanMessage(render_prompt(task.kind, values, overrides)),
+        HumanMessage(render_prompt(stages.prompt_of(task.kind), values, overrides)),
     ]
 
 

@@ -1,15 +1,21 @@
-"""Pure routing: where the interview goes next, decided by code from the state alone."""
+"""Pure routing: where the interview goes next, decided by code from the state alone.
+
+What a stage does after an answer, and which node asks the next main question, come from the
+stage table (graph/stages.py).
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
+from graph import stages
+from graph.stages import QuestionNode
 from graph.state import State
 
 
-def _next_main_or_close(state: State) -> Literal["ask_question", "close_interview"]:
+def _next_main_or_close(state: State) -> Literal[QuestionNode, "close_interview"]:
     if state.questions_asked < state.total_expected_questions:
-        return "ask_question"
+        return stages.question_node(state)
     return "close_interview"
 
 
@@ -34,7 +40,7 @@ def route_after_screening(
     "record_name",
     "ask_personal_question",
     "decide_follow_up",
-    "ask_question",
+    QuestionNode,
     "close_interview",
 ]:
     """After a candidate message: a flagged, empty or process message changes nothing; an answer
@@ -49,15 +55,15 @@ def route_after_screening(
         return "record_name"
     if state.stage == "personal" and state.personal_asked < state.personal_planned:
         return "ask_personal_question"
-    if state.stage in ("technical", "behavioral"):
+    if stages.follow_up_rule(state.stage) != "none":
         return "decide_follow_up"
     return _next_main_or_close(state)
 
 
 def route_after_decision(
     state: State,
-) -> Literal["ask_follow_up", "redirect_candidate", "ask_question", "close_interview"]:
-    """Follow up on the technical answer, bring it back to the question, or move on."""
+) -> Literal["ask_follow_up", "redirect_candidate", QuestionNode, "close_interview"]:
+    """Follow up on the answer, bring it back to the question, or move on."""
     if state.last_decision is not None and state.last_decision.action == "follow_up":
         return "ask_follow_up"
     if state.last_decision is not None and state.last_decision.action == "redirect":

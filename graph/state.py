@@ -15,8 +15,12 @@ from langchain_core.messages import AnyMessage
 from langgraph.graph import add_messages
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-Stage = Literal["welcome", "personal", "behavioral", "technical", "custom", "closing", "done"]
-MainStage = Literal["behavioral", "technical", "custom"]
+from graph import stages
+
+Stage = stages.StageName
+"""Where the interview is: a stage of the plan (graph/stages.py)."""
+MainStage = stages.MainStageName
+"""A stage of main questions (graph/stages.py)."""
 
 LABEL_KEY = "interview"
 """Key, in a transcript message's `additional_kwargs`, of its label: where the message sits in
@@ -50,8 +54,6 @@ LabelKind = Literal[
 
 Screening = Literal["answer", "empty", "integrity", "process", "pass"]
 """The screening's verdict on the message being handled (see graph.cheat_rules.OUTCOMES)."""
-
-FollowUpPolicy = Literal["rules", "llm"]
 
 
 def _integral_float_to_int(value: Any) -> Any:
@@ -89,9 +91,8 @@ class InterviewSettings(BaseModel):
 
     @property
     def total_expected_questions(self) -> int:
-        return (
-            self.technical_questions + self.behavioral_questions + len(self.custom_questions or [])
-        )
+        """The main questions these settings ask: every main stage's count (graph/stages.py)."""
+        return stages.main_question_count(self)
 
 
 class FollowUpJudgement(BaseModel):
@@ -193,7 +194,7 @@ class State(InputState):
     messages: Annotated[list[AnyMessage], add_messages] = field(default_factory=list)
     """The transcript as the candidate saw it: interviewer (AI) and candidate (human) turns."""
 
-    stage: Stage = "welcome"
+    stage: Stage = stages.STAGES[0].name
     """Where the interview is. Moves forward only, and only by code."""
 
     active: bool = False
@@ -206,10 +207,10 @@ class State(InputState):
     """Per-session seed so the offline model is deterministic for a given session."""
 
     questions_asked: int = 0
-    """Main questions asked so far (behavioral + technical + custom); follow-ups excluded."""
+    """Main questions asked so far (of every main stage); follow-ups excluded."""
 
     total_expected_questions: int = 0
-    """technical_questions + behavioral_questions + len(custom_questions)."""
+    """Main questions the interview asks: the main stages' counts, fixed at the start."""
 
     personal_asked: int = 0
     """Personal (interest in the role) questions asked so far; not counted as main questions."""

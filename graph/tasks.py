@@ -7,20 +7,16 @@ reply needs, never the whole transcript.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-ReplyKind = Literal[
-    "welcome",  # greeting; asks the name when unknown, else the first personal question
-    "personal",  # a question on the candidate's interest in the role
-    "behavioral",  # a main behavioral question
-    "technical",  # a main technical question on `skill`
-    "follow_up",  # a cross-question on the current technical question
-    "redirect",  # an off-topic answer: bring the candidate back to the current question, once
-    "custom",  # a hiring-team question, meaning kept
-    "closing",  # thanks, next steps, goodbye (the code appends the end marker)
-]
+from graph import stages
+
+ReplyKind = stages.ReplyKindName
+"""What the reply is: a stage that speaks (graph/stages.py: welcome, personal, the main stages,
+closing), `follow_up` (a cross-question on the current main question) or `redirect` (an
+off-topic answer brought back to the current question, once)."""
 
 FollowUpKind = Literal["deeper", "edge_case", "trade_off", "explain", "clarify"]
 
@@ -30,14 +26,30 @@ is met with reassurance, a pass with "no problem", an off-topic answer with no t
 
 
 class Plan(BaseModel):
-    """The interview's plan as the settings hold it, for an overview that tells the truth."""
+    """The interview's plan as the settings hold it, for an overview that tells the truth.
 
-    personal: int = 1
-    behavioral: int = 0
-    technical: int = 0
-    custom: int = 0
+    `Plan(technical=3)` is short for `Plan(counts={**empty_plan(), "technical": 3})`.
+    """
+
+    counts: dict[str, int] = Field(default_factory=stages.empty_plan)
+    """Questions per stage, by stage name (graph/stages.py); a stage not listed has none."""
     skills: list[str] = Field(default_factory=list)
     """The skills the technical questions cover, in order, without duplicates."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _counts_by_stage_name(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        named = {key: data[key] for key in data if stages.find(key) is not None}
+        if not named:
+            return data
+        rest = {key: value for key, value in data.items() if key not in named}
+        return rest | {"counts": {**(rest.get("counts") or stages.empty_plan()), **named}}
+
+    def count(self, stage: str) -> int:
+        """How many questions `stage` has in the plan."""
+        return self.counts.get(stage, 0)
 
 
 class ReplyTask(BaseModel):
@@ -53,9 +65,10 @@ class ReplyTask(BaseModel):
     of: int = 0
     """How many questions the stage has."""
     skill: str = ""
-    """technical / follow_up: the skill the question targets."""
+    """A question on the skills (technical), follow_up, redirect: the skill the question
+    targets."""
     question: str = ""
-    """custom: the hiring team's question; follow_up: the main question being probed."""
+    """The hiring team's question (custom); follow_up, redirect: the main question."""
     last_answer: str = ""
     """The candidate's latest answer, to acknowledge or to probe."""
     follow_up_kind: FollowUpKind | None = None

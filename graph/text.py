@@ -376,9 +376,3 @@ WORK_STEMS: frozenset[str] = frozenset(
     w[:5] for w in _WORK_VOCABULARY.split() if len(w) >= 3 and w not in _STOPWORDS
 )
 """Stems of words about work in general: what makes a behavioral answer on topic."""
-
-
-def shares_topic(answer: str, topic: set[str]) -> bool:
-    """Whether the answer shares a content stem with `topic` or with the technical vocabulary."""
-    words = content_words(answer)
-    return bool(words & topic) or bool(words & TECH_STEMS)

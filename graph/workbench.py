@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import get_args
 
+from graph import stages
+from graph.context import ContextFields
 from graph.prompts import (
     PLACEHOLDERS,
     PROMPTS_DIR,
@@ -34,10 +36,14 @@ from graph.prompts import (
     task_values,
 )
 from graph.state import InterviewSettings
-from graph.tasks import AnswerKind, FollowUpKind, Plan, ReplyKind, ReplyTask
+from graph.tasks import AnswerKind, FollowUpKind, Plan, ReplyTask
 
 DECISION = "follow_up_decision"
-KINDS: tuple[str, ...] = (*get_args(ReplyKind), DECISION, SYSTEM_PROMPT)
+
+
+def kinds() -> list[str]:
+    """What the workbench renders: every reply kind (graph/stages.py), the judge, the persona."""
+    return [*stages.reply_kinds(), DECISION, SYSTEM_PROMPT]
 
 
 def _settings(path: Path | None) -> InterviewSettings:
@@ -60,27 +66,23 @@ def build_task(
     answer_kind: AnswerKind | None = None,
     asked: Sequence[str] = (),
 ) -> ReplyTask:
-    """The ReplyTask the graph would build for `kind` at question `number` of `settings`."""
+    """The ReplyTask the graph would build for `kind` at question `number` of `settings`, with
+    the operator's default counts (personal questions, follow-ups)."""
     skills = [s.strip() for s in settings.skills if s.strip()]
-    customs = settings.custom_questions or []
-    reply_kind: ReplyKind = "follow_up" if kind in (DECISION, SYSTEM_PROMPT) else kind  # type: ignore[assignment]
-    sizes = {
-        "behavioral": settings.behavioral_questions,
-        "technical": settings.technical_questions,
-        "custom": len(customs),
-        "follow_up": 2,
-        "personal": 1,
-        "welcome": 1,
-    }
+    reply_kind = "follow_up" if kind in (DECISION, SYSTEM_PROMPT) else kind
+    row = stages.find(reply_kind)
+    counts = stages.counts_for(settings)
+    sizes = counts | {"follow_up": ContextFields.model_fields["max_follow_ups"].default}
     skill = skills[(number - 1) % len(skills)] if skills else ""
     question = ""
-    if reply_kind == "custom" and customs:
-        question = customs[(number - 1) % len(customs)]
-    elif reply_kind in ("follow_up", "redirect"):
+    given = row.given.questions(settings) if row is not None and row.given else []
+    if given:
+        question = given[(number - 1) % len(given)]
+    elif reply_kind in stages.FOLLOW_UP_KINDS:
         question = asked[-1] if asked else f"(the main question on {skill or 'the skill'})"
-    technical_skills = (
-        [skills[i % len(skills)] for i in range(settings.technical_questions)] if skills else []
-    )
+    on_skills = sum(counts[r.name] for r in stages.main_stages() if r.topic == "skill")
+    skill_plan = [skills[i % len(skills)] for i in range(on_skills)] if skills else []
+    on_skill = reply_kind in stages.FOLLOW_UP_KINDS or (row is not None and row.topic == "skill")
     words = len(answer.split())
     return ReplyTask(
         kind=reply_kind,
@@ -90,18 +92,13 @@ def build_task(
         skills=settings.skills,
         number=number,
         of=sizes.get(reply_kind, 0),
-        skill=skill if reply_kind in ("technical", "follow_up", "redirect") else "",
+        skill=skill if on_skill else "",
         question=question,
         last_answer=answer,
         follow_up_kind=follow_up_kind or ("deeper" if reply_kind == "follow_up" else None),
         answer_kind=answer_kind or ("none" if not answer else "short" if words < 8 else "answer"),
         asked=list(asked),
-        plan=Plan(
-            behavioral=settings.behavioral_questions,
-            technical=settings.technical_questions,
-            custom=len(customs),
-            skills=list(dict.fromkeys(technical_skills)),
-        ),
+        plan=Plan(counts=counts, skills=list(dict.fromkeys(skill_plan))),
     )
 
 
@@ -121,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     show = sub.add_parser("render", help="print the rendered prompt of one kind")
-    show.add_argument("kind", choices=KINDS)
+    show.add_argument("kind", choices=kinds())
     show.add_argument("--settings", type=Path, help="JSON file of the interview settings")
     show.add_argument("--answer", default="", help="the candidate's last answer")
     show.add_argument("--number", type=int, default=1, help="question number within its stage")
@@ -138,9 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "list":
         print(f"prompts directory: {PROMPTS_DIR}")
-        for kind in KINDS:
+        for kind in kinds():
             try:
-                _, names = load_prompt(kind)
+                _, names = load_prompt(stages.prompt_of(kind))
                 used = ", ".join(sorted(names)) or "(none)"
             except PromptError as exc:
                 used = f"ERROR: {exc}"
@@ -159,7 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             asked=args.asked,
         )
         overrides = (
-            {args.kind: args.override.read_text(encoding="utf-8")} if args.override else None
+            {stages.prompt_of(args.kind): args.override.read_text(encoding="utf-8")}
+            if args.override
+            else None
         )
         print(render(args.kind, task, overrides))
     except (PromptError, OSError, ValueError) as exc:

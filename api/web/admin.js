@@ -5,6 +5,7 @@
 // rows and transcript items are updated in place, so a keyboard user's focus stays put.
 
 import { ApiError, json } from "./api.js";
+import { STAGE_LABELS } from "./stages.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "interviewer.adminToken";
@@ -43,12 +44,10 @@ function describe(error) {
   return error.detail || `The server answered ${error.status}.`;
 }
 
-const STAGES = { behavioral: "Behavioral", technical: "Technical", custom: "Custom", personal: "Personal" };
-
 /** A transcript label in words: stage, question number, skill, follow-up, flag. */
 function labelTags(role, label) {
   if (!label) return [];
-  const stage = STAGES[label.stage] || label.stage;
+  const stage = STAGE_LABELS[label.stage] || label.stage;
   const tags = [];
   switch (label.kind) {
     case "greeting": tags.push("Greeting"); break;
@@ -434,7 +433,7 @@ function renderReport(report) {
     const ol = el("ol", null, "questions");
     for (const q of report.questions) {
       const li = el("li");
-      const title = [STAGES[q.stage] || q.stage, q.skill].filter(Boolean).join(" · ");
+      const title = [STAGE_LABELS[q.stage] || q.stage, q.skill].filter(Boolean).join(" · ");
       li.append(el("p", `${title}: ${q.question || ""}`));
       const verdict = q.status === "scored" ? `${q.score} / 5` : words(q.status);
       li.append(el("p", verdict, "score"));

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
+from graph import stages
 from graph.evaluation.report import (
     COMMUNICATION,
     Evidence,
@@ -92,7 +93,8 @@ def skill_scores(skills: list[str], questions: list[QuestionReport]) -> list[Ski
         on_skill = [
             q
             for q in questions
-            if q.stage == "technical" and (q.skill or "").casefold() == skill.casefold()
+            if stages.topic_of(q.stage) == "skill"
+            and (q.skill or "").casefold() == skill.casefold()
         ]
         scored = [q for q in on_skill if q.status == "scored" and q.score is not None]
         asked = [q for q in on_skill if q.asked]

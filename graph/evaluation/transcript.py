@@ -2,7 +2,8 @@
 
 Grouping reads only the labels the interview graph puts on its messages (graph.state.LABEL_KEY):
 a `question` opens main question N, `follow_up`s with number N are its cross-questions, and
-candidate `answer`s with number N (in a main stage) are the candidate's words on it. Only real
+candidate `answer`s with number N (in a main stage of graph/stages.py) are the candidate's
+words on it. Only real
 answers count: a message the screening labelled `flagged` (an integrity signal), `process` (a
 request such as ending early), `empty` or `passed` (the candidate passed: the question is not
 answered) is kept out of the evidence. Questions of the plan that were never asked (the
@@ -13,16 +14,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, cast, get_args
+from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, Field
 
+from graph import stages
 from graph.nodes import next_main_question, skill_for
 from graph.state import LABEL_KEY, MainStage, State
 from graph.text import is_knowledge_gap, last_paragraph
-
-_MAIN_STAGES = frozenset(get_args(MainStage))
 
 # Answers that decline the question without saying anything about it.
 _SKIPS = frozenset(
@@ -112,14 +112,15 @@ def collect_questions(state: State) -> list[QuestionTranscript]:
         label = _label(message)
         number = label.get("number")
         stage = label.get("stage")
-        if not isinstance(number, int) or number < 1 or stage not in _MAIN_STAGES:
+        if not isinstance(number, int) or number < 1:
             continue
-        main_stage = cast(MainStage, stage)
+        if not isinstance(stage, str) or not stages.is_main(stage):
+            continue
         kind = label.get("kind")
         if isinstance(message, AIMessage) and kind == "question":
             asked[number] = QuestionTranscript(
                 number=number,
-                stage=main_stage,
+                stage=stage,
                 skill=label.get("skill") or None,
                 question=last_paragraph(_text(message)),
             )
@@ -149,10 +150,11 @@ def _never_asked(state: State, number: int) -> QuestionTranscript:
     try:
         stage, index, _ = next_main_question(dataclasses.replace(state, questions_asked=number - 1))
     except ValueError:
-        stage, index = "custom", -1
-    skill = skill_for(state, index) if stage == "technical" else ""
-    custom = state.settings.custom_questions or []
-    question = custom[index] if stage == "custom" and 0 <= index < len(custom) else ""
+        stage, index = stages.main_names()[-1], -1
+    row = stages.stage(stage)
+    skill = skill_for(state, index) if row.topic == "skill" else ""
+    given = row.given.questions(state.settings) if row.given else []
+    question = given[index] if 0 <= index < len(given) else ""
     return QuestionTranscript(
         number=number,
         stage=stage,

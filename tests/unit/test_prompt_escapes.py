@@ -5,12 +5,12 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from typing import get_args
 
 import pytest
 
 from graph import prompts
 from graph.prompts import render_messages
+from graph.stages import reply_kinds
 from graph.tasks import ReplyKind, ReplyTask
 
 # Our tags, listed here independently of the code under test.
@@ -96,7 +96,7 @@ def _rendered(task: ReplyTask) -> str:
     return "\n".join(str(m.content) for m in render_messages(task))
 
 
-@pytest.mark.parametrize("kind", get_args(ReplyKind))
+@pytest.mark.parametrize("kind", reply_kinds())
 @pytest.mark.parametrize("escape", list(ESCAPES.values()), ids=list(ESCAPES))
 def test_no_escape_form_in_any_field_adds_a_tag(kind: ReplyKind, escape: str) -> None:
     expected = len(_seen_tags(_rendered(_task(kind))))

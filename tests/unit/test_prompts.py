@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import get_args
 
 import pytest
 
 from graph import prompts
 from graph.prompts import PromptError, render_messages, render_prompt, task_values
+from graph.stages import reply_kinds
 from graph.tasks import AnswerKind, FollowUpKind, Plan, ReplyKind, ReplyTask
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -39,7 +39,7 @@ def _task(kind: ReplyKind) -> ReplyTask:
     )
 
 
-@pytest.mark.parametrize("kind", get_args(ReplyKind))
+@pytest.mark.parametrize("kind", reply_kinds())
 def test_rendered_prompt_matches_its_snapshot(kind: ReplyKind) -> None:
     messages = render_messages(_task(kind))
     rendered = "\n\n=== human ===\n\n".join(str(m.content) for m in messages) + "\n"
@@ -72,7 +72,7 @@ def test_a_per_run_override_replaces_the_file_and_is_checked_like_one() -> None:
         render_messages(task, {"technical": "{nope}"})
 
 
-@pytest.mark.parametrize("kind", get_args(ReplyKind))
+@pytest.mark.parametrize("kind", reply_kinds())
 def test_every_reply_kind_has_a_prompt_file(kind: ReplyKind) -> None:
     assert (prompts.PROMPTS_DIR / f"{kind}.md").is_file()
 
