@@ -8,6 +8,7 @@ nothing; a database newer than the code refuses to start.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -22,6 +23,7 @@ from api.config import Settings
 from api.main import create_app
 from api.sessions import LeasePolicy, SchemaTooNew, SessionRepository, open_repository
 from api.sessions.migrations import MIGRATIONS, Migration, check
+from graph.state import InterviewSettings
 from tests.support.postgres import fresh_database
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "bad08b4"
@@ -34,6 +36,18 @@ PROBE = Migration(
         "INSERT INTO interviewer_probe (runs) VALUES (1)",
     ),
 )
+
+# A statement that takes a while, so processes starting together surely overlap while one
+# migrates (without the start-up lock, another would read the old version meanwhile).
+_SLOW = {
+    "sqlite": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500000)"
+    " SELECT COUNT(*) FROM n",
+    "postgres": "SELECT pg_sleep(0.3)",
+}
+
+
+def slow_probe(backend: str) -> Migration:
+    return dataclasses.replace(PROBE, statements=(_SLOW[backend], *PROBE.statements))
 
 
 @dataclass
@@ -173,7 +187,7 @@ async def test_processes_starting_together_apply_each_migration_exactly_once(
 ) -> None:
     # The probe's CREATE TABLE has no IF NOT EXISTS and its INSERT counts: run twice, it
     # would fail or count 2. Four processes' worth of repositories, each its own connection.
-    migrations = (*MIGRATIONS, PROBE)
+    migrations = (*MIGRATIONS, slow_probe(target.backend))
     outcomes = await asyncio.gather(*(_setup(target.repository(migrations)) for _ in range(4)))
     assert sorted(v for applied in outcomes for v in applied) == [m.version for m in migrations], (
         "a migration was applied twice or not at all"
@@ -233,3 +247,42 @@ def test_migrations_are_numbered_one_two_three_in_order() -> None:
         check([MIGRATIONS[0], Migration(3, "a gap", ())])
     with pytest.raises(ValueError, match="1, 2, 3"):
         check([MIGRATIONS[0], MIGRATIONS[0]])
+
+
+def _guides_migration() -> Migration:
+    """The example of docs/CHANGING.md, "Add a migration" (so the guide stays true)."""
+    guide = (Path(__file__).parents[2] / "docs" / "CHANGING.md").read_text()
+    section = guide.split("## Add a migration", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    # The guide shows an element of the list (a trailing comma): its own literal, nothing else.
+    migration = eval(code.strip().rstrip(","), {"Migration": Migration})
+    assert isinstance(migration, Migration)
+    return migration
+
+
+async def test_adding_the_guides_migration(target: Target) -> None:
+    migration = _guides_migration()
+    assert migration.version == len(MIGRATIONS) + 1
+    await _setup(target.repository())
+    repo = target.repository()
+    await repo.setup()
+    try:
+        sid = "0f8fad5b-d9cb-469f-a165-70867728950e"
+        await repo.create(sid, InterviewSettings(candidate_name="Ana"), None)
+    finally:
+        await repo.close()
+
+    repo = target.repository((*MIGRATIONS, migration))
+    await repo.setup()
+    try:
+        assert repo.applied == [migration.version]
+        row = await repo.get(sid)
+        assert row is not None and row.settings.candidate_name == "Ana"
+    finally:
+        await repo.close()
+    assert target.versions()[-1] == (migration.version, migration.title)
+    target.execute(
+        "INSERT INTO interviewer_audit (session_id, at, actor, action, detail)"
+        f" VALUES ('{sid}', 'now', 'admin', 'reset', '{{}}')"
+    )
+    assert target.execute("SELECT actor FROM interviewer_audit") == [("admin",)]
