@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 from api.sessions.errors import SessionBusy
 
 if TYPE_CHECKING:
-    from api.config import Settings
+    from api.config import Settings  # which takes its defaults from here
 
 T = TypeVar("T")
 
