@@ -5,7 +5,8 @@ version, never edit one that has shipped (docs/CHANGING.md, "Add a migration"). 
 every process runs `migrate` under the database's start-up lock (SQLite: a write transaction;
 PostgreSQL: the advisory lock its replicas already take for LangGraph's own setup), so processes
 starting together apply each migration exactly once, in order, each in one transaction together
-with its row in `interviewer_schema_version`. A database whose version is newer than the last
+with its row in `interviewer_schema_version` (on SQLite, where the lock is a write transaction,
+a start-up's whole upgrade is that one transaction). A database whose version is newer than the last
 migration here was upgraded by a newer release: the service refuses to start on it.
 
 Statements are templates in the notation of `api/sessions/dialect.py` (`{json}`, `{flag}`,
