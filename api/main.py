@@ -74,8 +74,9 @@ def _log_start(settings: Settings, repo: SessionRepository) -> None:
         )
     else:
         logger.info("LLM provider: groq (llama-3.3-70b-versatile) at %s", provider["api_base"])
-    where = "PostgreSQL" if repo.backend == "postgres" else f"SQLite file {settings.db_path}"
-    logger.info("sessions and checkpoints in %s (lease %gs)", where, repo.leases.seconds)
+    logger.info(
+        "sessions and checkpoints in %s (lease %gs)", repo.database.where, repo.leases.seconds
+    )
 
 
 def open_repository_for(settings: Settings) -> SessionRepository:
