@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from api.sessions.leases import LeasePolicy
 from graph.context import Context, ContextFields
 
 
@@ -35,7 +36,7 @@ class Settings(BaseSettings, ContextFields):
     db_path: Path = Path("checkpoints/interviews.sqlite")
     sessions_dir: Path = Path("interview_sessions")
     session_timeout_minutes: float = Field(default=30.0, gt=0)
-    sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    sweep_interval_seconds: float = Field(default=LeasePolicy.sweep_interval, gt=0)
     database_url: str | None = Field(
         default=None,
         description="postgresql://... to keep sessions and checkpoints in PostgreSQL (several "
@@ -45,7 +46,7 @@ class Settings(BaseSettings, ContextFields):
         default=20, ge=1, le=500, description="PostgreSQL connections per process."
     )
     lease_seconds: float = Field(
-        default=10.0,
+        default=LeasePolicy.seconds,
         gt=0,
         le=600,
         description="A session's lease lasts this long unless renewed: how soon a crashed "

@@ -54,8 +54,6 @@ MAX_CONCURRENT_EVALUATIONS = 4
 MAX_DEFER_SECONDS = 10.0
 """An evaluation waits for a moment without running turns, but never longer than this."""
 IDLE_POLL_SECONDS = 0.02
-ABANDONED_AFTER_SECONDS = 300.0
-"""A report pending this long, and not being made here, was abandoned by its replica."""
 
 Evaluate = Callable[[str, State, Context], Awaitable[dict[str, Any]]]
 
@@ -174,14 +172,11 @@ class EvaluationRunner:
         return session_id in self._running
 
     def is_abandoned(self, report: dict[str, Any]) -> bool:
-        """A pending marker that no evaluation of this process is behind, and old."""
+        """A pending marker that no evaluation of this process is behind, and old (the lease
+        policy says how old)."""
         if self.is_running(str(report.get("session_id"))):
             return False
-        try:
-            requested = datetime.fromisoformat(str(report.get("requested_at")))
-        except ValueError:
-            return True
-        return (datetime.now(UTC) - requested).total_seconds() > ABANDONED_AFTER_SECONDS
+        return self.service.repo.leases.report_abandoned(report.get("requested_at"))
 
     async def on_finished(self, session_id: str) -> None:
         """The service's hook: called after the turn that ended the interview committed."""

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 
 from api.projections import progress_of, state_event
@@ -34,6 +33,7 @@ from api.sessions import (
     SessionRow,
     TurnRecord,
 )
+from api.sessions.threads import session_seed, thread_config, thread_id
 from graph.context import Context
 from graph.graph import InterviewGraph
 from graph.llm import classify_error
@@ -134,13 +134,6 @@ def check_key(key: str | None) -> str | None:
     return key
 
 
-def _config(row: SessionRow, generation: int, head: str | None) -> RunnableConfig:
-    configurable: dict[str, Any] = {"thread_id": f"{row.session_id}:{generation}"}
-    if head is not None:
-        configurable["checkpoint_id"] = head
-    return {"configurable": configurable}
-
-
 @dataclass
 class _Plan:
     """A claimed turn about to run: its lease, the row read under it, and what to run."""
@@ -204,7 +197,9 @@ class InterviewService:
                 raise SessionNotFound(session_id)
             if row.head is None:
                 return row, None
-            snapshot = await self.graph.aget_state(_config(row, row.generation, row.head))
+            snapshot = await self.graph.aget_state(
+                thread_config(row.session_id, row.generation, row.head)
+            )
             if snapshot.values:
                 return row, State(**snapshot.values)
         raise RuntimeError(f"the head checkpoint of session {session_id} cannot be read")
@@ -233,7 +228,9 @@ class InterviewService:
                     raise TurnRefused("This interview has finished; it cannot be started again")
                 await self._archive_before_restart(row)
                 generation += 1
-            start = InputState(settings=row.settings)
+            # Every interview of the session gets the session's seed: a restarted or
+            # reset one replays the same interview for the same answers.
+            start = InputState(settings=row.settings, seed=session_seed(session_id))
             plan = _Plan(lease, row, generation, None, start, key, request_hash("start"))
             return self._launch(plan)
         except BaseException:
@@ -381,7 +378,7 @@ class InterviewService:
         events: list[dict[str, Any]] = []
         async for mode, chunk in self.graph.astream(
             plan.graph_input,
-            _config(plan.row, plan.generation, plan.head),
+            thread_config(plan.row.session_id, plan.generation, plan.head),
             context=self.context,
             stream_mode=["custom", "values", "checkpoints"],
             durability="exit",
@@ -407,9 +404,8 @@ class InterviewService:
 
     async def _keep(self, lease: Lease) -> None:
         """Renew the lease while the turn runs, so a long reply is not taken over."""
-        interval = max(0.2, self.repo.lease_seconds / 3)
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(self.repo.leases.renew_every)
             try:
                 if not await self.repo.renew(lease):
                     logger.error("lease of %s was lost mid-turn", lease.session_id)
@@ -489,7 +485,7 @@ class InterviewService:
 def _kept(plan: _Plan, head: str) -> list[tuple[str, str]]:
     """What the commit keeps of the session's checkpoints: the one it commits and the head it
     replaces. Everything else is an orphan of an earlier turn, pruned in the commit."""
-    keep = [(f"{plan.row.session_id}:{plan.generation}", head)]
+    keep = [(thread_id(plan.row.session_id, plan.generation), head)]
     if plan.row.head is not None:
         keep.append((plan.row.thread_id, plan.row.head))
     return keep

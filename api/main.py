@@ -36,6 +36,8 @@ from api.reports import router as reports_router
 from api.routes import router
 from api.sessions import (
     LeaseLost,
+    LeasePolicy,
+    SchemaTooNew,
     SessionBusy,
     SessionNotFound,
     SessionRepository,
@@ -72,15 +74,16 @@ def _log_start(settings: Settings, repo: SessionRepository) -> None:
         )
     else:
         logger.info("LLM provider: groq (llama-3.3-70b-versatile) at %s", provider["api_base"])
-    where = "PostgreSQL" if repo.backend == "postgres" else f"SQLite file {settings.db_path}"
-    logger.info("sessions and checkpoints in %s (lease %gs)", where, settings.lease_seconds)
+    logger.info(
+        "sessions and checkpoints in %s (lease %gs)", repo.database.where, repo.leases.seconds
+    )
 
 
 def open_repository_for(settings: Settings) -> SessionRepository:
     return open_repository(
         settings.database_url,
         str(settings.db_path),
-        settings.lease_seconds,
+        LeasePolicy.from_settings(settings),
         settings.db_pool_size,
     )
 
@@ -94,8 +97,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     sweeper: asyncio.Task[None] | None = None
     try:
         # Constant time whatever the number of sessions: no recovery scan is needed, since a
-        # turn that never committed left the session's head where it was.
-        await repo.setup()
+        # turn that never committed left the session's head where it was. The schema is
+        # brought to this release's version first (api/sessions/migrations.py).
+        try:
+            await repo.setup()
+        except SchemaTooNew as exc:
+            logger.error("%s", exc)
+            raise
+        if repo.applied:
+            logger.info(
+                "schema migrated to version %d (applied %s)", repo.applied[-1], repo.applied
+            )
         service = InterviewService(
             build_graph(checkpointer=repo.saver),
             repo,

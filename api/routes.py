@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from typing import Annotated, Any
@@ -183,15 +182,11 @@ async def conversation_history(
 
 async def _save_in_background(service: ServiceDep, session_id: str) -> None:
     # The save takes the lease like any change; a turn holding it is waited for (bounded).
-    for _ in range(120):
-        try:
-            lease = await service.locked(session_id, "save")
-            break
-        except SessionBusy:
-            await asyncio.sleep(0.25)
-        except SessionNotFound:
-            return
-    else:
+    try:
+        lease = await service.repo.leases.wait_for(lambda: service.locked(session_id, "save"))
+    except SessionNotFound:
+        return
+    except SessionBusy:
         logger.error("could not save session %s: it stayed busy", session_id)
         return
     try:

@@ -65,11 +65,8 @@ async def run_sweeper(service: InterviewService, settings: Settings, owner: str)
     while True:
         await asyncio.sleep(settings.sweep_interval_seconds)
         try:
-            # The duty outlives a few missed renewals (a loaded event loop can sleep late), so
-            # it only changes hands when its holder has really stopped.
-            if await service.repo.claim_duty(
-                SWEEPER_DUTY, owner, max(settings.sweep_interval_seconds * 2.5, 10.0)
-            ):
+            # The duty outlives a few missed renewals (LeasePolicy.duty_seconds).
+            if await service.repo.claim_duty(SWEEPER_DUTY, owner, service.repo.leases.duty_seconds):
                 await sweep_once(service, settings)
         except Exception:
             logger.exception("session sweep failed")

@@ -6,7 +6,6 @@ Nodes that speak stream the interviewer's words through the custom stream channe
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage
@@ -221,13 +220,7 @@ def main_question_asked(state: State, stage: str, text: str, skill: str = "") ->
 
 
 async def begin_interview(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Fix the plan: counts, personal questions, follow-up limit and the session's seed."""
-    info = runtime.execution_info
-    thread_id = (info.thread_id if info else None) or ""
-    # The API's threads are "<session>:<generation>": a session's interviews share one seed,
-    # so a reset session replays the same interview for the same answers.
-    session = thread_id.partition(":")[0]
-    seed = int.from_bytes(hashlib.sha256(session.encode()).digest()[:4], "big")
+    """Fix the plan: counts, personal questions and follow-up limit (the seed is the input's)."""
     return {
         "stage": "welcome",
         "active": True,
@@ -235,7 +228,6 @@ async def begin_interview(state: State, runtime: Runtime[Context]) -> dict[str, 
         "total_expected_questions": state.settings.total_expected_questions,
         "personal_planned": runtime.context.personal_questions,
         "max_follow_ups": runtime.context.max_follow_ups,
-        "seed": seed,
     }
 
 

@@ -178,10 +178,15 @@ def _settings_from_any(value: Any) -> InterviewSettings:
 
 @dataclass(kw_only=True)
 class InputState:
-    """What starting an interview needs: the session's settings."""
+    """What starting an interview needs: the session's settings and seed."""
 
     settings: InterviewSettings = field(default_factory=InterviewSettings)
     """The hiring team's settings; immutable for the life of the interview."""
+
+    seed: int = 0
+    """Seed of the interview's choices (the offline model's wording, nudges, follow-up kinds):
+    the same seed and answers make the same interview. The API passes its session's, the same
+    for every interview of the session; unset (Studio), 0."""
 
     def __post_init__(self) -> None:
         self.settings = _settings_from_any(self.settings)
@@ -202,9 +207,6 @@ class State(InputState):
 
     candidate_name: str = ""
     """The name to address the candidate by: from settings, or learned in the welcome."""
-
-    seed: int = 0
-    """Per-session seed so the offline model is deterministic for a given session."""
 
     questions_asked: int = 0
     """Main questions asked so far (of every main stage); follow-ups excluded."""

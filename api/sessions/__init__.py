@@ -1,28 +1,22 @@
-"""The session repository and its backends (see `base.py` for what a session is)."""
+"""The session repository and its database adapters (see `repository.py` for what a session
+is, `migrations.py` for the schema's versions, `leases.py` for the lease rules)."""
 
 from __future__ import annotations
 
-from api.sessions.base import (
-    Commit,
-    Lease,
-    LeaseLost,
-    Progress,
-    SavedSummary,
-    SessionBusy,
-    SessionNotFound,
-    SessionRepository,
-    SessionRow,
-    TurnRecord,
-    now_iso,
-    thread_id_of,
-)
+from api.sessions.base import Commit, Lease, Progress, SavedSummary, SessionRow, TurnRecord, now_iso
+from api.sessions.errors import LeaseLost, SessionBusy, SessionNotFound
+from api.sessions.leases import LeasePolicy
+from api.sessions.migrations import SchemaTooNew
+from api.sessions.repository import SessionRepository
 
 __all__ = [
     "Commit",
     "Lease",
     "LeaseLost",
+    "LeasePolicy",
     "Progress",
     "SavedSummary",
+    "SchemaTooNew",
     "SessionBusy",
     "SessionNotFound",
     "SessionRepository",
@@ -30,12 +24,11 @@ __all__ = [
     "TurnRecord",
     "now_iso",
     "open_repository",
-    "thread_id_of",
 ]
 
 
 def open_repository(
-    database_url: str | None, db_path: str, lease_seconds: float, pool_size: int
+    database_url: str | None, db_path: str, leases: LeasePolicy, pool_size: int
 ) -> SessionRepository:
     """The repository the settings name: PostgreSQL for a `postgresql://` URL, else SQLite."""
     if database_url:
@@ -44,11 +37,11 @@ def open_repository(
                 "INTERVIEWER_DATABASE_URL must be a postgresql:// URL (leave it unset for the "
                 "embedded SQLite file at INTERVIEWER_DB_PATH)"
             )
-        from api.sessions.postgres import PostgresSessionRepository
+        from api.sessions.postgres import PostgresDatabase
 
-        return PostgresSessionRepository(database_url, lease_seconds, pool_size)
+        return SessionRepository(PostgresDatabase(database_url, pool_size), leases)
     from pathlib import Path
 
-    from api.sessions.sqlite import SqliteSessionRepository
+    from api.sessions.sqlite import SqliteDatabase
 
-    return SqliteSessionRepository(Path(db_path), lease_seconds)
+    return SessionRepository(SqliteDatabase(Path(db_path)), leases)

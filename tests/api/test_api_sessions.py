@@ -337,13 +337,13 @@ def test_start_up_reads_no_session(
         for _ in range(20):
             api.start_text(api.create(**SETTINGS))
     server.stop()
-    from api.sessions.sqlite import SqliteSessionRepository
+    from api.sessions import SessionRepository
 
     def refuse(*_: object, **__: object) -> Any:
         raise AssertionError("start-up must not read sessions")
 
     for method in ("all", "get", "idle_since", "by_token_hash"):
-        monkeypatch.setattr(SqliteSessionRepository, method, refuse)
+        monkeypatch.setattr(SessionRepository, method, refuse)
     again = ThreadedServer(server.settings).start()
     try:
         assert httpx.get(f"{again.base_url}/healthz").status_code == 200

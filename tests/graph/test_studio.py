@@ -379,8 +379,9 @@ async def test_studio_sees_the_input_and_context_schemas(client: LangGraphClient
         schemas: dict[str, Any] = dict(
             await client.assistants.get_schemas(await _assistant_id(client))
         )
-        # The input form asks only for the settings (InputState), not the whole state.
-        assert set(schemas["input_schema"]["properties"]) == {"settings"}
+        # The input form asks only for the settings and the seed (InputState), not the whole
+        # state.
+        assert set(schemas["input_schema"]["properties"]) == {"settings", "seed"}
         assert "InterviewSettings" in json.dumps(schemas["input_schema"])
         assert {"messages", "stage", "questions_asked"} <= set(
             schemas["state_schema"]["properties"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from langgraph.types import Command
 
+from api.sessions.threads import session_seed
 from graph.context import Context
 from graph.graph import InterviewGraph
 from graph.state import InterviewSettings, State
@@ -39,7 +40,9 @@ async def run_turn(
 async def start(
     graph: InterviewGraph, thread_id: str, settings: InterviewSettings, context: Context
 ) -> TurnResult:
-    return await run_turn(graph, thread_id, {"settings": settings}, context)
+    """Start an interview on `thread_id`, seeded as the API seeds a session of that id."""
+    graph_input = {"settings": settings, "seed": session_seed(thread_id)}
+    return await run_turn(graph, thread_id, graph_input, context)
 
 
 async def answer(

@@ -19,6 +19,7 @@ from langgraph.checkpoint.base import empty_checkpoint
 from api.sessions import (
     Commit,
     LeaseLost,
+    LeasePolicy,
     Progress,
     SessionBusy,
     SessionNotFound,
@@ -30,6 +31,7 @@ from graph.state import InterviewSettings
 from tests.support.postgres import fresh_database
 
 SETTINGS = InterviewSettings(candidate_name="Ana", behavioral_questions=2, technical_questions=1)
+SHORT_LEASES = LeasePolicy(seconds=0.4)
 
 
 def progress(turns: int, asked: int = 1, active: bool = True) -> Progress:
@@ -47,7 +49,7 @@ def progress(turns: int, asked: int = 1, active: bool = True) -> Progress:
 @pytest.fixture(params=["sqlite", "postgres"])
 async def repo(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SessionRepository]:
     if request.param == "sqlite":
-        repository = open_repository(None, str(tmp_path / "db.sqlite"), 0.4, 5)
+        repository = open_repository(None, str(tmp_path / "db.sqlite"), SHORT_LEASES, 5)
         await repository.setup()
         try:
             yield repository
@@ -55,7 +57,7 @@ async def repo(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[
             await repository.close()
         return
     with fresh_database() as url:
-        repository = open_repository(url, "", 0.4, 5)
+        repository = open_repository(url, "", SHORT_LEASES, 5)
         await repository.setup()
         try:
             yield repository
@@ -311,7 +313,7 @@ async def test_replicas_setting_up_a_new_postgresql_database_at_once_all_start()
     # LangGraph's migrations raced each other: two replicas started together on a new database
     # failed 3-4 times in 6 with a UniqueViolation.
     with fresh_database() as url:
-        repositories = [open_repository(url, "", 5, 5) for _ in range(4)]
+        repositories = [open_repository(url, "", LeasePolicy(seconds=5), 5) for _ in range(4)]
         try:
             await asyncio.gather(*(r.setup() for r in repositories))
             sid = await new_session(repositories[0])
@@ -319,3 +321,35 @@ async def test_replicas_setting_up_a_new_postgresql_database_at_once_all_start()
         finally:
             for repository in repositories:
                 await repository.close()
+
+
+async def test_delete_removes_every_checkpoint_of_the_session_and_no_other(
+    repo: SessionRepository,
+) -> None:
+    sid = await new_session(repo)
+    other = await new_session(repo)
+    for thread in (f"{sid}:0", f"{sid}:1"):
+        await _checkpoint(repo, thread)
+    neighbour = await _checkpoint(repo, f"{other}:0")
+    await repo.delete(await repo.acquire(sid, "delete"))
+    assert await _checkpoints(repo, sid) == set()
+    assert await _checkpoints(repo, other) == {(f"{other}:0", neighbour)}
+
+
+async def test_pruning_deleted_sessions_removes_only_threads_of_sessions_that_are_gone(
+    repo: SessionRepository,
+) -> None:
+    live = await new_session(repo)
+    gone = str(uuid.uuid4())  # a session whose row is gone but whose threads were left
+    kept = await _checkpoint(repo, f"{live}:0")
+    for thread in (f"{gone}:0", f"{gone}:0", f"{gone}:3"):
+        await _checkpoint(repo, thread)
+    studio = await _checkpoint(repo, "not-a-session-thread")  # not ours to judge: kept
+    assert await repo.prune_deleted() == 2
+    assert await _checkpoints(repo, gone) == set()
+    assert await _checkpoints(repo, live) == {(f"{live}:0", kept)}
+    listed = [
+        t async for t in repo.saver.alist({"configurable": {"thread_id": "not-a-session-thread"}})
+    ]
+    assert [str(t.config["configurable"]["checkpoint_id"]) for t in listed] == [studio]
+    assert await repo.prune_deleted() == 0

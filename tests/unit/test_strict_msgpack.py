@@ -108,7 +108,7 @@ def test_the_api_saver_rebuilds_our_models_and_blocks_any_other_type(tmp_path: P
             f"""
             from pydantic import BaseModel
 
-            from api.sessions import open_repository
+            from api.sessions import LeasePolicy, open_repository
             from graph.graph import build_graph
 
             class Foreign(BaseModel):
@@ -116,7 +116,7 @@ def test_the_api_saver_rebuilds_our_models_and_blocks_any_other_type(tmp_path: P
                 x: int = 1
 
             def repository():
-                return open_repository(None, {str(tmp_path / "cp.sqlite")!r}, 10.0, 1)
+                return open_repository(None, {str(tmp_path / "cp.sqlite")!r}, LeasePolicy(), 1)
 
             async def main():
                 repo = repository()
