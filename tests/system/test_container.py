@@ -15,7 +15,6 @@ import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
@@ -124,18 +123,6 @@ def _play(api: Api, session_id: str) -> str:
     raise AssertionError("the interview did not finish")
 
 
-def _report(api: Api, session_id: str) -> dict[str, Any]:
-    def ready() -> dict[str, Any] | None:
-        response = api.http.get(f"/report/{session_id}")
-        if response.status_code == 202:
-            return None
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    return wait_until(ready, timeout=90, interval=0.2, what="the report")
-
-
 def test_image_serves_a_whole_interview_on_postgres_with_host_networking_then_stops_gracefully(
     image: Image,
 ) -> None:
@@ -182,7 +169,7 @@ def test_image_serves_a_whole_interview_on_postgres_with_host_networking_then_st
                 assert status["active"] is False
                 assert status["questions_asked"] == status["total_expected_questions"] > 0
                 # The evaluation process runs in the container too.
-                assert _report(api, session_id)["status"] == "ready"
+                assert api.wait_report(session_id, timeout=90)["status"] == "ready"
             logs = image.logs(name)
             assert logs.count("Serving on") == 1, logs
             assert "sessions and checkpoints in PostgreSQL" in logs, logs
