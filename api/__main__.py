@@ -18,6 +18,7 @@ import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
 from api.config import Settings, get_settings
+from api.landing import log_links
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -53,6 +54,7 @@ def main() -> None:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
     workers = worker_count(settings)
+    log_links(settings.host, settings.port, workers)  # here, once, not in each worker
     uvicorn.run(
         "api.main:app",
         host=settings.host,

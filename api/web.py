@@ -11,10 +11,12 @@ import json
 import uuid
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, HTTPException
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
 
+from api import landing
 from graph import stages
 
 WEB_DIR = Path(__file__).with_name("web")
@@ -32,6 +34,25 @@ PAGE_HEADERS = {
 }
 
 router = APIRouter(prefix="/app", include_in_schema=False)
+root_router = APIRouter(include_in_schema=False)
+
+
+class Landing(BaseModel):
+    """`GET /` for a client that is not a browser."""
+
+    service: str = landing.SERVICE
+    links: dict[str, str] = Field(description="Link name -> path on this server.")
+
+
+@root_router.get("/", response_model=None)
+async def landing_page(request: Request) -> Response:
+    """Where things are (api/landing.py): a page for a browser, JSON for any other client."""
+    root = str(request.scope.get("root_path", "")).rstrip("/")
+    headers = {**PAGE_HEADERS, "Vary": "Accept"}
+    if "text/html" in request.headers.get("accept", ""):
+        return HTMLResponse(landing.page(root), headers=headers)
+    body = Landing(links=landing.links(root))
+    return JSONResponse(body.model_dump(), headers=headers)
 
 
 def _page(name: str) -> FileResponse:
@@ -75,6 +96,7 @@ async def interview_page(session_id: str) -> FileResponse:
 
 
 def mount_web(app: FastAPI) -> None:
-    """The pages' routes first, then every other file under /app/ as it is."""
+    """The pages' routes first, then every other file under /app/ as it is; and `GET /`."""
+    app.include_router(root_router)
     app.include_router(router)
     app.mount("/app", StaticFiles(directory=WEB_DIR), name="web")

@@ -59,16 +59,7 @@ def play_on(api: Api, session_id: str, answers: Callable[[int], str], text: str 
 
 def report(api: Api, session_id: str, timeout: float = 60.0) -> dict[str, Any]:
     """GET /report until it is no longer pending."""
-
-    def ready() -> dict[str, Any] | None:
-        response = api.http.get(f"/report/{session_id}")
-        if response.status_code == 202:
-            return None
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    return wait_until(ready, timeout=timeout, what="the report")
+    return api.wait_report(session_id, timeout)
 
 
 class Gate:

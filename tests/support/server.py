@@ -343,6 +343,19 @@ class Api:
         body: dict[str, dict[str, Any]] = response.json()
         return body
 
+    def wait_report(self, session_id: str, timeout: float = 60.0) -> dict[str, Any]:
+        """GET /report until it is no longer pending (202): the report, ready or failed."""
+
+        def ready() -> dict[str, Any] | None:
+            response = self.http.get(f"/report/{session_id}")
+            if response.status_code == 202:
+                return None
+            assert response.status_code == 200, response.text
+            body: dict[str, Any] = response.json()
+            return body
+
+        return wait_until(ready, timeout=timeout, what="the report")
+
     # streamed turns, as plain text
 
     def stream_text(self, path: str, **kwargs: Any) -> TextReply:
