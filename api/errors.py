@@ -168,8 +168,8 @@ TABLE: tuple[ApiError, ...] = (
     ApiError(
         "reply_in_progress", 409,
         "A reply is still being generated for this session; wait for it to finish.",
-        "A reply of this session is still streaming (or its report is being made), or the same "
-        "`Idempotency-Key` is on a turn still running.",
+        "A reply of this session is still streaming (also when the same `Idempotency-Key` is "
+        "on that turn).",
         True, "once the running reply has finished",
     ),
     ApiError(
@@ -379,7 +379,8 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
         *_KEYED, "turn_limit_reached", *_LLM_FAILED,
     ),
     ("post", "/end-interview/{session_id}"): (
-        "no_active_interview", *_ADMIN, *_SESSION, *_BUSY, *_BODY, *_LLM_FAILED,
+        "no_active_interview", *_ADMIN, *_SESSION, *_BUSY, *_BODY, "turn_limit_reached",
+        *_LLM_FAILED,
     ),
     ("post", "/reset/{session_id}"): (*_ADMIN, *_SESSION, *_BUSY, "lease_lost", *_BODY),
     ("get", "/interview-status/{session_id}"): (*_AUTH, *_SESSION),
