@@ -100,9 +100,12 @@ class ApiError:
             headers=self.http_headers(),
         )
 
-    def event(self, retry_after: int | None = None, **fields: Any) -> ErrorEvent:
-        """A turn's SSE `error` event."""
-        error: ErrorEvent = {"event": "error", "code": self.name, "message": self.detail(**fields)}
+    def event(
+        self, retry_after: int | None = None, message: str | None = None, **fields: Any
+    ) -> ErrorEvent:
+        """A turn's SSE `error` event (`message`: one more specific than the row's)."""
+        said = self.detail(**fields) if message is None else message
+        error: ErrorEvent = {"event": "error", "code": self.name, "message": said}
         if self.says_retryable:
             error["retryable"] = self.retryable
         if retry_after is not None:

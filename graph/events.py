@@ -14,7 +14,10 @@ docs/API.md ("The streamed replies") documents the SSE form of each.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, NotRequired, TypedDict, cast
+from typing import Any, Literal, NotRequired, cast
+
+# typing_extensions' TypedDict: Python 3.11's is not one pydantic can validate against.
+from typing_extensions import TypedDict
 
 from graph.state import CheatEvent, Stage
 from graph.text import END_MARKER
