@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from api.projections import history_of
+from api.report_types import Reports
 from api.sessions import SessionRow
 from graph.llm import MODEL_NAME
 from graph.state import State
@@ -69,8 +70,8 @@ async def archive_session(
 ) -> Path | None:
     """Save the session as it is now (the caller holds its lease): database, then file."""
     _, state = await service.read(row.session_id)
-    report = await service.repo.get_report(row.session_id)
-    document = session_document(row, state, report)
+    report = await Reports(service.repo).get(row.session_id)
+    document = session_document(row, state, report.model_dump(mode="json") if report else None)
     await service.repo.save_document(row.session_id, reason, document)
     target = directory or service.sessions_dir
     if target is None:

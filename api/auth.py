@@ -17,6 +17,8 @@ from typing import Literal
 
 from fastapi import HTTPException, Request
 
+from api.errors import ERRORS
+
 Role = Literal["open", "admin", "candidate"]
 
 
@@ -42,12 +44,12 @@ def same_digest(presented: str, stored: str) -> bool:
     return hmac.compare_digest(presented.encode("ascii"), stored.encode("ascii"))
 
 
-def unauthorized(detail: str = "Missing or invalid bearer token") -> HTTPException:
-    return HTTPException(status_code=401, detail=detail, headers={"WWW-Authenticate": "Bearer"})
+def unauthorized() -> HTTPException:
+    return ERRORS["unauthorized"].http()
 
 
 def forbidden() -> HTTPException:
-    return HTTPException(status_code=403, detail="This token may not do that")
+    return ERRORS["forbidden"].http()
 
 
 def bearer_token(request: Request) -> str | None:
@@ -57,5 +59,5 @@ def bearer_token(request: Request) -> str | None:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise unauthorized("Authorization must be 'Bearer <token>'")
+        raise ERRORS["bad_authorization"].http()
     return token.strip()

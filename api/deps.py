@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import Principal, bearer_token, digest, forbidden, same_digest, unauthorized
 from api.config import Settings
+from api.errors import ERRORS
 from api.interviews import InterviewService, check_key
 from api.sessions import SessionRepository, SessionRow
 
@@ -93,7 +94,7 @@ AdminDep = Annotated[Principal, Depends(require_admin)]
 
 
 def session_not_found() -> HTTPException:
-    return HTTPException(status_code=404, detail="Session not found")
+    return ERRORS["session_not_found"].http()
 
 
 def canonical_session_id(session_id: str) -> str:
@@ -147,10 +148,7 @@ async def get_idempotency_key(
         ),
     ] = None,
 ) -> str | None:
-    try:
-        return check_key(idempotency_key)
-    except ValueError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
+    return check_key(idempotency_key)  # 422 (Refused) when unusable
 
 
 IdempotencyKeyDep = Annotated[str | None, Depends(get_idempotency_key)]

@@ -4,9 +4,9 @@
 is committed and its reply fully streamed: neither the closing nor its commit waits for it.
 The evaluation only reads the interview's head checkpoint and writes the session's report
 (through the session repository, so every replica serves it), so a failed evaluation leaves the
-interview exactly as it was; it is stored as `{"status": "failed"}` and can be run again (POST
+interview exactly as it was; it is stored as a `FailedReport` and can be run again (POST
 /report/{id}/regenerate). A request while one runs is coalesced: the evaluation runs once more
-after the current one.
+after the current one. Reports are read and written as the typed union of api/report_types.py.
 
 Every stored document carries the `generation` and `checkpoint_id` of the transcript it is
 about, so a report of an earlier interview of the session (before a restart) is never served
@@ -35,16 +35,24 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from api.config import Settings
+from api.errors import turn_error
 from api.interviews import InterviewService
+from api.report_types import (
+    FailedReport,
+    PendingReport,
+    ReportError,
+    ReportRepository,
+    Reports,
+    StoredReport,
+)
 from api.sessions import SessionNotFound, SessionRow
 from api.webhook import deliver
 from graph.context import Context
 from graph.evaluation.graph import evaluation_graph, evaluation_input
-from graph.evaluation.report import RUBRIC_VERSION, Report
-from graph.llm import classify_error
+from graph.evaluation.report import Report
 from graph.state import State
 
 logger = logging.getLogger(__name__)
@@ -56,18 +64,7 @@ MAX_DEFER_SECONDS = 10.0
 IDLE_POLL_SECONDS = 0.02
 
 Evaluate = Callable[[str, State, Context], Awaitable[dict[str, Any]]]
-
-
-class ReportStore(Protocol):
-    """What the evaluation needs from storage (api.sessions.SessionRepository provides it)."""
-
-    async def save_report(self, session_id: str, report: dict[str, Any]) -> None:
-        """Store `report` as the session's report, replacing any earlier one."""
-        ...
-
-    async def get_report(self, session_id: str) -> dict[str, Any] | None:
-        """The session's report, or None if none was stored."""
-        ...
+"""The evaluation: a `Report` as JSON (it crosses a process boundary)."""
 
 
 async def run_evaluator(session_id: str, state: State, context: Context) -> dict[str, Any]:
@@ -121,9 +118,9 @@ def _stamp(row: SessionRow) -> dict[str, Any]:
     return {"generation": row.generation, "checkpoint_id": row.head}
 
 
-def is_current(report: dict[str, Any], row: SessionRow) -> bool:
+def is_current(report: StoredReport, row: SessionRow) -> bool:
     """Whether a stored report is about the session's current interview."""
-    return report.get("generation") == row.generation
+    return report.generation == row.generation
 
 
 class _Worker:
@@ -154,9 +151,11 @@ class _Worker:
 class EvaluationRunner:
     """Runs evaluations as background tasks and keeps their outcome in the report store."""
 
-    def __init__(self, service: InterviewService, reports: ReportStore, settings: Settings) -> None:
+    def __init__(
+        self, service: InterviewService, store: ReportRepository, settings: Settings
+    ) -> None:
         self.service = service
-        self.reports = reports
+        self.reports = Reports(store)
         self.settings = settings
         self.evaluate: Evaluate = run_evaluator
         """The evaluation itself (tests replace it to make it fail or wait)."""
@@ -171,12 +170,12 @@ class EvaluationRunner:
     def is_running(self, session_id: str) -> bool:
         return session_id in self._running
 
-    def is_abandoned(self, report: dict[str, Any]) -> bool:
+    def is_abandoned(self, report: PendingReport) -> bool:
         """A pending marker that no evaluation of this process is behind, and old (the lease
         policy says how old)."""
-        if self.is_running(str(report.get("session_id"))):
+        if self.is_running(report.session_id):
             return False
-        return self.service.repo.leases.report_abandoned(report.get("requested_at"))
+        return self.service.repo.leases.report_abandoned(report.requested_at)
 
     async def on_finished(self, session_id: str) -> None:
         """The service's hook: called after the turn that ended the interview committed."""
@@ -196,16 +195,11 @@ class EvaluationRunner:
 
     async def request(self, row: SessionRow) -> None:
         """Mark the report pending now, then evaluate (regenerate: no stale read after it)."""
-        await self.reports.save_report(row.session_id, self._pending(row))
+        await self.reports.save(self._pending(row))
         self.schedule(row.session_id)
 
-    def _pending(self, row: SessionRow) -> dict[str, Any]:
-        return {
-            "session_id": row.session_id,
-            "status": "pending",
-            "rubric_version": RUBRIC_VERSION,
-            "requested_at": _now(),
-        } | _stamp(row)
+    def _pending(self, row: SessionRow) -> PendingReport:
+        return PendingReport(session_id=row.session_id, requested_at=_now(), **_stamp(row))
 
     async def _run(self, session_id: str) -> None:
         try:
@@ -228,20 +222,20 @@ class EvaluationRunner:
             logger.info("evaluation of %s skipped: the interview is not finished", session_id)
             return
         try:
-            await self.reports.save_report(session_id, self._pending(row))
-            report = await self._evaluate(session_id, state)
+            await self.reports.save(self._pending(row))
+            made = Report.model_validate(await self._evaluate(session_id, state))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             logger.exception("evaluation of session %s failed", session_id)
             await self._save_failure(row, exc)
             return
-        report |= _stamp(row)
+        report = made.model_copy(update=_stamp(row))
         if not await self._still_current(row):
             return
-        await self.reports.save_report(session_id, report)
+        await self.reports.save(report)
         if self.settings.webhook_url:
-            await self._notify(session_id, report)
+            await self._notify(report)
 
     async def _evaluate(self, session_id: str, state: State) -> dict[str, Any]:
         context = self.settings.context()
@@ -281,25 +275,25 @@ class EvaluationRunner:
         return True
 
     async def _save_failure(self, row: SessionRow, exc: Exception) -> None:
-        failure = {
-            "session_id": row.session_id,
-            "status": "failed",
-            "rubric_version": RUBRIC_VERSION,
-            "failed_at": _now(),
-            "error": classify_error(exc) | {"type": type(exc).__name__},
-        } | _stamp(row)
+        error = {k: v for k, v in turn_error(exc).items() if k != "event"}
+        failure = FailedReport(
+            session_id=row.session_id,
+            failed_at=_now(),
+            error=ReportError.model_validate(error | {"type": type(exc).__name__}),
+            **_stamp(row),
+        )
         try:
             if await self._still_current(row):
-                await self.reports.save_report(row.session_id, failure)
+                await self.reports.save(failure)
         except Exception:
             logger.exception("could not record the failed evaluation of %s", row.session_id)
 
-    async def _notify(self, session_id: str, report: dict[str, Any]) -> None:
+    async def _notify(self, report: Report) -> None:
         settings = self.settings
         assert settings.webhook_url is not None
         outcome = await deliver(
             settings.webhook_url,
-            report,
+            report.model_dump(mode="json"),
             secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
             attempts=settings.webhook_attempts,
             backoff=settings.webhook_backoff,
@@ -308,11 +302,11 @@ class EvaluationRunner:
         if not outcome.delivered:
             logger.warning(
                 "webhook for %s not delivered after %d attempt(s): %s",
-                session_id,
+                report.session_id,
                 outcome.attempts,
                 outcome.last_error,
             )
-        await self.reports.save_report(session_id, report | {"webhook": outcome.model_dump()})
+        await self.reports.save(report.model_copy(update={"webhook": outcome}))
 
     def start_recovery(self, rows: Callable[[], Awaitable[list[SessionRow]]]) -> None:
         """Run `recover` on the sessions `rows` lists, as a background task."""
@@ -330,8 +324,8 @@ class EvaluationRunner:
         for row in rows:
             if not row.started or row.active:
                 continue
-            report = await self.reports.get_report(row.session_id)
-            if report is None or not is_current(report, row) or report.get("status") == "pending":
+            report = await self.reports.get(row.session_id)
+            if report is None or not is_current(report, row) or report.status == "pending":
                 self.schedule(row.session_id)
 
     async def close(self) -> None:

@@ -30,6 +30,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import ERRORS
+
 MAX_JSON_DEPTH = 16
 """Our deepest body is 2 levels (`custom_questions` in the settings); 16 leaves room."""
 
@@ -56,7 +58,7 @@ class BodyLimits:
 
 class BodyTooLarge(Exception):
     def __init__(self, limit: int) -> None:
-        super().__init__(f"The request body is larger than this route accepts ({limit} bytes).")
+        super().__init__(limit)
         self.limit = limit
 
 
@@ -113,16 +115,16 @@ class RequestGuard:
             if body and _is_json(headers.get("content-type")):
                 check_json(body)
         except BodyTooLarge as exc:
-            response = JSONResponse(
-                status_code=413, content={"detail": str(exc)}, headers={"Connection": "close"}
-            )
-            await response(scope, receive, send)
+            await ERRORS["body_too_large"].response(limit=exc.limit)(scope, receive, send)
             return
         except BadJson as exc:
             error: dict[str, Any] = {"type": "value_error", "loc": list(exc.loc), "msg": exc.msg}
             if exc.excerpt is not None:
                 error["input"] = exc.excerpt
-            await JSONResponse(status_code=422, content={"detail": [error]})(scope, receive, send)
+            invalid = JSONResponse(
+                status_code=ERRORS["invalid_body"].status, content={"detail": [error]}
+            )
+            await invalid(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
 
@@ -176,10 +178,6 @@ def _is_json(content_type: str | None) -> bool:
     return media == "application/json" or (
         media.startswith("application/") and media.endswith("+json")
     )
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(name)
 
 
 def check_json(body: bytes) -> None:
@@ -272,4 +270,6 @@ async def validation_error(_: Request, exc: Exception) -> JSONResponse:
         if "input" in error:
             item["input"] = excerpt(error["input"])
         errors.append(item)
-    return JSONResponse(status_code=422, content=jsonable_encoder({"detail": errors}))
+    return JSONResponse(
+        status_code=ERRORS["invalid_body"].status, content=jsonable_encoder({"detail": errors})
+    )

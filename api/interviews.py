@@ -19,10 +19,11 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from langgraph.types import Command
 
+from api.errors import ERRORS, Refused, turn_error
 from api.projections import progress_of, state_event
 from api.sessions import (
     Commit,
@@ -35,42 +36,41 @@ from api.sessions import (
 )
 from api.sessions.threads import session_seed, thread_config, thread_id
 from graph.context import Context
+from graph.events import GraphEvent, TurnEvent, done, end, graph_event, token
 from graph.graph import InterviewGraph
-from graph.llm import classify_error
 from graph.state import InputState, State
-from graph.text import END_MARKER
 
 logger = logging.getLogger(__name__)
 
 GraphInput = InputState | Command[Any]
-EventKind = Literal["token", "flag", "state", "end", "error", "done"]
 Role = Literal["open", "admin", "candidate"]
 
 MAX_KEY_CHARS = 200
 
 
-@dataclass(frozen=True)
-class TurnEvent:
-    """One thing a turn tells its client."""
-
-    kind: EventKind
-    data: dict[str, Any] = field(default_factory=dict)
+class TurnRefused(Refused):
+    """The turn cannot run in the session's current state (the row says why)."""
 
 
-class TurnRefused(Exception):
-    """The turn cannot run in the session's current state (the message says why)."""
-
-
-class TurnLimitReached(Exception):
+class TurnLimitReached(Refused):
     """The session has had as many candidate turns as one interview may have."""
 
+    def __init__(self, limit: int) -> None:
+        super().__init__("turn_limit_reached", limit=limit)
 
-class Overloaded(Exception):
+
+class Overloaded(Refused):
     """The process runs as many turns at once as it is allowed to."""
 
+    def __init__(self) -> None:
+        super().__init__("overloaded")
 
-class IdempotencyMismatch(Exception):
+
+class IdempotencyMismatch(Refused):
     """An Idempotency-Key already used for a different request on this session."""
+
+    def __init__(self) -> None:
+        super().__init__("idempotency_key_reused")
 
 
 @dataclass
@@ -81,8 +81,6 @@ class Turn:
     task: asyncio.Task[None] | None = None
     flush_interval: float = 0.0
     """Seconds to gather tokens after the first before writing them (0: write as they come)."""
-    replayed: bool = False
-    """A committed turn returned again for its Idempotency-Key (nothing was run)."""
     _stream: AsyncIterator[TurnEvent] | None = field(default=None, repr=False)
 
     def stream(self) -> AsyncIterator[TurnEvent]:
@@ -106,17 +104,16 @@ class Turn:
             event = await self.queue.get()
             if event is None:
                 return
-            while event.kind == "token" and not self.queue.empty():
+            while event["event"] == "token" and not self.queue.empty():
                 following = self.queue.get_nowait()
-                if following is not None and following.kind == "token":
-                    joined = event.data["text"] + following.data["text"]
-                    event = TurnEvent("token", {"text": joined})
+                if following is not None and following["event"] == "token":
+                    event = token(event["text"] + following["text"])
                     continue
                 yield event
                 if following is None:
                     return
                 event = following
-            sent_token = sent_token or event.kind == "token"
+            sent_token = sent_token or event["event"] == "token"
             yield event
 
 
@@ -126,11 +123,11 @@ def request_hash(kind: str, message: str = "") -> str:
 
 
 def check_key(key: str | None) -> str | None:
-    """A usable Idempotency-Key, or ValueError saying why not."""
+    """A usable Idempotency-Key, or Refused (422) saying why not."""
     if key is None:
         return None
     if not key or len(key) > MAX_KEY_CHARS or not key.isprintable() or not key.isascii():
-        raise ValueError(f"Idempotency-Key must be 1-{MAX_KEY_CHARS} printable ASCII characters")
+        raise Refused("bad_idempotency_key", limit=MAX_KEY_CHARS)
     return key
 
 
@@ -221,11 +218,11 @@ class InterviewService:
         lease, row = claimed
         try:
             if row.active:
-                raise TurnRefused("Interview already in progress")
+                raise TurnRefused("interview_in_progress")
             generation = row.generation
             if row.started:
                 if role == "candidate":
-                    raise TurnRefused("This interview has finished; it cannot be started again")
+                    raise TurnRefused("interview_finished")
                 await self._archive_before_restart(row)
                 generation += 1
             # Every interview of the session gets the session's seed: a restarted or
@@ -252,13 +249,11 @@ class InterviewService:
         lease, row = claimed
         try:
             if not row.active or row.head is None:
-                raise TurnRefused("No active interview in this session")
+                raise TurnRefused("no_active_interview")
             # The cap bounds what a candidate can make the service do; the hiring side's
             # commands (end_interview above all) must work whatever the count.
             if kind == "user" and row.turns >= self.max_turns_per_session:
-                raise TurnLimitReached(
-                    f"This interview has reached its limit of {self.max_turns_per_session} turns"
-                )
+                raise TurnLimitReached(self.max_turns_per_session)
             resume: Command[Any] = Command(resume={"type": kind, "message": message})
             return self._launch(_Plan(lease, row, row.generation, row.head, resume, key, digest))
         except BaseException:
@@ -275,7 +270,7 @@ class InterviewService:
                 return self._replay(record, digest)
         # The slot is taken before the first await, so concurrent requests cannot all pass.
         if self._slots >= self.max_active_turns:
-            raise Overloaded(self._slots)
+            raise Overloaded()
         self._slots += 1
         try:
             lease, row = await self.repo.claim(session_id, "turn")
@@ -302,16 +297,13 @@ class InterviewService:
 
     def _replay(self, record: TurnRecord, digest: str) -> Turn:
         if record.request_hash != digest:
-            raise IdempotencyMismatch(
-                "This Idempotency-Key was already used for a different request on this session"
-            )
-        turn = Turn(replayed=True)
+            raise IdempotencyMismatch()
+        turn = Turn()
         if record.reply:
-            turn.queue.put_nowait(TurnEvent("token", {"text": record.reply}))
+            turn.queue.put_nowait(token(record.reply))
         for event in record.events:
-            data = {k: v for k, v in event.items() if k != "event"}
-            turn.queue.put_nowait(TurnEvent(event["event"], data))
-        turn.queue.put_nowait(TurnEvent("done"))
+            turn.queue.put_nowait(cast(TurnEvent, event))  # stored as sent (`_record`)
+        turn.queue.put_nowait(done())
         turn.queue.put_nowait(None)
         return turn
 
@@ -330,11 +322,12 @@ class InterviewService:
     async def _drive(self, plan: _Plan, queue: asyncio.Queue[TurnEvent | None]) -> None:
         lease, row = plan.lease, plan.row
         keeper = asyncio.create_task(self._keep(lease))
+        # The whole reply, however slowly the LLM trickles: past it the turn fails like a
+        # timeout (llm_timeout), uncommitted.
+        deadline = asyncio.timeout(self.turn_deadline)
         try:
             try:
-                # The whole reply, however slowly the LLM trickles: past it the turn fails
-                # like a timeout (TimeoutError, classified as llm_timeout), uncommitted.
-                async with asyncio.timeout(self.turn_deadline):
+                async with deadline:
                     state, head, reply, events = await self._run_graph(plan, queue)
             finally:
                 keeper.cancel()
@@ -347,7 +340,7 @@ class InterviewService:
             await self.repo.commit(lease, row.head, commit, keep=_kept(plan, head))
         except asyncio.CancelledError:
             await asyncio.shield(self._release(lease))
-            queue.put_nowait(TurnEvent("error", _shutdown_error()))
+            queue.put_nowait(ERRORS["shutting_down"].event())
             queue.put_nowait(None)
             raise
         except Exception as exc:
@@ -356,26 +349,26 @@ class InterviewService:
             else:
                 logger.exception("turn failed for session %s", row.session_id)
             await self._release(lease)
-            queue.put_nowait(TurnEvent("error", classify_error(exc)))
+            queue.put_nowait(turn_error(exc, deadline=deadline.expired()))
             queue.put_nowait(None)
             return
-        queue.put_nowait(TurnEvent("state", state_event(state)))
+        queue.put_nowait(state_event(state))
         if not state.active:
-            queue.put_nowait(TurnEvent("end", {"marker": END_MARKER}))
-        queue.put_nowait(TurnEvent("done"))
+            queue.put_nowait(end())
+        queue.put_nowait(done())
         queue.put_nowait(None)
         if not state.active and self.on_finished is not None:
             self._spawn(self.on_finished(row.session_id))
 
     async def _run_graph(
         self, plan: _Plan, queue: asyncio.Queue[TurnEvent | None]
-    ) -> tuple[State, str, str, list[dict[str, Any]]]:
+    ) -> tuple[State, str, str, list[GraphEvent]]:
         """One graph run, its events forwarded: the state it stopped at, the checkpoint it
         wrote, the reply as streamed and the non-token events."""
         values: dict[str, Any] | None = None
         head: str | None = None
         parts: list[str] = []
-        events: list[dict[str, Any]] = []
+        events: list[GraphEvent] = []
         async for mode, chunk in self.graph.astream(
             plan.graph_input,
             thread_config(plan.row.session_id, plan.generation, plan.head),
@@ -384,12 +377,12 @@ class InterviewService:
             durability="exit",
         ):
             if mode == "custom":
-                event = _event_of(chunk)
+                event = graph_event(chunk)
                 queue.put_nowait(event)
-                if event.kind == "token":
-                    parts.append(event.data["text"])
+                if event["event"] == "token":
+                    parts.append(event["text"])
                 else:
-                    events.append({"event": event.kind, **event.data})
+                    events.append(event)
             elif mode == "values":
                 if isinstance(chunk, dict):
                     values = chunk
@@ -491,28 +484,10 @@ def _kept(plan: _Plan, head: str) -> list[tuple[str, str]]:
     return keep
 
 
-def _record(
-    plan: _Plan, reply: str, events: list[dict[str, Any]], state: State
-) -> TurnRecord | None:
+def _record(plan: _Plan, reply: str, events: list[GraphEvent], state: State) -> TurnRecord | None:
     if plan.key is None:
         return None
-    tail = [{"event": "state", **state_event(state)}]
+    tail: list[TurnEvent] = [*events, state_event(state)]
     if not state.active:
-        tail.append({"event": "end", "marker": END_MARKER})
-    return TurnRecord(plan.key, plan.request_hash, reply, [*events, *tail])
-
-
-def _shutdown_error() -> dict[str, Any]:
-    return {
-        "code": "shutting_down",
-        "message": "The server stopped before this reply finished; it was not recorded. "
-        "Send the same message again.",
-    }
-
-
-def _event_of(chunk: Any) -> TurnEvent:
-    if isinstance(chunk, dict) and chunk.get("event") == "flag":
-        return TurnEvent("flag", {k: v for k, v in chunk.items() if k != "event"})
-    if isinstance(chunk, dict) and chunk.get("event") == "token":
-        return TurnEvent("token", {"text": chunk.get("text", "")})
-    return TurnEvent("token", {"text": str(chunk)})
+        tail.append(end())
+    return TurnRecord(plan.key, plan.request_hash, reply, [dict(event) for event in tail])

@@ -14,35 +14,21 @@ import logging
 import os
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
 
 from api.config import Settings, get_settings
 from api.deps import authenticate
 from api.docs import add_offline_docs
+from api.errors import install_handlers
 from api.guard import BodyLimits, RequestGuard, validation_error
-from api.interviews import (
-    IdempotencyMismatch,
-    InterviewService,
-    Overloaded,
-    TurnLimitReached,
-    TurnRefused,
-)
+from api.interviews import InterviewService
 from api.models import Health
 from api.openapi import install as install_openapi
 from api.reports import router as reports_router
 from api.routes import router
-from api.sessions import (
-    LeaseLost,
-    LeasePolicy,
-    SchemaTooNew,
-    SessionBusy,
-    SessionNotFound,
-    SessionRepository,
-    open_repository,
-)
+from api.sessions import LeasePolicy, SchemaTooNew, SessionRepository, open_repository
 from api.streaming import quiet_aborted_turns
 from api.sweeper import replica_name, run_sweeper
 from api.web import mount_web
@@ -136,49 +122,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await repo.close()
 
 
-def _add_error_handlers(app: FastAPI) -> None:
-    """Domain errors of a turn, as HTTP statuses with a `detail` like FastAPI's own."""
-
-    @app.exception_handler(SessionBusy)
-    async def busy(_: Request, exc: SessionBusy) -> JSONResponse:
-        if exc.purpose in ("turn", "evaluate"):
-            detail = "A reply is still being generated for this session; wait for it to finish."
-        else:
-            detail = f"The session is being changed ({exc.purpose}); try again in a moment."
-        return JSONResponse(status_code=409, content={"detail": detail})
-
-    @app.exception_handler(SessionNotFound)
-    async def not_found(_: Request, __: SessionNotFound) -> JSONResponse:
-        return JSONResponse(status_code=404, content={"detail": "Session not found"})
-
-    @app.exception_handler(LeaseLost)
-    async def lost(_: Request, __: LeaseLost) -> JSONResponse:
-        return JSONResponse(
-            status_code=409,
-            content={"detail": "The session changed while this request ran; try again."},
-        )
-
-    @app.exception_handler(IdempotencyMismatch)
-    async def key_reused(_: Request, exc: IdempotencyMismatch) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"detail": str(exc)})
-
-    @app.exception_handler(TurnRefused)
-    async def refused(_: Request, exc: TurnRefused) -> JSONResponse:
-        return JSONResponse(status_code=400, content={"detail": str(exc)})
-
-    @app.exception_handler(TurnLimitReached)
-    async def too_many_turns(_: Request, exc: TurnLimitReached) -> JSONResponse:
-        return JSONResponse(status_code=429, content={"detail": str(exc)})
-
-    @app.exception_handler(Overloaded)
-    async def overloaded(_: Request, __: Overloaded) -> JSONResponse:
-        return JSONResponse(
-            status_code=503,
-            content={"detail": "The server is at its limit of concurrent replies; retry shortly."},
-            headers={"Retry-After": "1"},
-        )
-
-
 def _add_request_guard(app: FastAPI, settings: Settings) -> None:
     limits = BodyLimits(
         by_route={
@@ -222,7 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings = settings or get_settings()
     app.include_router(router)
     app.include_router(reports_router)
-    _add_error_handlers(app)
+    install_handlers(app)  # the domain's errors, from the error table
     app.add_exception_handler(RequestValidationError, validation_error)
     quiet_aborted_turns()
     _add_request_guard(app, settings)

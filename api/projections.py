@@ -11,6 +11,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from api.sessions.base import Progress
+from graph.events import StateEvent
 from graph.state import LABEL_KEY, InterviewSettings, State
 
 
@@ -58,8 +59,9 @@ def progress_of(state: State | None, settings: InterviewSettings) -> Progress:
     )
 
 
-def state_event(state: State) -> dict[str, Any]:
+def state_event(state: State) -> StateEvent:
     return {
+        "event": "state",
         "stage": state.stage,
         "questions_asked": state.questions_asked,
         "total_expected_questions": state.total_expected_questions,

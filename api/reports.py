@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
 from starlette.responses import Response
 
 from api.config import Settings
 from api.deps import AdminDep, SessionDep
+from api.errors import ERRORS
 from api.evaluations import EvaluationRunner, is_current
 from api.interviews import InterviewService
+from api.report_types import FailedReport, ReportPending, ServedReport
 from api.sessions import SessionRepository, SessionRow
 from graph.evaluation.markdown import render_markdown
-from graph.evaluation.report import Report
 
 MARKDOWN = "text/markdown"
 
@@ -56,90 +56,62 @@ async def get_runner(request: Request) -> EvaluationRunner:
 
 RunnerDep = Annotated[EvaluationRunner, Depends(get_runner)]
 
-PENDING: dict[str, Any] = {"status": "pending"}
-
-
-class ReportPending(BaseModel):
-    """The report is being made: ask again shortly."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [PENDING]})
-
-    status: Literal["pending"] = "pending"
-
-
-class InterviewNotFinished(BaseModel):
-    """The interview has not started, or is still in progress: there is nothing to evaluate."""
-
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"detail": "The interview has not finished"}]}
-    )
-
-    detail: str
-
-
 REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "The report (JSON), or a Markdown scorecard with Accept: text/markdown. "
-        'A failed evaluation is `{"status": "failed", "error": ...}`: regenerate it.',
-        "content": {"application/json": {}, MARKDOWN: {}},
+        "description": "The report (`Report`), or `FailedReport` when the evaluation failed "
+        "(regenerate it); a Markdown scorecard with `Accept: text/markdown`.",
+        "content": {MARKDOWN: {"schema": {"type": "string"}}},
     },
     202: {"model": ReportPending, "description": "Being made: ask again shortly."},
-    409: {"model": InterviewNotFinished, "description": "The interview has not finished."},
 }
+
+
+def _pending() -> JSONResponse:
+    return JSONResponse(ReportPending().model_dump(), status_code=202)
 
 
 def _finished(session: SessionRow) -> None:
     if not session.started or session.active:
-        raise HTTPException(status_code=409, detail="The interview has not finished")
+        raise ERRORS["interview_not_finished"].http()
 
 
 def _wants_markdown(request: Request) -> bool:
     return MARKDOWN in request.headers.get("accept", "").lower()
 
 
-def _failed_markdown(report: dict[str, Any]) -> str:
-    error = report.get("error") or {}
+def _failed_markdown(report: FailedReport) -> str:
     return (
-        f"# Interview scorecard: evaluation failed\n\n- Session: `{report.get('session_id')}`\n"
-        f"- Error: {error.get('message', 'unknown error')}\n\n"
+        f"# Interview scorecard: evaluation failed\n\n- Session: `{report.session_id}`\n"
+        f"- Error: {report.error.message}\n\n"
         f"The interview is intact; run the evaluation again with "
-        f"`POST /report/{report.get('session_id')}/regenerate`.\n"
+        f"`POST /report/{report.session_id}/regenerate`.\n"
     )
 
 
-@router.get("/report/{session_id}", responses=REPORT_RESPONSES)
+@router.get("/report/{session_id}", response_model=ServedReport, responses=REPORT_RESPONSES)
 async def get_report(
     request: Request, session: SessionDep, runner: RunnerDep, _: AdminDep
-) -> Response:
+) -> ServedReport | Response:
     """The interview's evaluation report (admin)."""
     _finished(session)
-    report = await runner.reports.get_report(session.session_id)
+    report = await runner.reports.get(session.session_id)
     if report is None or not is_current(report, session):
         # Finished before reports existed, its evaluation was lost, or the stored one is of
         # an earlier interview of the session: make it now (unless it is being made).
         runner.schedule(session.session_id, again=False)
-        return JSONResponse(PENDING, status_code=202)
-    if report.get("status") == "pending":
+        return _pending()
+    if report.status == "pending":
         if runner.is_abandoned(report):
             # Its replica stopped or died mid-evaluation: this one makes it.
             runner.schedule(session.session_id, again=False)
-        return JSONResponse(PENDING, status_code=202)
+        return _pending()
     if _wants_markdown(request):
-        text = (
-            _failed_markdown(report)
-            if report.get("status") == "failed"
-            else render_markdown(Report.model_validate(report))
-        )
+        text = _failed_markdown(report) if report.status == "failed" else render_markdown(report)
         return Response(text, media_type=f"{MARKDOWN}; charset=utf-8")
-    return JSONResponse(report)
+    return report
 
 
-@router.post(
-    "/report/{session_id}/regenerate",
-    status_code=202,
-    response_model=ReportPending,
-    responses={409: REPORT_RESPONSES[409]},
-)
+@router.post("/report/{session_id}/regenerate", status_code=202, response_model=ReportPending)
 async def regenerate_report(session: SessionDep, runner: RunnerDep, _: AdminDep) -> ReportPending:
     """Run the evaluation again (e.g. after a prompt change); poll GET /report for it."""
     _finished(session)

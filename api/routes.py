@@ -22,6 +22,7 @@ from api.deps import (
     SettingsDep,
     canonical_session_id,
 )
+from api.errors import ERRORS, http_error
 from api.models import (
     ChatMessage,
     CheatEventOut,
@@ -37,7 +38,7 @@ from api.models import (
 )
 from api.projections import history_of
 from api.sessions import SessionBusy, SessionNotFound
-from api.streaming import http_error, stream_turn
+from api.streaming import stream_turn
 from graph.llm import describe_provider
 
 router = APIRouter()
@@ -50,19 +51,6 @@ def _names_session(raw: str, session_id: str) -> bool:
         return str(uuid.UUID(raw)) == session_id
     except ValueError:
         return False
-
-
-STREAM_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {
-        "description": "The interviewer's reply, streamed: text/plain by default, "
-        "or SSE events when the request accepts text/event-stream.",
-        "content": {"text/plain": {}, "text/event-stream": {}},
-    },
-    400: {"description": "The session's state does not allow this turn."},
-    404: {"description": "Session not found"},
-    409: {"description": "A turn of this session is still streaming."},
-    503: {"description": "The language model failed before the first byte."},
-}
 
 
 @router.post("/create-session", response_model=SessionResponse, response_model_exclude_none=True)
@@ -83,7 +71,7 @@ async def create_session(
     )
 
 
-@router.post("/start-interview/{session_id}", responses=STREAM_RESPONSES)
+@router.post("/start-interview/{session_id}")
 async def start_interview(
     request: Request,
     session_id: SessionIdDep,
@@ -97,7 +85,7 @@ async def start_interview(
     return await stream_turn(request, turn)
 
 
-@router.post("/chat/{session_id}", responses=STREAM_RESPONSES)
+@router.post("/chat/{session_id}")
 async def chat(
     request: Request,
     session_id: SessionIdDep,
@@ -112,7 +100,7 @@ async def chat(
     if body.type == "system" and principal.role == "candidate":
         refusal = forbidden()
     elif not _names_session(body.session_id, session_id):
-        refusal = HTTPException(status_code=400, detail="Session ID mismatch")
+        refusal = ERRORS["session_id_mismatch"].http()
     if refusal is not None:
         # An unknown session is a 404 before anything else, as on every other route.
         if await repo.get(session_id) is None:
@@ -266,7 +254,7 @@ async def saved_session(session_id: str, repo: RepoDep, _: AdminDep) -> dict[str
     """The latest saved document of a session, from any replica, even after deletion."""
     document = await repo.saved_document(canonical_session_id(session_id))
     if document is None:
-        raise HTTPException(status_code=404, detail="No saved document for this session")
+        raise ERRORS["no_saved_document"].http()
     return document
 
 
@@ -277,9 +265,9 @@ async def end_interview(session: SessionDep, service: ServiceDep, _: AdminDep) -
     """End the interview now: Mia closes it (the closing is in the history)."""
     turn = await service.send(session.session_id, "end_interview", "system")
     events = await service.run_to_end(turn)
-    failure = next((e for e in events if e.kind == "error"), None)
-    if failure is not None:
-        raise http_error(failure)
+    for event in events:
+        if event["event"] == "error":
+            raise http_error(event)
     return SessionResponse(session_id=session.session_id, message="Interview ended successfully")
 
 

@@ -10,18 +10,20 @@ Either way the turn is not committed, so the same message can be sent again.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 import anyio
-from fastapi import HTTPException, Request
+from fastapi import Request
 from fastapi.responses import StreamingResponse
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.responses import Response
 
-from api.interviews import Turn, TurnEvent
+from api.errors import error_headers, http_error
+from api.interviews import Turn
+from graph.events import TurnEvent, sse_data
+
+__all__ = ["error_headers", "http_error", "stream_turn", "wants_sse"]
 
 PLAIN_TEXT = "text/plain; charset=utf-8"
 PING_SECONDS = 15
@@ -37,36 +39,12 @@ async def _until_first_token(turn: Turn) -> tuple[list[TurnEvent], bool]:
     """Events up to and including the first token (or the end); whether the turn failed."""
     head: list[TurnEvent] = []
     async for event in turn.stream():
-        if event.kind == "error":
+        if event["event"] == "error":
             raise http_error(event)
         head.append(event)
-        if event.kind in ("token", "done"):
+        if event["event"] in ("token", "done"):
             return head, False
     return head, True
-
-
-ERROR_STATUS: dict[str, int] = {"llm_rejected": 502}
-"""HTTP status of a turn's error code before the first byte (503 unless listed)."""
-DEFAULT_RETRY_SECONDS = 5
-
-
-def error_headers(error: dict[str, Any]) -> dict[str, str]:
-    """`X-Error-Code`, and `Retry-After` when sending again can help: the LLM's own wait when
-    it gave one (a rate limit), else a short default for an LLM that failed or timed out."""
-    code = str(error.get("code", "turn_failed"))
-    headers = {"X-Error-Code": code}
-    if error.get("retryable", True) and code.startswith("llm_"):
-        headers["Retry-After"] = str(error.get("retry_after", DEFAULT_RETRY_SECONDS))
-    return headers
-
-
-def http_error(event: TurnEvent) -> HTTPException:
-    code = event.data.get("code", "turn_failed")
-    return HTTPException(
-        status_code=ERROR_STATUS.get(code, 503),
-        detail=event.data.get("message", "The turn failed; send the same message again."),
-        headers=error_headers(event.data),
-    )
 
 
 class TurnAborted(Exception):
@@ -119,12 +97,12 @@ async def _all(head: list[TurnEvent], turn: Turn) -> AsyncIterator[TurnEvent]:
 
 async def _text(head: list[TurnEvent], turn: Turn) -> AsyncIterator[str]:
     async for event in _all(head, turn):
-        if event.kind == "token":
-            yield event.data["text"]
-        elif event.kind == "error":
+        if event["event"] == "token":
+            yield event["text"]
+        elif event["event"] == "error":
             # Raised after the response started, this makes the server drop the connection
             # without the terminating chunk (the ASGI way to abort a response).
-            raise TurnAborted(event.data.get("code", "turn_failed"))
+            raise TurnAborted(event["code"])
 
 
 async def _sse(
@@ -133,7 +111,7 @@ async def _sse(
     stopper = asyncio.create_task(_stop_at_end_of_grace(turn, shutdown, grace))
     try:
         async for event in _all(head, turn):
-            yield ServerSentEvent(data=json.dumps(event.data), event=event.kind)
+            yield ServerSentEvent(data=sse_data(event), event=event["event"])
     finally:
         stopper.cancel()
 

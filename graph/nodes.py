@@ -1,7 +1,7 @@
 """The interview graph's nodes: small async steps that each return a partial state update.
 
 Nodes that speak stream the interviewer's words through the custom stream channel as
-`{"event": "token", "text": ...}`; the API forwards exactly those and nothing else.
+`graph.events` tokens (and flags); the API forwards exactly those and nothing else.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from graph import stages
+from graph import events, stages
 from graph.cheat_rules import screen_message
 from graph.context import Context
 from graph.follow_up import judge_follow_up, read_answer
@@ -83,11 +83,11 @@ async def _speak(state: State, runtime: Runtime[Context], task: ReplyTask) -> st
     async for chunk in model.astream(messages):
         piece = guard.feed(_chunk_text(chunk.content))
         if piece:
-            runtime.stream_writer({"event": "token", "text": piece})
+            runtime.stream_writer(events.token(piece))
             parts.append(piece)
     tail = guard.flush()
     if tail:
-        runtime.stream_writer({"event": "token", "text": tail})
+        runtime.stream_writer(events.token(tail))
         parts.append(tail)
     return "".join(parts)  # exactly what the client received
 
@@ -97,10 +97,10 @@ def _say(runtime: Runtime[Context], text: str) -> None:
     start = 0
     for index, char in enumerate(text):
         if char == " ":
-            runtime.stream_writer({"event": "token", "text": text[start : index + 1]})
+            runtime.stream_writer(events.token(text[start : index + 1]))
             start = index + 1
     if start < len(text):
-        runtime.stream_writer({"event": "token", "text": text[start:]})
+        runtime.stream_writer(events.token(text[start:]))
 
 
 def _plan(state: State) -> Plan:
@@ -308,7 +308,7 @@ async def detect_cheating(state: State, runtime: Runtime[Context]) -> dict[str, 
         event = CheatEvent(
             turn=state.turns, category=match.category, rule=match.rule, excerpt=match.excerpt
         )
-        runtime.stream_writer({"event": "flag", **event.model_dump()})
+        runtime.stream_writer(events.flag(event))
         label["flagged"] = True
         return {
             "messages": [HumanMessage(content=text, additional_kwargs={LABEL_KEY: label})],
@@ -459,7 +459,7 @@ async def close_interview(state: State, runtime: Runtime[Context]) -> dict[str, 
     ended_early = state.questions_asked < state.total_expected_questions
     text = await _speak(state, runtime, _base_task(state, "closing", ended_early=ended_early))
     ending = ("\n\n" if text.strip() else "") + END_MARKER
-    runtime.stream_writer({"event": "token", "text": ending})
+    runtime.stream_writer(events.token(ending))
     return {
         "messages": [_reply(text + ending, _label(state, "closing", stage="closing"))],
         "stage": "done",

@@ -18,7 +18,6 @@ RUBRIC_VERSION = "2026-12-01.r1"
 report can be compared only with reports of the same version."""
 
 GeneratedBy = Literal["groq", "offline-heuristic"]
-ReportStatus = Literal["ready", "pending", "failed"]
 QuestionStatus = Literal["scored", "insufficient_evidence", "not_answered"]
 Recommendation = Literal[
     "strong_hire", "hire", "lean_hire", "lean_no_hire", "no_hire", "insufficient_evidence"
@@ -132,16 +131,13 @@ class Usage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
 
 class Report(BaseModel):
-    """The scorecard of one interview (the JSON of GET /report/{session_id})."""
+    """The scorecard of one interview (the JSON of GET /report/{session_id} once it is ready;
+    api/report_types.py has the pending and failed forms of a session's report)."""
 
     session_id: str
-    status: ReportStatus = "ready"
+    status: Literal["ready"] = "ready"
     generated_by: GeneratedBy
     model: str = Field(description="The model that proposed the scores, or offline-heuristic.")
     rubric_version: str = RUBRIC_VERSION
