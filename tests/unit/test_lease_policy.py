@@ -21,6 +21,7 @@ from api.config import Settings
 from api.evaluations import EvaluationRunner
 from api.interviews import InterviewService
 from api.main import create_app
+from api.report_types import PendingReport
 from api.sessions import LeasePolicy, SessionBusy, SessionRepository
 from api.sweeper import run_sweeper
 
@@ -100,7 +101,7 @@ def test_the_service_the_sweeper_the_save_and_the_evaluations_read_the_apps_one_
         assert service.repo is repo
 
         # Evaluations: what counts as abandoned is the policy's.
-        pending = {"session_id": "s", "requested_at": datetime.now(UTC).isoformat()}
+        pending = PendingReport(session_id="s", requested_at=datetime.now(UTC).isoformat())
         assert not runner.is_abandoned(pending)
         repo.leases = dataclasses.replace(repo.leases, report_abandoned_after=-1.0)
         assert runner.is_abandoned(pending)
