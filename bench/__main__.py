@@ -1,5 +1,5 @@
-"""``python -m bench``: the whole-interview benchmark (see :mod:`bench.run`)."""
+"""``python -m bench``: the whole-interview benchmark (see :mod:`bench.phases`)."""
 
-from bench.run import main
+from bench.phases import main
 
 raise SystemExit(main())

@@ -29,8 +29,8 @@ from bench.driver import Plan, RunResult, run_async, run_load
 from bench.procs import cpu_seconds
 
 if TYPE_CHECKING:
+    from bench.phases import Bench
     from bench.procs import Server
-    from bench.run import Bench
 
 OVERHEAD_P99_MAX_MS = 100.0
 """A step passes with overhead p99 at most this, and zero errors."""
@@ -181,7 +181,7 @@ def measure_step(
     window_s: float,
 ) -> Step:
     """``n`` candidates on running ``servers`` (one service) for ``window_s`` seconds."""
-    from bench.run import _error_kinds, _server_errors
+    from bench.phases import _error_kinds, _server_errors
 
     opts = bench.options
     errors0 = sum(_server_errors(s) for s in servers)
@@ -270,7 +270,7 @@ def workers_run(
     one end); its database keeps the earlier steps' sessions, as a real one would. Without a
     given ``start`` the search starts from the throughput step (:func:`first_guess`).
     """
-    from bench.run import _log, _running
+    from bench.phases import _log, _running
 
     opts = bench.options
     label = label_of(workers)
@@ -369,7 +369,7 @@ def postgres_replicas(
     bench: Bench, settings: dict[str, Any], n: int, replicas: int = 2
 ) -> PostgresRun:
     """``n`` interviews (the latency runs' pace) over ``replicas`` processes on one database."""
-    from bench.run import _log, _running
+    from bench.phases import _log, _running
 
     opts = bench.options
     with fresh_database() as url, contextlib.ExitStack() as stack:

@@ -25,10 +25,10 @@ from langchain_core.messages import HumanMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.runtime import Runtime
 
+from devkit.groq_server import GroqStubServer, StubConfig
 from graph.context import Context
 from graph.follow_up import choose_follow_up, judge_follow_up
 from graph.state import FollowUpJudgement, InterviewSettings, State
-from tests.support.groq_server import GroqStubServer, StubConfig
 
 ANSWERS = (
     "I used a worker pool with a bounded queue and exponential backoff on retries, plus a "

@@ -61,8 +61,9 @@ from bench.driver import (
     run_load,
     start_sessions,
 )
-from bench.procs import Server, clean_env, free_port
+from bench.procs import Server
 from bench.profile import Recorder, Summary, find_py_spy, summarise
+from devkit.processes import clean_env, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "bench" / "results.md"
@@ -300,7 +301,7 @@ class Bench:
             "groq-stub",
             [
                 "-m",
-                "tests.support.groq_server",
+                "devkit.groq_server",
                 "--port",
                 str(port),
                 "--reply-words",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,16 +18,9 @@ from pathlib import Path
 
 import httpx
 
-LOOPBACK = "127.0.0.1"
+from devkit.processes import LOOPBACK
+
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def cpu_seconds(pid: int) -> float:
@@ -83,17 +75,6 @@ def rss_bytes(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise RuntimeError(f"no VmRSS for pid {pid}")
-
-
-def clean_env(extra: Mapping[str, str]) -> dict[str, str]:
-    """This process's environment without the service's own settings, plus ``extra``."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("INTERVIEWER_", "GROQ_")) and k != "PYTHONPATH"
-    }
-    env.update(extra)
-    return env
 
 
 class Server:

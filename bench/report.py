@@ -1,6 +1,6 @@
 """The figures, their targets, and the Markdown that ``python -m bench`` prints and writes.
 
-Every figure is computed from one invocation's measurements (:mod:`bench.run`), ours and the
+Every figure is computed from one invocation's measurements (:mod:`bench.phases`), ours and the
 baseline's side by side; ``ratio`` is always ours ÷ baseline.
 """
 
@@ -20,7 +20,7 @@ from bench import profile
 
 if TYPE_CHECKING:
     from bench.capacity import Step
-    from bench.run import Latency, Measurements
+    from bench.phases import Latency, Measurements
 
 ANALYSIS = Path(__file__).resolve().parent / "analysis.md"
 
@@ -450,12 +450,12 @@ def machine() -> list[str]:
 
 
 def _settings(m: Measurements) -> list[str]:
-    from bench.run import INTERVIEW_SETTINGS
+    from bench.phases import INTERVIEW_SETTINGS
 
     o = m.options
     think = f"{o.think_s[0]:g}-{o.think_s[1]:g} s (uniform)" if o.think_s[1] > 0 else "none"
     return [
-        "- LLM (Groq-protocol stub, `tests/support/groq_server.py`):"
+        "- LLM (Groq-protocol stub, `devkit/groq_server.py`):"
         f" {o.ttft_ms:g} ms to first token,"
         f" {o.token_delay_ms:g} ms per token, about {o.reply_words} words (= tokens) per reply;"
         " reached through the real `langchain-groq` client (`GROQ_API_BASE`) on both sides.",

@@ -23,18 +23,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from devkit.processes import clean_env
+
 REPO = Path(__file__).resolve().parents[2]
 NICENESS = 10
 """How much less CPU priority a job gets than the suite (nice(1) steps)."""
-
-
-def clean_env() -> dict[str, str]:
-    """The environment without the service's own settings (as the servers under test get)."""
-    return {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("INTERVIEWER_", "GROQ_")) and k != "PYTHONPATH"
-    }
 
 
 def _lower_priority() -> None:
