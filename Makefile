@@ -38,6 +38,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check graph api bench devkit tests
 	$(BIN)/ruff format --check graph api bench devkit tests
 	$(BIN)/mypy graph api bench devkit
+	$(BIN)/lint-imports --no-cache
 
 ## LangGraph Studio on the graph of langgraph.json (in-memory LangGraph API server), on
 ## STUDIO_PORT (default 2024): make studio STUDIO_PORT=2100

@@ -18,7 +18,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from bench.baseline_server import InterviewSettings as SeedSettings
 from bench.baseline_server import system_prompt as seed_system_prompt
-from bench.phases import INTERVIEW_SETTINGS, parse_args
+from bench.cli import parse_args
+from bench.options import INTERVIEW_SETTINGS
 from devkit.candidate import is_final, reply_to
 from devkit.graph_driver import answer, start, state_of
 from devkit.groq_server import GroqStubServer, StubConfig, count_prompt_tokens
