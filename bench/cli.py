@@ -20,6 +20,7 @@ from bench.options import Options
 from bench.phases import measure
 from bench.profile import find_py_spy
 from bench.servers import log
+from devkit.processes import exit_on_sigterm
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -157,6 +158,7 @@ def _saved(out: Path) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure, print the table, write the results file. Never fails on a missed target."""
+    exit_on_sigterm()
     options = parse_args(argv)
     saved = _saved(options.out)
     if options.render_only:

@@ -309,8 +309,8 @@ def measure(options: Options) -> Measurements:
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="interviewer-bench-") as tmp:
         bench = Bench(options, Path(tmp))
-        bench.stub.start()
         try:
+            bench.stub.start()
             _measure_all(bench, m)
         finally:
             bench.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from devkit.processes import LOOPBACK
+from devkit.processes import LOOPBACK, die_with_parent
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -119,11 +119,22 @@ class Server:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                # Its own process group: a kill also takes the worker processes with it.
+                # Its own process group: a kill also takes the worker processes with it. Being
+                # in a session of its own, it would not hear of the bench's death: the kernel
+                # tells it (SIGTERM) however the bench ends.
                 start_new_session=True,
+                preexec_fn=die_with_parent(),
             )
         finally:
             log.close()
+        try:
+            return self._wait_ready(timeout)
+        except BaseException:  # not ready, or the bench interrupted: nobody else will stop it
+            self.stop()
+            raise
+
+    def _wait_ready(self, timeout: float) -> Server:
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         with httpx.Client(timeout=2.0) as client:
             while True:
@@ -136,7 +147,6 @@ class Server:
                     if client.get(self.base_url + self.probe_path).status_code < 500:
                         return self
                 if time.monotonic() > deadline:
-                    self.stop()
                     raise RuntimeError(f"{self.name} did not start in {timeout:g}s")
                 time.sleep(0.05)
 

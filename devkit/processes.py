@@ -67,3 +67,16 @@ def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
             os.kill(os.getpid(), sig)
 
     return preexec
+
+
+def exit_on_sigterm() -> None:
+    """Make SIGTERM end this process the way Ctrl-C does: an exception in the main thread, so
+    every ``finally`` and ``with`` on the way out runs (servers stopped, databases dropped,
+    temporary directories removed) instead of the process vanishing and orphaning its children.
+    A second SIGTERM during that clean-up is ignored; SIGKILL remains for one that hangs."""
+
+    def terminate(signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
