@@ -56,12 +56,10 @@ def is_spawned_helper(pid: int) -> bool:
         return False
 
 
-def tree_cpu_seconds(pid: int, *, helpers: bool = False) -> float:
-    """CPU seconds of a process and every live descendant (a supervisor and its workers); with
-    `helpers`, those of its spawned helper processes (the evaluation worker) instead."""
-    members = [p for p in descendants(pid) if is_spawned_helper(p) == helpers]
-    if not helpers:
-        members.insert(0, pid)
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and every live descendant serving with it (a supervisor and its
+    workers), not its spawned helper processes (the evaluation worker)."""
+    members = [pid, *(p for p in descendants(pid) if not is_spawned_helper(p))]
     total = 0.0
     for each in members:
         with contextlib.suppress(OSError, ValueError):
@@ -154,10 +152,6 @@ class Server:
         """CPU seconds the process and its worker processes have used so far (serving turns:
         not the evaluation worker, whose reports are measured in bench/evaluation.md)."""
         return tree_cpu_seconds(self.pid)
-
-    def helper_cpu(self) -> float:
-        """CPU seconds of its spawned helpers (the evaluation worker) so far."""
-        return tree_cpu_seconds(self.pid, helpers=True)
 
     def rss(self) -> int:
         """The process's resident memory now, in bytes."""
