@@ -59,6 +59,18 @@ def tagged_processes(variable: str, value: str) -> list[int]:
     return sorted(found)
 
 
+def tagged_commands(variable: str, value: str) -> dict[int, str]:
+    """The command lines of the processes tagged ``variable=value``, by pid."""
+    commands = {}
+    for pid in tagged_processes(variable, value):
+        try:
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:  # exited meanwhile
+            continue
+        commands[pid] = raw.replace(b"\0", b" ").decode(errors="replace").strip()
+    return commands
+
+
 def kill_tagged(variable: str, value: str, grace: float = 5.0) -> list[int]:
     """SIGTERM every process tagged ``variable=value``, SIGKILL those alive after ``grace``
     seconds; the pids that were found."""

@@ -17,12 +17,11 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from devkit.processes import clean_env
-from tests.support.background import REPO, Job, kill_tagged, tagged_processes
+from tests.support.background import REPO, Job, kill_tagged, tagged_commands, tagged_processes
 
 TAG = "LEAK_PROBE"
 
@@ -44,13 +43,7 @@ def _survivors(value: str, settle: float) -> list[str]:
     deadline = time.monotonic() + settle
     while tagged_processes(TAG, value) and time.monotonic() < deadline:
         time.sleep(0.1)
-    survivors = []
-    for pid in tagged_processes(TAG, value):
-        try:
-            survivors.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" "))
-        except OSError:
-            continue
-    return [s.decode(errors="replace") for s in survivors]
+    return sorted(tagged_commands(TAG, value).values())
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,33 +18,14 @@ from pathlib import Path
 import pytest
 
 from devkit.processes import clean_env
-from tests.support.background import REPO, kill_tagged, tagged_processes
+from tests.support.background import REPO, kill_tagged, tagged_commands
+from tests.support.server import wait_until
 
 TAG = "LEAK_PROBE"
 
 
-def _cmdlines(value: str) -> dict[int, str]:
-    lines = {}
-    for pid in tagged_processes(TAG, value):
-        try:
-            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        lines[pid] = raw.replace(b"\0", b" ").decode(errors="replace")
-    return lines
-
-
-def _wait_for(predicate: object, timeout: float, what: str) -> None:
-    assert callable(predicate)
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-        time.sleep(0.1)
-
-
 @pytest.fixture
-def bench(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def bench(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
     """A smoke run of the bench, once its Groq stub and a server of ours are running."""
     value = uuid.uuid4().hex
     out = tmp_path / "results.md"
@@ -53,7 +33,8 @@ def bench(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
         process = subprocess.Popen(
             [sys.executable, "-m", "bench", "--smoke", "--no-profile", "--out", str(out)],
             cwd=REPO,
-            env=clean_env({TAG: value}),
+            # Its work directory in tmp_path: a killed bench cannot remove it.
+            env=clean_env({TAG: value, "TMPDIR": str(tmp_path)}),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
@@ -63,13 +44,13 @@ def bench(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
         def servers_up() -> bool:
             if process.poll() is not None:
                 raise AssertionError((tmp_path / "stderr.txt").read_text(errors="replace"))
-            lines = _cmdlines(value).values()
+            lines = tagged_commands(TAG, value).values()
             return any("devkit.groq_server" in c for c in lines) and any(
-                c.endswith("-m api ") for c in lines
+                c.endswith("-m api") for c in lines
             )
 
-        _wait_for(servers_up, 120, "the bench's stub and first server")
-        yield process, value
+        wait_until(servers_up, 120, 0.1, "the bench's stub and first server")
+        yield process, value, tmp_path
     finally:
         if process.poll() is None:
             process.kill()
@@ -79,21 +60,25 @@ def bench(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
 
 @pytest.mark.timeout(240)
 def test_sigterm_stops_the_bench_and_every_server_it_started(
-    bench: tuple[subprocess.Popen[bytes], str],
+    bench: tuple[subprocess.Popen[bytes], str, Path],
 ) -> None:
-    process, value = bench
+    process, value, tmp = bench
+    assert list(tmp.glob("interviewer-bench-*"))  # its work directory, while it runs
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=90)
     assert process.returncode != 0  # interrupted, not finished
-    # The bench waits for its servers to stop before it exits.
-    assert _cmdlines(value) == {}
+    # The bench waits for its servers to stop before it exits, and removes its work directory.
+    assert tagged_commands(TAG, value) == {}
+    assert list(tmp.glob("interviewer-bench-*")) == []
 
 
 @pytest.mark.timeout(240)
 def test_a_killed_bench_takes_its_servers_down(
-    bench: tuple[subprocess.Popen[bytes], str],
+    bench: tuple[subprocess.Popen[bytes], str, Path],
 ) -> None:
-    process, value = bench
+    process, value, _ = bench
     process.kill()
     process.wait()
-    _wait_for(lambda: not _cmdlines(value), 30, "the servers of a killed bench to exit")
+    wait_until(
+        lambda: not tagged_commands(TAG, value), 30, 0.1, "the servers of a killed bench to exit"
+    )
