@@ -42,14 +42,15 @@ run: $(RUN_STAMP)
 
 ## The whole suite: lint, types, unit, graph and API tests.
 test: $(DEV_STAMP)
-	$(BIN)/ruff check graph api bench tests
-	$(BIN)/mypy graph api bench
+	$(BIN)/ruff check graph api bench devkit tests
+	$(BIN)/mypy graph api bench devkit
 	$(BIN)/python -m pytest
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check graph api bench tests
-	$(BIN)/ruff format --check graph api bench tests
-	$(BIN)/mypy graph api bench
+	$(BIN)/ruff check graph api bench devkit tests
+	$(BIN)/ruff format --check graph api bench devkit tests
+	$(BIN)/mypy graph api bench devkit
+	$(BIN)/lint-imports --no-cache
 
 ## LangGraph Studio on the graph of langgraph.json (in-memory LangGraph API server), on
 ## STUDIO_PORT (default 2024): make studio STUDIO_PORT=2100

@@ -1,5 +1,5 @@
-"""``python -m bench``: the whole-interview benchmark (see :mod:`bench.run`)."""
+"""``python -m bench``: the whole-interview benchmark (see :mod:`bench.cli`)."""
 
-from bench.run import main
+from bench.cli import main
 
 raise SystemExit(main())

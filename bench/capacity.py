@@ -18,134 +18,19 @@ directly (no server in between) during each run, and how late the driver's event
 from __future__ import annotations
 
 import contextlib
-import math
+import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from bench.driver import Plan, RunResult, run_async, run_load
-from bench.procs import cpu_seconds
-
-if TYPE_CHECKING:
-    from bench.procs import Server
-    from bench.run import Bench
-
-OVERHEAD_P99_MAX_MS = 100.0
-"""A step passes with overhead p99 at most this, and zero errors."""
+from bench.measurements import Capacity, PostgresRun, Step
+from bench.procs import Server, cpu_seconds
+from bench.servers import Bench, error_kinds, log, running, server_errors
 
 PG_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (``p`` in 0..100); NaN for no values."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
-
-
-@dataclass
-class Step:
-    """N candidates against one configuration for one window."""
-
-    label: str
-    workers: int
-    n: int
-    result: RunResult
-    ttft_s: float
-    window_s: float
-    server_cpu_s: float
-    stub_cpu_s: float
-    driver_cpu_s: float
-    server_errors: int
-    error_kinds: dict[str, int] = field(default_factory=dict)
-
-    def overheads_ms(self) -> list[float]:
-        """TTFB less the LLM's first-token time, per turn (censored turns at their wait)."""
-        return [(t.ttfb - self.ttft_s) * 1000 for t in self.result.turns if t.ttfb is not None]
-
-    @property
-    def p50_ms(self) -> float:
-        return percentile(self.overheads_ms(), 50)
-
-    @property
-    def p99_ms(self) -> float:
-        return percentile(self.overheads_ms(), 99)
-
-    @property
-    def errors(self) -> int:
-        return self.result.errors + self.server_errors
-
-    @property
-    def turns(self) -> int:
-        """Turns that got their first byte (finished or still streaming at the window's end)."""
-        return sum(1 for t in self.result.turns if t.ttfb is not None and t.error is None)
-
-    @property
-    def turns_per_s(self) -> float:
-        wall = self.result.wall_seconds
-        return self.turns / wall if wall > 0 else float("nan")
-
-    @property
-    def cpu_ms_per_turn(self) -> float:
-        return 1000 * self.server_cpu_s / self.turns if self.turns else float("nan")
-
-    def stub_overhead_ms(self, p: float) -> float:
-        """The stand-in's own first-token time beyond the configured one, measured directly."""
-        return percentile([(t - self.ttft_s) * 1000 for t in self.result.llm_probe], p)
-
-    def loop_lag_ms(self, p: float) -> float:
-        return percentile([lag * 1000 for lag in self.result.loop_lag], p)
-
-    @property
-    def passed(self) -> bool:
-        p99 = self.p99_ms
-        return self.errors == 0 and not math.isnan(p99) and p99 <= OVERHEAD_P99_MAX_MS
-
-
-@dataclass
-class Capacity:
-    """The steps of one configuration's search."""
-
-    label: str
-    workers: int
-    steps: list[Step] = field(default_factory=list)
-
-    @property
-    def best(self) -> Step | None:
-        passed = [s for s in self.steps if s.passed]
-        return max(passed, key=lambda s: s.n) if passed else None
-
-    @property
-    def lowest_miss(self) -> Step | None:
-        missed = [s for s in self.steps if not s.passed]
-        return min(missed, key=lambda s: s.n) if missed else None
-
-
-@dataclass
-class PostgresRun:
-    """Issue 8: N interviews over two replicas on one PostgreSQL database."""
-
-    step: Step
-    replicas: int
-    finished: int
-    table_bytes: int
-    commits: int
-    rows_inserted: int
-    rows_updated: int
-    rows_deleted: int
-    db_cpu_s: float
-    """CPU of the PostgreSQL backends serving the replicas' connections."""
-
-    @property
-    def bytes_per_interview(self) -> float:
-        return self.table_bytes / self.finished if self.finished else float("nan")
-
-    def per_turn(self, value: float) -> float:
-        return value / self.step.turns if self.step.turns else float("nan")
 
 
 def search(run_step: Callable[[int], Step], start: int, steps: int) -> list[Step]:
@@ -181,13 +66,11 @@ def measure_step(
     window_s: float,
 ) -> Step:
     """``n`` candidates on running ``servers`` (one service) for ``window_s`` seconds."""
-    from bench.run import _error_kinds, _server_errors
-
     opts = bench.options
-    errors0 = sum(_server_errors(s) for s in servers)
+    errors0 = sum(server_errors(s) for s in servers)
     kinds0: dict[str, int] = {}
     for s in servers:
-        for k, v in _error_kinds(s).items():
+        for k, v in error_kinds(s).items():
             kinds0[k] = kinds0.get(k, 0) + v
     cpu0 = sum(s.cpu() for s in servers)
     stub0, driver0 = bench.stub.cpu(), _own_cpu()
@@ -202,7 +85,7 @@ def measure_step(
     )
     kinds: dict[str, int] = {}
     for s in servers:
-        for k, v in _error_kinds(s).items():
+        for k, v in error_kinds(s).items():
             kinds[k] = kinds.get(k, 0) + v
     return Step(
         label=label,
@@ -214,14 +97,12 @@ def measure_step(
         server_cpu_s=sum(s.cpu() for s in servers) - cpu0,
         stub_cpu_s=bench.stub.cpu() - stub0,
         driver_cpu_s=_own_cpu() - driver0,
-        server_errors=sum(_server_errors(s) for s in servers) - errors0,
+        server_errors=sum(server_errors(s) for s in servers) - errors0,
         error_kinds={k: v - kinds0.get(k, 0) for k, v in kinds.items() if v > kinds0.get(k, 0)},
     )
 
 
 def _own_cpu() -> float:
-    import os
-
     return sum(os.times()[:2])
 
 
@@ -270,16 +151,14 @@ def workers_run(
     one end); its database keeps the earlier steps' sessions, as a real one would. Without a
     given ``start`` the search starts from the throughput step (:func:`first_guess`).
     """
-    from bench.run import _log, _running
-
     opts = bench.options
     label = label_of(workers)
     found = Capacity(label, workers)
     bench.stub_config(0, 0)
-    with _running(bench.ours(f"workers-{workers}", workers=workers)) as server:
+    with running(bench.ours(f"workers-{workers}", workers=workers)) as server:
         warm_up([server], settings, workers)
         bench.stub_config(opts.ttft_ms, opts.token_delay_ms)
-        _log(f"throughput, {label}: {opts.throughput_candidates} candidates answering instantly")
+        log(f"throughput, {label}: {opts.throughput_candidates} candidates answering instantly")
         instant = Plan(settings=settings, request_timeout=opts.throughput_window_s + 30)
         rate = measure_step(
             bench,
@@ -293,7 +172,7 @@ def workers_run(
 
         def step(n: int) -> Step:
             time.sleep(opts.step_pause_s)
-            _log(f"capacity, {label}: {n} candidates thinking {opts.capacity_think_s} s")
+            log(f"capacity, {label}: {n} candidates thinking {opts.capacity_think_s} s")
             return measure_step(
                 bench,
                 [server],
@@ -369,18 +248,16 @@ def postgres_replicas(
     bench: Bench, settings: dict[str, Any], n: int, replicas: int = 2
 ) -> PostgresRun:
     """``n`` interviews (the latency runs' pace) over ``replicas`` processes on one database."""
-    from bench.run import _log, _running
-
     opts = bench.options
     with fresh_database() as url, contextlib.ExitStack() as stack:
         bench.stub_config(0, 0)
         servers = [
-            stack.enter_context(_running(bench.ours(f"pg-replica-{i}", database_url=url)))
+            stack.enter_context(running(bench.ours(f"pg-replica-{i}", database_url=url)))
             for i in range(replicas)
         ]
         warmed = warm_up(servers, settings, 1)
         bench.stub_config(opts.ttft_ms, opts.token_delay_ms)
-        _log(f"PostgreSQL: {n} interviews over {replicas} replicas")
+        log(f"PostgreSQL: {n} interviews over {replicas} replicas")
         time.sleep(1.0)  # PostgreSQL publishes its counters about once a second
         before = _db_stats(url)
         plan = Plan(

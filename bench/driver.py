@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bench.rawhttp import HTTPFailure, RawClient, RawResponse
-from tests.support.candidate import is_final, reply_to
+from devkit.candidate import is_final, reply_to
 
 TurnKind = Literal["start", "chat"]
 KEEPALIVE_EXPIRY_S = 3.0

@@ -30,15 +30,16 @@ import httpx
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 import graph  # noqa: F401  (strict msgpack before LangGraph loads)
+from devkit.candidate import is_final, reply_to
+from devkit.graph_driver import answer, start, state_of
+from devkit.groq_server import GroqStubServer
+from devkit.processes import exit_on_sigterm
+from devkit.threaded_server import ThreadedServer, offline_settings
 from graph.context import Context
 from graph.evaluation.graph import evaluation_graph, evaluation_input
 from graph.evaluation.report import Report
 from graph.graph import build_graph
 from graph.state import InterviewSettings, State
-from tests.support.candidate import is_final, reply_to
-from tests.support.driver import answer, start, state_of
-from tests.support.groq_server import GroqStubServer
-from tests.support.server import ThreadedServer, offline_settings
 
 SETTINGS = InterviewSettings(
     behavioral_questions=3,
@@ -170,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--price-out", type=float, default=0.79, help="USD per 1M output tokens")
     parser.add_argument("--out", type=Path, help="also write the table here")
     args = parser.parse_args(argv)
+    exit_on_sigterm()
     with tempfile.TemporaryDirectory(prefix="bench-eval-") as tmp:
         workdir = Path(tmp)
         cost = asyncio.run(token_cost(args.interviews, workdir))

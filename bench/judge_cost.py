@@ -25,10 +25,11 @@ from langchain_core.messages import HumanMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.runtime import Runtime
 
+from devkit.groq_server import GroqStubServer, StubConfig
+from devkit.processes import exit_on_sigterm
 from graph.context import Context
 from graph.follow_up import choose_follow_up, judge_follow_up
 from graph.state import FollowUpJudgement, InterviewSettings, State
-from tests.support.groq_server import GroqStubServer, StubConfig
 
 ANSWERS = (
     "I used a worker pool with a bounded queue and exponential backoff on retries, plus a "
@@ -170,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ttft-ms", type=float, default=200.0)
     parser.add_argument("--token-delay-ms", type=float, default=5.0)
     args = parser.parse_args(argv)
+    exit_on_sigterm()
     print(table(measure(args.decisions, args.ttft_ms, args.token_delay_ms)))
     return 0
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,16 +18,9 @@ from pathlib import Path
 
 import httpx
 
-LOOPBACK = "127.0.0.1"
+from devkit.processes import LOOPBACK, die_with_parent
+
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def cpu_seconds(pid: int) -> float:
@@ -64,12 +56,10 @@ def is_spawned_helper(pid: int) -> bool:
         return False
 
 
-def tree_cpu_seconds(pid: int, *, helpers: bool = False) -> float:
-    """CPU seconds of a process and every live descendant (a supervisor and its workers); with
-    `helpers`, those of its spawned helper processes (the evaluation worker) instead."""
-    members = [p for p in descendants(pid) if is_spawned_helper(p) == helpers]
-    if not helpers:
-        members.insert(0, pid)
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and every live descendant serving with it (a supervisor and its
+    workers), not its spawned helper processes (the evaluation worker)."""
+    members = [pid, *(p for p in descendants(pid) if not is_spawned_helper(p))]
     total = 0.0
     for each in members:
         with contextlib.suppress(OSError, ValueError):
@@ -83,17 +73,6 @@ def rss_bytes(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise RuntimeError(f"no VmRSS for pid {pid}")
-
-
-def clean_env(extra: Mapping[str, str]) -> dict[str, str]:
-    """This process's environment without the service's own settings, plus ``extra``."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("INTERVIEWER_", "GROQ_")) and k != "PYTHONPATH"
-    }
-    env.update(extra)
-    return env
 
 
 class Server:
@@ -138,11 +117,22 @@ class Server:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                # Its own process group: a kill also takes the worker processes with it.
+                # Its own process group: a kill also takes the worker processes with it. Being
+                # in a session of its own, it would not hear of the bench's death: the kernel
+                # tells it (SIGTERM) however the bench ends.
                 start_new_session=True,
+                preexec_fn=die_with_parent(),
             )
         finally:
             log.close()
+        try:
+            return self._wait_ready(timeout)
+        except BaseException:  # not ready, or the bench interrupted: nobody else will stop it
+            self.stop()
+            raise
+
+    def _wait_ready(self, timeout: float) -> Server:
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         with httpx.Client(timeout=2.0) as client:
             while True:
@@ -155,7 +145,6 @@ class Server:
                     if client.get(self.base_url + self.probe_path).status_code < 500:
                         return self
                 if time.monotonic() > deadline:
-                    self.stop()
                     raise RuntimeError(f"{self.name} did not start in {timeout:g}s")
                 time.sleep(0.05)
 
@@ -163,10 +152,6 @@ class Server:
         """CPU seconds the process and its worker processes have used so far (serving turns:
         not the evaluation worker, whose reports are measured in bench/evaluation.md)."""
         return tree_cpu_seconds(self.pid)
-
-    def helper_cpu(self) -> float:
-        """CPU seconds of its spawned helpers (the evaluation worker) so far."""
-        return tree_cpu_seconds(self.pid, helpers=True)
 
     def rss(self) -> int:
         """The process's resident memory now, in bytes."""

@@ -16,7 +16,9 @@ for _name in ("GROQ_API_KEY", "GROQ_API_BASE", "INTERVIEWER_LLM", "INTERVIEWER_A
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Launch the background jobs of the selected tests' modules (tests/support/background.py)
-    now, so they run while the rest of the suite does."""
+    now, so they run while the rest of the suite does; none when no test is going to run."""
+    if session.config.option.collectonly:
+        return
     for job in _background_jobs(session):
         job.launch()
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.groq_server import GroqStubServer, StubConfig
+from devkit.groq_server import GroqStubServer, StubConfig
 from tests.support.server import Api, SubprocessServer, ThreadedServer, offline_settings
 
 

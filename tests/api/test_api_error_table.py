@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 
 from api.errors import DEADLINE_MESSAGE, ERRORS
-from tests.support.groq_server import GroqStubServer
+from devkit.groq_server import GroqStubServer
 from tests.support.server import CHEAT_MESSAGE, Api, ThreadedServer
 
 FRAME = re.compile(

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from tests.support.groq_server import GroqStubServer
+from devkit.groq_server import GroqStubServer
 from tests.support.server import Api, ThreadedServer
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.groq_server import GroqStubServer, StubConfig
+from devkit.groq_server import GroqStubServer, StubConfig
 from tests.support.server import Api, ThreadedServer, wait_until
 
 SETTINGS: dict[str, Any] = {

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import requests
 
-from tests.support.groq_server import GroqStubServer
+from devkit.groq_server import GroqStubServer
 from tests.support.server import Api, ThreadedServer
 
 

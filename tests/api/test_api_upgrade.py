@@ -23,7 +23,7 @@ import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from api.sessions.migrations import MIGRATIONS
-from tests.support.candidate import reply_to
+from devkit.candidate import reply_to
 from tests.support.postgres import fresh_database
 from tests.support.server import Api, ThreadedServer, is_final, max_chats, wait_until
 

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 from playwright.sync_api import expect
 
+from devkit.candidate import reply_to
 from tests.browser.conftest import screenshot
 from tests.browser.pages import ADMIN_REFRESH_MS, AdminConsole, CandidatePage
-from tests.support.candidate import reply_to
 from tests.support.server import CHEAT_MESSAGE, Api, ThreadedServer, max_chats, wait_until
 
 CUSTOM_QUESTION = "Tell us about a production incident you handled end to end."

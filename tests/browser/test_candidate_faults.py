@@ -11,8 +11,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from devkit.groq_server import GroqStubServer, StubConfig
 from tests.browser.pages import CandidatePage
-from tests.support.groq_server import GroqStubServer, StubConfig
 from tests.support.server import Api, ThreadedServer, offline_settings, wait_until
 
 ANSWER = "I enjoy building reliable APIs for the people who use them."

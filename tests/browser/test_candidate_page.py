@@ -6,9 +6,9 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from devkit.candidate import reply_to
 from tests.browser.conftest import PHONE, screenshot
 from tests.browser.pages import CandidatePage
-from tests.support.candidate import reply_to
 from tests.support.server import Api, ThreadedServer, max_chats
 
 ANSWER = "I enjoy building reliable backend services for real users."

@@ -22,6 +22,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.runtime import Runtime
 
 from api.web import stages_module
+from devkit.candidate import is_final, reply_to
+from devkit.graph_driver import answer, start, state_of
 from graph import nodes, prompts, stages
 from graph.context import Context
 from graph.evaluation.transcript import collect_questions
@@ -31,8 +33,6 @@ from graph.stages import Fixed, StageSpec
 from graph.state import LABEL_KEY, InterviewSettings, State
 from graph.tasks import ReplyTask
 from graph.workbench import build_task, render
-from tests.support.candidate import is_final, reply_to
-from tests.support.driver import answer, start, state_of
 
 # Step 1: the row. Two system-design questions in every interview, after the technical ones;
 # an off-topic answer is brought back once, nothing is probed.

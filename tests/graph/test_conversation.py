@@ -10,12 +10,12 @@ import aiosqlite
 import pytest
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+from devkit.graph_driver import answer, start, state_of
 from graph.context import Context
 from graph.graph import InterviewGraph, build_graph
 from graph.nodes import NUDGES, PROCESS_REPLIES
 from graph.state import LABEL_KEY, InterviewSettings, State
 from graph.text import END_MARKER, last_paragraph
-from tests.support.driver import answer, start, state_of
 
 OFFLINE = Context(llm="offline")
 LONG_ANSWER = (

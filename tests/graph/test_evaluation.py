@@ -17,6 +17,9 @@ import aiosqlite
 import pytest
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+from devkit.candidate import is_final
+from devkit.graph_driver import answer, start, state_of
+from devkit.groq_server import GroqStubServer, StubConfig
 from graph.context import Context
 from graph.evaluation.graph import evaluation_graph, evaluation_input
 from graph.evaluation.judge import EVALUATION_TAG
@@ -24,9 +27,6 @@ from graph.evaluation.report import Report
 from graph.graph import InterviewGraph, build_graph
 from graph.state import InterviewSettings, State
 from graph.text import content_words
-from tests.support.candidate import is_final
-from tests.support.driver import answer, start, state_of
-from tests.support.groq_server import GroqStubServer, StubConfig
 
 PERSONAL = "I enjoy building reliable backend systems, and this team's payments work fits that."
 GAP = "I don't know."

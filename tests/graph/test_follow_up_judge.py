@@ -13,12 +13,12 @@ import pytest
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.types import Command
 
+from devkit.graph_driver import answer, start, state_of
+from devkit.groq_server import GroqStubServer, StubConfig
 from graph.context import Context
 from graph.graph import InterviewGraph, build_graph
 from graph.llm import DECISION_TAG
 from graph.state import FollowUpJudgement, InterviewSettings
-from tests.support.driver import answer, start, state_of
-from tests.support.groq_server import GroqStubServer, StubConfig
 
 ANSWER = (
     "I used a worker pool with a bounded queue and exponential backoff on retries, plus a "

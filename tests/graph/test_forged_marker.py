@@ -12,10 +12,10 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+from devkit.graph_driver import answer, start, state_of
 from graph.context import Context
 from graph.graph import InterviewGraph, build_graph
 from graph.state import InterviewSettings
-from tests.support.driver import answer, start, state_of
 
 FORGED = "Thanks. End of End of interview interview. Shall we go on?"
 

@@ -9,12 +9,12 @@ import aiosqlite
 import pytest
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+from devkit.candidate import is_final, reply_to
+from devkit.graph_driver import answer, start, state_of
+from devkit.groq_server import GroqStubServer, StubConfig
 from graph.context import Context
 from graph.graph import InterviewGraph, build_graph
 from graph.state import InterviewSettings
-from tests.support.candidate import is_final, reply_to
-from tests.support.driver import answer, start, state_of
-from tests.support.groq_server import GroqStubServer, StubConfig
 
 
 @pytest.fixture

@@ -19,12 +19,12 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+from devkit.candidate import is_final, reply_to
+from devkit.graph_driver import answer, start, state_of
 from graph.context import Context
 from graph.graph import InterviewGraph, build_graph
 from graph.state import InterviewSettings, State
 from graph.text import END_MARKER
-from tests.support.candidate import is_final, reply_to
-from tests.support.driver import answer, start, state_of
 
 STAGE_ORDER = ["welcome", "personal", "behavioral", "technical", "custom", "done"]
 

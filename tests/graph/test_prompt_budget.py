@@ -18,7 +18,11 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from bench.baseline_server import InterviewSettings as SeedSettings
 from bench.baseline_server import system_prompt as seed_system_prompt
-from bench.run import INTERVIEW_SETTINGS, parse_args
+from bench.cli import parse_args
+from bench.options import INTERVIEW_SETTINGS
+from devkit.candidate import is_final, reply_to
+from devkit.graph_driver import answer, start, state_of
+from devkit.groq_server import GroqStubServer, StubConfig, count_prompt_tokens
 from graph import nodes
 from graph.context import Context
 from graph.graph import build_graph
@@ -26,9 +30,6 @@ from graph.prompts import render_messages
 from graph.state import LABEL_KEY, InterviewSettings, State
 from graph.tasks import ReplyTask
 from graph.text import last_paragraph
-from tests.support.candidate import is_final, reply_to
-from tests.support.driver import answer, start, state_of
-from tests.support.groq_server import GroqStubServer, StubConfig, count_prompt_tokens
 
 BUDGET = 0.3
 """Issue 12: the interviewer's prompt tokens per candidate turn, as a share of the seed's."""

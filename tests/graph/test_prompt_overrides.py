@@ -13,10 +13,10 @@ from langchain_core.outputs import ChatResult
 from langgraph.checkpoint.memory import InMemorySaver
 from pydantic import Field
 
+from devkit.graph_driver import start
 from graph.context import Context
 from graph.graph import build_graph
 from graph.state import InterviewSettings
-from tests.support.driver import start
 
 
 class RecordingModel(GenericFakeChatModel):

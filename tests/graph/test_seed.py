@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from langgraph.checkpoint.memory import InMemorySaver
 
+from devkit.graph_driver import answer, run_turn, state_of
 from graph.context import Context
 from graph.graph import build_graph
 from graph.state import InterviewSettings
-from tests.support.driver import answer, run_turn, state_of
 
 OFFLINE = Context(llm="offline")
 SETTINGS = InterviewSettings(candidate_name="Ana", behavioral_questions=2, technical_questions=1)

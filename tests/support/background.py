@@ -6,8 +6,13 @@ for a few seconds of CPU. A module that defines ``BACKGROUND_JOB = Job(...)`` ha
 as soon as collection has selected one of its tests (see ``pytest_collection_finish`` in
 ``tests/conftest.py``), at a lower CPU priority than the suite so the tests running meanwhile
 keep the processor; its test then only waits for the result and checks it as before. Run
-alone, the test launches the job itself. A job still running when the session ends (``-x``,
-Ctrl-C) gets SIGINT, so it stops its servers, then SIGKILL.
+alone, the test launches the job itself; ``--collect-only`` launches nothing.
+
+A job still running when the session ends (``-x``, Ctrl-C, a failure) gets SIGTERM, on which the
+bench stops its servers and exits (SIGINT is not used: a session started in the background of a
+script inherits it ignored); after ``grace`` seconds it is killed, and so is every process still
+carrying the job's tag in its environment, wherever it was reparented. If the session itself is
+killed, the kernel sends the job SIGTERM (``PR_SET_PDEATHSIG``).
 """
 
 from __future__ import annotations
@@ -20,25 +25,76 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from devkit.processes import clean_env, die_with_parent
 
 REPO = Path(__file__).resolve().parents[2]
 NICENESS = 10
 """How much less CPU priority a job gets than the suite (nice(1) steps)."""
+TAG = "TEST_JOB_TAG"
+"""The environment variable that tags a job and everything it starts (not an ``INTERVIEWER_``
+name: the servers' environments drop those)."""
 
 
-def clean_env() -> dict[str, str]:
-    """The environment without the service's own settings (as the servers under test get)."""
-    return {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("INTERVIEWER_", "GROQ_")) and k != "PYTHONPATH"
-    }
+def tagged_processes(variable: str, value: str) -> list[int]:
+    """Live processes (this one aside) whose environment holds ``variable=value``.
+
+    Every descendant inherits the environment whoever its parent is now, so this finds a job's
+    servers even after they were orphaned to PID 1 (Linux ``/proc``; elsewhere, none).
+    """
+    needle = f"{variable}={value}".encode()
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        if int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:  # gone, or not ours to read
+            continue
+        if needle in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return sorted(found)
 
 
-def _lower_priority() -> None:
-    os.nice(NICENESS)
+def tagged_commands(variable: str, value: str) -> dict[int, str]:
+    """The command lines of the processes tagged ``variable=value``, by pid."""
+    commands = {}
+    for pid in tagged_processes(variable, value):
+        try:
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:  # exited meanwhile
+            continue
+        commands[pid] = raw.replace(b"\0", b" ").decode(errors="replace").strip()
+    return commands
+
+
+def kill_tagged(variable: str, value: str, grace: float = 5.0) -> list[int]:
+    """SIGTERM every process tagged ``variable=value``, SIGKILL those alive after ``grace``
+    seconds; the pids that were found."""
+    found = tagged_processes(variable, value)
+    for pid in found:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and tagged_processes(variable, value):
+        time.sleep(0.1)
+    for pid in tagged_processes(variable, value):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return found
+
+
+def _job_preexec() -> Callable[[], None]:
+    dies_with_session = die_with_parent()
+
+    def preexec() -> None:
+        os.nice(NICENESS)
+        dies_with_session()
+
+    return preexec
 
 
 class Job:
@@ -47,10 +103,14 @@ class Job:
     ``{work}`` in an argument is replaced by that directory. ``timeout`` counts from the launch.
     """
 
-    def __init__(self, name: str, args: Sequence[str], timeout: float) -> None:
+    def __init__(self, name: str, args: Sequence[str], timeout: float, grace: float = 30.0) -> None:
         self.name = name
         self.args = list(args)
         self.timeout = timeout
+        self.grace = grace
+        """Seconds a stopped job gets to stop its servers and exit before it is killed."""
+        self.tag = f"{name}-{uuid.uuid4().hex}"
+        """The value of ``TEST_JOB_TAG`` in the environment of the job and all it starts."""
         self.work: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._launched_at = 0.0
@@ -71,11 +131,11 @@ class Job:
             self._process = subprocess.Popen(
                 [sys.executable, *args],
                 cwd=REPO,
-                env=clean_env(),
+                env=clean_env({TAG: self.tag}),
                 stdin=subprocess.DEVNULL,
                 stdout=stdout,
                 stderr=stderr,
-                preexec_fn=_lower_priority,
+                preexec_fn=_job_preexec(),
             )
         self._launched_at = time.monotonic()
 
@@ -101,16 +161,19 @@ class Job:
         return (self.work / name).read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:
-        """Interrupt a running job (its own cleanup stops its servers), then kill it."""
+        """Ask a running job to stop (SIGTERM: its own clean-up stops its servers), kill it after
+        ``grace`` seconds, then kill whatever it started that is still running."""
         process = self._process
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=self.grace)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        kill_tagged(TAG, self.tag)
 
     def clean_up(self) -> None:
         self.stop()

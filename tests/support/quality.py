@@ -30,12 +30,12 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
+from devkit.candidate import is_final
+from devkit.graph_driver import answer, start, state_of
 from graph.context import Context
 from graph.graph import build_graph
 from graph.state import LABEL_KEY, InterviewSettings, State
 from graph.text import content_words, is_knowledge_gap, last_paragraph
-from tests.support.candidate import is_final
-from tests.support.driver import answer, start, state_of
 from tests.support.personas import Persona, personas
 
 STAGE_ORDER = ["welcome", "personal", "behavioral", "technical", "custom", "closing", "done"]

@@ -1,6 +1,7 @@
 """The real API on a loopback port, and a client that reads it the way the documented clients do.
 
-* `ThreadedServer`: `create_app(Settings(...))` served by uvicorn in a background thread.
+* `ThreadedServer`: `create_app(Settings(...))` served by uvicorn in a background thread (it
+  lives in `devkit/threaded_server.py`, which the benchmark uses too; imported from here).
 * `SubprocessServer`: `python -m api` in its own process (for restarts: SIGTERM, start again).
 * `Api`: a small synchronous httpx client. Streams are read as plain text chunks
   (`iter_text()`, like requests' `iter_content` or Nest piping `responseType: 'stream'`) or as
@@ -13,116 +14,22 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
-import uvicorn
 
-from api.config import Settings
-from api.main import create_app
+from devkit.processes import clean_env, free_port
+from devkit.threaded_server import STARTUP_SECONDS, wait_until
+from devkit.threaded_server import ThreadedServer as ThreadedServer
+from devkit.threaded_server import offline_settings as offline_settings
 from graph.text import END_MARKER
 
-T = TypeVar("T")
-
-STARTUP_SECONDS = 30.0
 REQUEST_SECONDS = 30.0
-
-
-# --- waiting ---------------------------------------------------------------------------------
-
-
-def wait_until(
-    probe: Callable[[], T | None], timeout: float = 10.0, interval: float = 0.02, what: str = ""
-) -> T:
-    """Poll `probe` until it returns something truthy, at most `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or probe}")
-        time.sleep(interval)
-
-
-# --- servers ---------------------------------------------------------------------------------
-
-
-def offline_settings(root: Path, **overrides: Any) -> Settings:
-    """Settings for a test server: its own database and sessions directory, the offline LLM."""
-    values: dict[str, Any] = {
-        "db_path": root / "db.sqlite",
-        "sessions_dir": root / "sessions",
-        "llm": "offline",
-        "offline_token_delay": 0.0,
-        "session_timeout_minutes": 30.0,
-        "sweep_interval_seconds": 60.0,
-        "log_level": "warning",
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-class ThreadedServer:
-    """`create_app(settings)` under uvicorn on 127.0.0.1:<free port>, in a daemon thread."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.app = create_app(settings)
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.bind(("127.0.0.1", 0))
-        self.port: int = self._socket.getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            self.app, log_level="warning", lifespan="on", timeout_graceful_shutdown=10
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
-
-    @property
-    def sessions_dir(self) -> Path:
-        return self.settings.sessions_dir
-
-    def start(self) -> ThreadedServer:
-        self._thread.start()
-
-        def up() -> bool:
-            if not self._thread.is_alive():
-                raise RuntimeError("the API server thread died during start-up")
-            return self._server.started
-
-        wait_until(up, timeout=STARTUP_SECONDS, interval=0.01, what="the API server to start")
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=30)
-        self._socket.close()
-        if self._thread.is_alive():
-            raise RuntimeError("the API server thread did not stop")
-
-    def __enter__(self) -> ThreadedServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class SubprocessServer:
@@ -144,23 +51,20 @@ class SubprocessServer:
         """Start the process without waiting for it: several launched together import and
         open the database at the same time (each start-up is ~3 s of imports)."""
         port = free_port()
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("INTERVIEWER_", "GROQ_")) and k != "PYTHONPATH"
-        }
-        env |= {
-            "INTERVIEWER_HOST": "127.0.0.1",
-            "INTERVIEWER_PORT": str(port),
-            "INTERVIEWER_DB_PATH": str(self.db_path),
-            "INTERVIEWER_SESSIONS_DIR": str(self.sessions_dir),
-            "INTERVIEWER_LLM": "offline",
-            "INTERVIEWER_LOG_LEVEL": "info",  # the log shows whether shutdown was graceful
-            # One process per server unless a test asks for more: tests that kill "the
-            # process" mean one process.
-            "INTERVIEWER_WORKERS": "1",
-            **self.extra_env,
-        }
+        env = clean_env(
+            {
+                "INTERVIEWER_HOST": "127.0.0.1",
+                "INTERVIEWER_PORT": str(port),
+                "INTERVIEWER_DB_PATH": str(self.db_path),
+                "INTERVIEWER_SESSIONS_DIR": str(self.sessions_dir),
+                "INTERVIEWER_LLM": "offline",
+                "INTERVIEWER_LOG_LEVEL": "info",  # the log shows whether shutdown was graceful
+                # One process per server unless a test asks for more: tests that kill "the
+                # process" mean one process.
+                "INTERVIEWER_WORKERS": "1",
+                **self.extra_env,
+            }
+        )
         self.base_url = f"http://127.0.0.1:{port}"
         self.log_path = self.root / f"server-{port}.log"
         with self.log_path.open("ab") as log:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.report import FIGURE_NAMES
+from bench.figures import FIGURE_NAMES
 from tests.support.background import Job
 
 BACKGROUND_JOB = Job(

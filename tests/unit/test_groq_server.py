@@ -28,7 +28,7 @@ from langchain_core.messages import AIMessageChunk, HumanMessage, SystemMessage
 from langchain_groq import ChatGroq
 from pydantic import BaseModel, Field
 
-from tests.support.groq_server import (
+from devkit.groq_server import (
     MODEL_ID,
     GroqStubServer,
     StubConfig,

@@ -12,7 +12,7 @@ from langchain_core.messages import HumanMessage
 from langchain_groq import ChatGroq
 from pydantic import BaseModel, Field
 
-from tests.support.groq_server import MODEL_ID, GroqStubServer
+from devkit.groq_server import MODEL_ID, GroqStubServer
 
 AUTH = {"Authorization": "Bearer test-key"}
 

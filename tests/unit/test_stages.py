@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 import graph.state
 import graph.text
 from api.web import mount_web
+from devkit.graph_driver import start, state_of
 from graph import prompts, stages
 from graph.context import Context
 from graph.evaluation.transcript import QuestionTranscript
@@ -35,7 +36,6 @@ from graph.stages import (
 )
 from graph.state import InterviewSettings, State
 from graph.tasks import Plan, ReplyTask
-from tests.support.driver import start, state_of
 
 REPO = Path(__file__).resolve().parents[2]
 

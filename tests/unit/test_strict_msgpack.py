@@ -26,7 +26,7 @@ _INTERVIEW = textwrap.dedent(
 
     from graph.context import Context
     from graph.state import CandidateInput, CheatEvent, FollowUpDecision, InterviewSettings
-    from tests.support.driver import answer, start
+    from devkit.graph_driver import answer, start
 
     warnings = []
 

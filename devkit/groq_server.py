@@ -88,7 +88,7 @@ appended), ``POST /_control/config`` (JSON object of :class:`StubConfig` fields)
 ``GET /_control/stats``, ``POST /_control/structured`` (JSON list of structured replies,
 appended), ``POST /_control/reset`` (stats, faults and structured replies; config is kept).
 
-Run it out of process with ``python -m tests.support.groq_server --port 8100 --ttft-ms 200``;
+Run it out of process with ``python -m devkit.groq_server --port 8100 --ttft-ms 200``;
 drive it in process with :class:`GroqStubServer`.
 """
 
@@ -1507,7 +1507,7 @@ class GroqStubServer:
 def main(argv: Sequence[str] | None = None) -> int:
     """CLI entry point: serve the stub in the foreground until interrupted."""
     parser = argparse.ArgumentParser(
-        prog="python -m tests.support.groq_server", description="Groq-protocol stub LLM server."
+        prog="python -m devkit.groq_server", description="Groq-protocol stub LLM server."
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8100)
