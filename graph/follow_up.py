@@ -48,7 +48,7 @@ def last_answer(state: State) -> str:
 def _bank_topic(skill: str) -> frozenset[str]:
     # Every word of the bank's questions on the skill: "index" is on topic for SQL even when the
     # question asked about joins.
-    from graph.offline_model import load_question_bank, resolve_skill
+    from graph.llm.offline.composers import load_question_bank, resolve_skill
 
     resolved = resolve_skill(skill)
     if resolved is None:
@@ -86,7 +86,7 @@ def is_off_topic(state: State, answer: str) -> bool:
 def _common_stems() -> frozenset[str]:
     # Everyday words ("thing", "days", "think") say nothing about the topic, even when a bank
     # question happens to use them.
-    from graph.offline_model import STOPWORDS
+    from graph.llm.offline.composers import STOPWORDS
 
     return frozenset(w[:5] for w in STOPWORDS if len(w) >= 3)
 

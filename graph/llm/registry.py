@@ -116,7 +116,7 @@ def describe_provider(choice: Provider) -> dict[str, Any]:
 def _http_client(timeout: float, max_retry_wait: float, transport: str) -> httpx.AsyncClient:
     # One pool for every session: connection reuse is most of a turn's client-side cost, and
     # the pool must hold as many streams as the process runs turns at once.
-    from graph.lean_http import transport_for
+    from graph.llm.groq.transport import transport_for
 
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=5.0),
@@ -240,7 +240,7 @@ def _build_groq(
 ) -> BaseChatModel:
     # ChatGroq with a cheaper stream reader (one chunk per network read, not per token); the
     # request, retries and error mapping are still ChatGroq's and the groq SDK's.
-    from graph.groq_stream import LeanChatGroq
+    from graph.llm.groq.stream import LeanChatGroq
 
     return LeanChatGroq(
         model=MODEL_NAME,
@@ -259,7 +259,7 @@ def _build_groq(
 
 @lru_cache(maxsize=8)
 def _offline_model(token_delay: float) -> BaseChatModel:
-    from graph.offline_model import OfflineInterviewerModel
+    from graph.llm.offline.composers import OfflineInterviewerModel
 
     return OfflineInterviewerModel(token_delay=token_delay)
 
@@ -295,7 +295,7 @@ def reply_model(
     real LLM receives only the rendered prompt.
     """
     model: Runnable[Any, Any] = chat_model(context, settings)
-    from graph.offline_model import OfflineInterviewerModel
+    from graph.llm.offline.composers import OfflineInterviewerModel
 
     if isinstance(model, OfflineInterviewerModel):
         model = model.bind(task=task.model_dump())

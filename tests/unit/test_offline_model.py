@@ -10,7 +10,7 @@ import pytest
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 
-from graph.offline_model import (
+from graph.llm.offline.composers import (
     OfflineInterviewerModel,
     load_question_bank,
     render_reply,

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from graph.offline_model import load_question_bank, quotable_phrases, render_reply
+from graph.llm.offline.composers import load_question_bank, quotable_phrases, render_reply
 from graph.tasks import AnswerKind, FollowUpKind, Plan, ReplyTask
 
 BANK = load_question_bank()

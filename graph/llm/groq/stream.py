@@ -30,7 +30,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk
 from langchain_groq import ChatGroq
 
-from graph.lean_http import is_per_read
+from graph.llm.groq.transport import is_per_read
 
 _PLAIN_DELTA_KEYS = frozenset({"role", "content"})
 
