@@ -39,12 +39,12 @@ from typing import Any, Protocol
 
 from api.config import Settings
 from api.interviews import InterviewService
+from api.llm_errors import classify_error
 from api.sessions import SessionNotFound, SessionRow
 from api.webhook import deliver
 from graph.context import Context
 from graph.evaluation.graph import evaluation_graph, evaluation_input
 from graph.evaluation.report import RUBRIC_VERSION, Report
-from graph.llm import classify_error
 from graph.state import State
 
 logger = logging.getLogger(__name__)

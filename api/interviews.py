@@ -24,6 +24,7 @@ from typing import Any, Literal
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 
+from api.llm_errors import classify_error
 from api.projections import progress_of, state_event
 from api.sessions import (
     Commit,
@@ -36,7 +37,6 @@ from api.sessions import (
 )
 from graph.context import Context
 from graph.graph import InterviewGraph
-from graph.llm import classify_error
 from graph.state import InputState, State
 from graph.text import END_MARKER
 

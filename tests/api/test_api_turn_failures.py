@@ -182,8 +182,8 @@ def test_an_llm_outage_keeps_a_short_retry_after(
 def test_a_rejected_request_is_classified_not_retryable() -> None:
     import groq
 
+    from api.llm_errors import classify_error
     from api.streaming import error_headers
-    from graph.llm import classify_error
 
     rejected = groq.BadRequestError(
         "bad", response=httpx.Response(400, request=httpx.Request("POST", "http://x")), body=None

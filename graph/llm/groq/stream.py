@@ -31,6 +31,7 @@ from langchain_core.outputs import ChatGenerationChunk
 from langchain_groq import ChatGroq
 
 from graph.llm.groq.transport import is_per_read
+from graph.llm.http_client import cut_marked
 
 _PLAIN_DELTA_KEYS = frozenset({"role", "content"})
 
@@ -129,6 +130,22 @@ class LeanChatGroq(ChatGroq):
         if effort := params.get("reasoning_effort") or self.reasoning_effort:
             info["reasoning_effort"] = effort
         return info
+
+
+class ReplyChatGroq(LeanChatGroq):
+    """The interviewer's reply model: a connection lost after the reply started is a cut
+    stream (`StreamCut`), not an LLM that never answered."""
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        chunks = super()._astream(messages, stop, run_manager, **kwargs)
+        async for chunk in cut_marked(chunks):  # type: ignore[arg-type]
+            yield chunk
 
 
 _REQUEST_OPTIONS = frozenset({"extra_headers", "extra_query", "extra_body", "timeout"})

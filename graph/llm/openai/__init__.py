@@ -1,0 +1,78 @@
+"""The OpenAI-compatible adapter: any server speaking the Chat Completions API (a self-hosted
+vLLM, Ollama or llama.cpp serving Llama 3.3), selected with INTERVIEWER_LLM=openai and
+configured by INTERVIEWER_OPENAI_BASE_URL, INTERVIEWER_OPENAI_MODEL and, if the server needs
+one, INTERVIEWER_OPENAI_API_KEY. `OpenAIProvider` here, the models in client.py and chat.py,
+the error mapping in errors.py."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from graph.context import Context, ContextFields, ProviderName
+from graph.llm.errors import LLMConfigError, LLMFailure
+from graph.llm.openai.client import OpenAIConfig, reply_model, structured_model
+from graph.llm.openai.errors import classify
+from graph.llm.port import ProviderInfo, StructuredCall
+from graph.state import InterviewSettings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.runnables import Runnable
+
+__all__ = ["OpenAIConfig", "OpenAIProvider"]
+
+
+class OpenAIProvider:
+    """The `openai` provider."""
+
+    name: ProviderName = "openai"
+
+    def missing(self, context: ContextFields) -> str | None:
+        absent = [
+            f"INTERVIEWER_{name.upper()}"
+            for name in ("openai_base_url", "openai_model")
+            if not getattr(context, name)
+        ]
+        if absent:
+            return f"INTERVIEWER_LLM=openai needs {' and '.join(absent)} to be set"
+        return None
+
+    def describe(self, context: ContextFields) -> ProviderInfo:
+        self._check(context)
+        assert context.openai_model is not None
+        return ProviderInfo(
+            name="openai",
+            model=context.openai_model,
+            api_base=context.openai_base_url,
+            offline=False,
+            structured_output=True,
+        )
+
+    def _check(self, context: ContextFields) -> None:
+        problem = self.missing(context)
+        if problem:
+            raise LLMConfigError(problem)
+
+    def reply_model(self, context: Context, settings: InterviewSettings) -> BaseChatModel:
+        self._check(context)
+        config = OpenAIConfig.of(
+            context,
+            temperature=settings.temperature,
+            top_p=settings.top_p,
+            max_tokens=context.max_tokens,
+            max_retries=context.openai_max_retries,
+            streaming=True,
+        )
+        return reply_model(config)
+
+    def structured_model(self, context: Context, call: StructuredCall) -> Runnable[Any, Any]:
+        self._check(context)
+        config = OpenAIConfig.of(
+            context,
+            max_tokens=call.max_tokens,
+            max_retries=context.openai_max_retries if call.retries else 0,
+        )
+        return structured_model(config, call.schema)
+
+    def classify(self, exc: BaseException) -> LLMFailure | None:
+        return classify(exc)

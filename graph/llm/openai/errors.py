@@ -1,0 +1,31 @@
+"""The openai SDK's exceptions (langchain-openai raises subclasses of them, and httpx's pass
+through while streaming) as the port's failure kinds."""
+
+from __future__ import annotations
+
+import sys
+
+from langchain_core.exceptions import ContextOverflowError
+
+from graph.llm.errors import LLMFailure
+from graph.llm.http_client import classify_transport, rate_limit_wait
+
+
+def classify(exc: BaseException) -> LLMFailure | None:
+    """The failure `exc` means, if the openai SDK or its transport raised it."""
+    if isinstance(exc, ContextOverflowError):
+        # The server's own context check, however it phrased it: this request never fits.
+        return LLMFailure("rejected", detail=str(exc))
+    if "openai" in sys.modules:  # not imported yet: nothing can have raised its exceptions
+        import openai
+
+        if isinstance(exc, openai.RateLimitError):
+            return LLMFailure("rate_limited", retry_after=rate_limit_wait(exc.response))
+        if isinstance(exc, openai.BadRequestError | openai.UnprocessableEntityError):
+            return LLMFailure("rejected", detail=exc.message)
+        if isinstance(exc, openai.APITimeoutError):
+            return LLMFailure("timed_out", detail=exc.message)
+        if isinstance(exc, openai.APIError):
+            # 5xx, refused connections, auth failures and errors reported inside the stream.
+            return LLMFailure("unavailable", detail=exc.message)
+    return classify_transport(exc)
