@@ -28,16 +28,20 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m api
 
-## The whole suite: lint, types, unit, graph and API tests.
+## The whole suite: lint, types, import contracts, unit, graph and API tests.
 test: $(STAMP)
 	$(BIN)/ruff check graph api bench tests
 	$(BIN)/mypy graph api bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
+## ruff, ruff format, mypy, and the import contracts of pyproject.toml (lint-imports: the LLM
+## SDKs and HTTP clients stay in the adapters under graph/llm/).
 lint: $(STAMP)
 	$(BIN)/ruff check graph api bench tests
 	$(BIN)/ruff format --check graph api bench tests
 	$(BIN)/mypy graph api bench
+	$(BIN)/lint-imports
 
 ## LangGraph Studio on the graph of langgraph.json (in-memory LangGraph API server), on
 ## STUDIO_PORT (default 2024): make studio STUDIO_PORT=2100

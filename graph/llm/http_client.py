@@ -136,19 +136,25 @@ def classify_transport(exc: BaseException) -> LLMFailure | None:
     return None
 
 
+def connection_broke(exc: BaseException) -> bool:
+    """Whether `exc` is httpx's word for a connection that failed other than by a timeout."""
+    return isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.TimeoutException)
+
+
 async def cut_marked(
     chunks: AsyncGenerator[ChatGenerationChunk, None],
+    broke: Callable[[BaseException], bool] = connection_broke,
 ) -> AsyncIterator[ChatGenerationChunk]:
-    """`chunks` as they come, with a connection that breaks once the reply has started raised
-    as `StreamCut` (the transport error chained): a reply cut mid-way, not an LLM that never
-    answered. A timeout stays a timeout."""
+    """`chunks` as they come, with a connection that breaks once the reply has started (as
+    `broke` recognises the SDK's error for it) raised as `StreamCut`, the error chained: a reply
+    cut mid-way, not an LLM that never answered. A timeout stays a timeout."""
     started = False
     async with contextlib.aclosing(chunks):
         try:
             async for chunk in chunks:
                 started = started or bool(chunk.text)
                 yield chunk
-        except httpx.TransportError as exc:
-            if started and not isinstance(exc, httpx.TimeoutException):
+        except Exception as exc:
+            if started and broke(exc):
                 raise StreamCut(f"the reply's stream broke off: {exc}") from exc
             raise

@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import openai
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 from langchain_openai.chat_models.base import BaseChatOpenAI
 
-from graph.llm.http_client import cut_marked
+from graph.llm.http_client import connection_broke, cut_marked
+
+
+def _broke(exc: BaseException) -> bool:
+    # The openai SDK wraps a connection lost mid-stream in APIConnectionError (of which its
+    # timeout error is a subclass); langchain-openai wraps that once more.
+    if isinstance(exc, openai.APIConnectionError):
+        return not isinstance(exc, openai.APITimeoutError)
+    return connection_broke(exc)
 
 
 class ReplyChatOpenAI(BaseChatOpenAI):
@@ -25,5 +34,5 @@ class ReplyChatOpenAI(BaseChatOpenAI):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         chunks = super()._astream(messages, stop, run_manager, **kwargs)
-        async for chunk in cut_marked(chunks):  # type: ignore[arg-type]
+        async for chunk in cut_marked(chunks, _broke):  # type: ignore[arg-type]
             yield chunk
