@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
+from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 
 from graph.llm.errors import LLMFailure, StreamCut
@@ -127,6 +129,25 @@ def rate_limit_wait(response: Any) -> int | None:
     return None
 
 
+def classify_sdk(exc: BaseException, sdk: Any) -> LLMFailure | None:
+    """The failure `exc` means if the SDK module `sdk` raised it.
+
+    groq's and openai's SDKs are generated alike and share one exception hierarchy
+    (RateLimitError, BadRequestError, ... under APIError), so one mapping serves both; each
+    adapter passes its own module.
+    """
+    if isinstance(exc, sdk.RateLimitError):
+        return LLMFailure("rate_limited", retry_after=rate_limit_wait(exc.response))
+    if isinstance(exc, sdk.BadRequestError | sdk.UnprocessableEntityError):
+        return LLMFailure("rejected", detail=exc.message)
+    if isinstance(exc, sdk.APITimeoutError):
+        return LLMFailure("timed_out", detail=exc.message)
+    if isinstance(exc, sdk.APIError):
+        # 5xx, refused connections, auth failures and errors reported inside the stream.
+        return LLMFailure("unavailable", detail=exc.message)
+    return None
+
+
 def classify_transport(exc: BaseException) -> LLMFailure | None:
     """httpx's own failures, which both SDKs let through unwrapped while a stream is read."""
     if isinstance(exc, httpx.TimeoutException):
@@ -139,6 +160,26 @@ def classify_transport(exc: BaseException) -> LLMFailure | None:
 def connection_broke(exc: BaseException) -> bool:
     """Whether `exc` is httpx's word for a connection that failed other than by a timeout."""
     return isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.TimeoutException)
+
+
+class MarksCuts:
+    """Mixin for a streaming chat model class (`class Reply(MarksCuts, SomeChat)`): its stream
+    goes through `cut_marked`, with `broke` telling the SDK's word for a lost connection."""
+
+    @staticmethod
+    def broke(exc: BaseException) -> bool:
+        return connection_broke(exc)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        chunks = super()._astream(messages, stop, run_manager, **kwargs)  # type: ignore[misc]
+        async for chunk in cut_marked(chunks, self.broke):
+            yield chunk
 
 
 async def cut_marked(

@@ -75,8 +75,10 @@ class ChatProvider(Protocol):
     def missing(self, context: ContextFields) -> str | None:
         """What the configuration lacks for this provider to serve, or None when it can."""
 
+    # The registry calls the methods below only once `missing` has said nothing is.
+
     def describe(self, context: ContextFields) -> ProviderInfo:
-        """This provider as configured (call only when `missing` says nothing is)."""
+        """This provider as configured."""
 
     def reply_model(self, context: Context, settings: InterviewSettings) -> BaseChatModel:
         """The streaming chat model for the interviewer's replies, at the session's

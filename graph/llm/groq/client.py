@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from graph.context import Context, ContextFields, ProviderName
-from graph.llm.errors import LLMConfigError, LLMFailure
+from graph.llm.errors import LLMFailure
 from graph.llm.groq.errors import classify
 from graph.llm.groq.transport import transport_for
 from graph.llm.http_client import PoolConfig, per_loop, pooled_client
@@ -61,6 +61,25 @@ class GroqConfig:
             http=context.groq_http,
             **values,
         )
+
+    @classmethod
+    def for_reply(cls, context: Context, settings: InterviewSettings) -> GroqConfig:
+        """The streaming reply model of a session (its temperature and top_p)."""
+        return cls.of(
+            context,
+            temperature=settings.temperature,
+            top_p=settings.top_p,
+            max_tokens=context.max_tokens,
+            max_retries=context.groq_max_retries,
+            streaming=True,
+            read_interval=context.stream_flush_ms / 1000,
+        )
+
+    @classmethod
+    def for_call(cls, context: Context, call: StructuredCall) -> GroqConfig:
+        """A structured call's model: temperature 0, not streaming, its own budget."""
+        retries = context.groq_max_retries if call.retries else 0
+        return cls.of(context, max_tokens=call.max_tokens, max_retries=retries)
 
     @property
     def pool(self) -> PoolConfig:
@@ -127,32 +146,11 @@ class GroqProvider:
             structured_output=True,
         )
 
-    def _check(self, context: ContextFields) -> None:
-        problem = self.missing(context)
-        if problem:
-            raise LLMConfigError(problem)
-
     def reply_model(self, context: Context, settings: InterviewSettings) -> BaseChatModel:
-        self._check(context)
-        config = GroqConfig.of(
-            context,
-            temperature=settings.temperature,
-            top_p=settings.top_p,
-            max_tokens=context.max_tokens,
-            max_retries=context.groq_max_retries,
-            streaming=True,
-            read_interval=context.stream_flush_ms / 1000,
-        )
-        return reply_model(config)
+        return reply_model(GroqConfig.for_reply(context, settings))
 
     def structured_model(self, context: Context, call: StructuredCall) -> Runnable[Any, Any]:
-        self._check(context)
-        config = GroqConfig.of(
-            context,
-            max_tokens=call.max_tokens,
-            max_retries=context.groq_max_retries if call.retries else 0,
-        )
-        return structured_model(config, call.schema)
+        return structured_model(GroqConfig.for_call(context, call), call.schema)
 
     def classify(self, exc: BaseException) -> LLMFailure | None:
         return classify(exc)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 from graph.llm.errors import LLMFailure
-from graph.llm.http_client import classify_transport, rate_limit_wait
+from graph.llm.http_client import classify_sdk, classify_transport
 
 
 def classify(exc: BaseException) -> LLMFailure | None:
@@ -14,13 +14,7 @@ def classify(exc: BaseException) -> LLMFailure | None:
     if "groq" in sys.modules:  # not imported yet: nothing can have raised its exceptions
         import groq
 
-        if isinstance(exc, groq.RateLimitError):
-            return LLMFailure("rate_limited", retry_after=rate_limit_wait(exc.response))
-        if isinstance(exc, groq.BadRequestError | groq.UnprocessableEntityError):
-            return LLMFailure("rejected", detail=exc.message)
-        if isinstance(exc, groq.APITimeoutError):
-            return LLMFailure("timed_out", detail=exc.message)
-        if isinstance(exc, groq.APIError):
-            # 5xx, refused connections, auth failures and errors reported inside the stream.
-            return LLMFailure("unavailable", detail=exc.message)
+        failure = classify_sdk(exc, groq)
+        if failure is not None:
+            return failure
     return classify_transport(exc)

@@ -31,7 +31,7 @@ from langchain_core.outputs import ChatGenerationChunk
 from langchain_groq import ChatGroq
 
 from graph.llm.groq.transport import is_per_read
-from graph.llm.http_client import cut_marked
+from graph.llm.http_client import MarksCuts
 
 _PLAIN_DELTA_KEYS = frozenset({"role", "content"})
 
@@ -132,20 +132,9 @@ class LeanChatGroq(ChatGroq):
         return info
 
 
-class ReplyChatGroq(LeanChatGroq):
+class ReplyChatGroq(MarksCuts, LeanChatGroq):
     """The interviewer's reply model: a connection lost after the reply started is a cut
     stream (`StreamCut`), not an LLM that never answered."""
-
-    async def _astream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> AsyncIterator[ChatGenerationChunk]:
-        chunks = super()._astream(messages, stop, run_manager, **kwargs)
-        async for chunk in cut_marked(chunks):  # type: ignore[arg-type]
-            yield chunk
 
 
 _REQUEST_OPTIONS = frozenset({"extra_headers", "extra_query", "extra_body", "timeout"})

@@ -19,12 +19,12 @@ from graph.llm.offline.composers import (
     render_reply,
     salient_phrases,
 )
-from graph.llm.offline.model import MODEL_NAME, OfflineInterviewerModel
+from graph.llm.offline.model import OFFLINE_MODEL_NAME, OfflineInterviewerModel
 from graph.llm.port import ProviderInfo, StructuredCall
 from graph.state import InterviewSettings
 
 __all__ = [
-    "MODEL_NAME",
+    "OFFLINE_MODEL_NAME",
     "OfflineInterviewerModel",
     "OfflineProvider",
     "QuestionBank",
@@ -51,7 +51,11 @@ class OfflineProvider:
 
     def describe(self, context: ContextFields) -> ProviderInfo:
         return ProviderInfo(
-            name="offline", model=MODEL_NAME, api_base=None, offline=True, structured_output=False
+            name="offline",
+            model=OFFLINE_MODEL_NAME,
+            api_base=None,
+            offline=True,
+            structured_output=False,
         )
 
     def reply_model(self, context: Context, settings: InterviewSettings) -> BaseChatModel:

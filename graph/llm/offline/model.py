@@ -29,7 +29,9 @@ from pydantic import Field
 from graph.llm.offline.composers import playground_reply, render_reply
 from graph.tasks import ReplyTask
 
-MODEL_NAME = "offline-interviewer"
+OFFLINE_MODEL_NAME = "offline-interviewer"
+"""What the offline model calls itself (a report or `ProviderInfo.model`; never the seed's
+`model_name`, which stays the one graph.llm.MODEL_NAME gives)."""
 
 # A word with the whitespace after it: joining the pieces gives back the reply exactly.
 _PIECE_RE = re.compile(r"\S+\s*|\s+")
@@ -68,11 +70,11 @@ class OfflineInterviewerModel(BaseChatModel):
 
     @property
     def _llm_type(self) -> str:
-        return MODEL_NAME
+        return OFFLINE_MODEL_NAME
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"model_name": MODEL_NAME, "token_delay": self.token_delay}
+        return {"model_name": OFFLINE_MODEL_NAME, "token_delay": self.token_delay}
 
     def _reply(self, messages: Sequence[BaseMessage], stop: list[str] | None, **kwargs: Any) -> str:
         task = kwargs.get("task")
@@ -89,7 +91,7 @@ class OfflineInterviewerModel(BaseChatModel):
 
     @staticmethod
     def _chunk(piece: str, last: bool) -> ChatGenerationChunk:
-        info = {"finish_reason": "stop", "model_name": MODEL_NAME} if last else None
+        info = {"finish_reason": "stop", "model_name": OFFLINE_MODEL_NAME} if last else None
         return ChatGenerationChunk(message=AIMessageChunk(content=piece), generation_info=info)
 
     def _generate(
@@ -102,7 +104,7 @@ class OfflineInterviewerModel(BaseChatModel):
         text = self._reply(messages, stop, **kwargs)
         generation = ChatGeneration(
             message=AIMessage(content=text),
-            generation_info={"finish_reason": "stop", "model_name": MODEL_NAME},
+            generation_info={"finish_reason": "stop", "model_name": OFFLINE_MODEL_NAME},
         )
         return ChatResult(generations=[generation])
 

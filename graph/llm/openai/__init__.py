@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from graph.context import Context, ContextFields, ProviderName
-from graph.llm.errors import LLMConfigError, LLMFailure
+from graph.llm.errors import LLMFailure
 from graph.llm.openai.client import OpenAIConfig, reply_model, structured_model
 from graph.llm.openai.errors import classify
 from graph.llm.port import ProviderInfo, StructuredCall
@@ -38,41 +38,19 @@ class OpenAIProvider:
         return None
 
     def describe(self, context: ContextFields) -> ProviderInfo:
-        self._check(context)
-        assert context.openai_model is not None
         return ProviderInfo(
             name="openai",
-            model=context.openai_model,
+            model=context.openai_model or "",
             api_base=context.openai_base_url,
             offline=False,
             structured_output=True,
         )
 
-    def _check(self, context: ContextFields) -> None:
-        problem = self.missing(context)
-        if problem:
-            raise LLMConfigError(problem)
-
     def reply_model(self, context: Context, settings: InterviewSettings) -> BaseChatModel:
-        self._check(context)
-        config = OpenAIConfig.of(
-            context,
-            temperature=settings.temperature,
-            top_p=settings.top_p,
-            max_tokens=context.max_tokens,
-            max_retries=context.openai_max_retries,
-            streaming=True,
-        )
-        return reply_model(config)
+        return reply_model(OpenAIConfig.for_reply(context, settings))
 
     def structured_model(self, context: Context, call: StructuredCall) -> Runnable[Any, Any]:
-        self._check(context)
-        config = OpenAIConfig.of(
-            context,
-            max_tokens=call.max_tokens,
-            max_retries=context.openai_max_retries if call.retries else 0,
-        )
-        return structured_model(config, call.schema)
+        return structured_model(OpenAIConfig.for_call(context, call), call.schema)
 
     def classify(self, exc: BaseException) -> LLMFailure | None:
         return classify(exc)

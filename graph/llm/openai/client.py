@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from graph.context import Context
 from graph.llm.http_client import PoolConfig, per_loop, pooled_client
+from graph.llm.port import StructuredCall
+from graph.state import InterviewSettings
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -56,6 +58,24 @@ class OpenAIConfig:
             structured_output=context.openai_structured_output,
             **values,
         )
+
+    @classmethod
+    def for_reply(cls, context: Context, settings: InterviewSettings) -> OpenAIConfig:
+        """The streaming reply model of a session (its temperature and top_p)."""
+        return cls.of(
+            context,
+            temperature=settings.temperature,
+            top_p=settings.top_p,
+            max_tokens=context.max_tokens,
+            max_retries=context.openai_max_retries,
+            streaming=True,
+        )
+
+    @classmethod
+    def for_call(cls, context: Context, call: StructuredCall) -> OpenAIConfig:
+        """A structured call's model: temperature 0, not streaming, its own budget."""
+        retries = context.openai_max_retries if call.retries else 0
+        return cls.of(context, max_tokens=call.max_tokens, max_retries=retries)
 
     @property
     def pool(self) -> PoolConfig:

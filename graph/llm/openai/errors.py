@@ -8,7 +8,7 @@ import sys
 from langchain_core.exceptions import ContextOverflowError
 
 from graph.llm.errors import LLMFailure
-from graph.llm.http_client import classify_transport, rate_limit_wait
+from graph.llm.http_client import classify_sdk, classify_transport
 
 
 def classify(exc: BaseException) -> LLMFailure | None:
@@ -19,13 +19,7 @@ def classify(exc: BaseException) -> LLMFailure | None:
     if "openai" in sys.modules:  # not imported yet: nothing can have raised its exceptions
         import openai
 
-        if isinstance(exc, openai.RateLimitError):
-            return LLMFailure("rate_limited", retry_after=rate_limit_wait(exc.response))
-        if isinstance(exc, openai.BadRequestError | openai.UnprocessableEntityError):
-            return LLMFailure("rejected", detail=exc.message)
-        if isinstance(exc, openai.APITimeoutError):
-            return LLMFailure("timed_out", detail=exc.message)
-        if isinstance(exc, openai.APIError):
-            # 5xx, refused connections, auth failures and errors reported inside the stream.
-            return LLMFailure("unavailable", detail=exc.message)
+        failure = classify_sdk(exc, openai)
+        if failure is not None:
+            return failure
     return classify_transport(exc)
