@@ -40,12 +40,16 @@ $(DEV_STAMP): pyproject.toml
 run: $(RUN_STAMP)
 	$(BIN)/python -m api
 
-## The whole suite: lint, types, unit, graph and API tests.
+## The whole suite: lint, types, import contracts, unit, graph and API tests.
 test: $(DEV_STAMP)
 	$(BIN)/ruff check graph api bench devkit tests
 	$(BIN)/mypy graph api bench devkit
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
+## ruff, ruff format, mypy, and the import contracts of pyproject.toml (lint-imports: the LLM
+## SDKs and HTTP clients stay in the adapters under graph/llm/; the service never imports its
+## tooling; bench/ is layered without cycles).
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check graph api bench devkit tests
 	$(BIN)/ruff format --check graph api bench devkit tests

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from api.projections import history_of
 from api.report_types import Reports
 from api.sessions import SessionRow
-from graph.llm import MODEL_NAME
+from graph.context import ProviderName
+from graph.llm import MODEL_NAME, describe
 from graph.state import State
 
 if TYPE_CHECKING:
@@ -27,12 +28,18 @@ logger = logging.getLogger(__name__)
 
 
 def session_document(
-    row: SessionRow, state: State | None, report: dict[str, Any] | None = None
+    row: SessionRow,
+    state: State | None,
+    report: dict[str, Any] | None,
+    *,
+    provider: ProviderName,
 ) -> dict[str, Any]:
-    """Everything an admin needs from a session, as one JSON-ready document."""
+    """Everything an admin needs from a session, as one JSON-ready document (`provider`: the
+    LLM provider serving, as graph.llm.describe names it)."""
     return {
         "session_id": row.session_id,
         "model_name": MODEL_NAME,
+        "provider": provider,
         "created_at": row.created_at,
         "last_access": row.last_access,
         "saved_at": datetime.now(UTC).isoformat(),
@@ -71,7 +78,12 @@ async def archive_session(
     """Save the session as it is now (the caller holds its lease): database, then file."""
     _, state = await service.read(row.session_id)
     report = await Reports(service.repo).get(row.session_id)
-    document = session_document(row, state, report.model_dump(mode="json") if report else None)
+    document = session_document(
+        row,
+        state,
+        report.model_dump(mode="json") if report else None,
+        provider=describe(service.context).name,
+    )
     await service.repo.save_document(row.session_id, reason, document)
     target = directory or service.sessions_dir
     if target is None:

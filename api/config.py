@@ -113,6 +113,10 @@ class Settings(BaseSettings, ContextFields):
     groq_api_base: str | None = Field(
         default=None, validation_alias=AliasChoices("GROQ_API_BASE", "groq_api_base")
     )
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        description="With INTERVIEWER_LLM=openai: the endpoint's key, if it needs one.",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -22,19 +22,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from api.sessions import LeaseLost, SessionBusy, SessionNotFound
 from graph.events import ErrorEvent
-from graph.llm import classify_error
+from graph.llm import FailureKind, classify_failure
 
-LLMErrorKind = Literal[
-    "rate_limited", "unavailable", "rejected", "timed_out", "cut", "prompt_too_large"
-]
-"""The LLM port's neutral error kinds: each is one row of the table (`ApiError.llm`)."""
+LLMErrorKind = FailureKind
+"""The LLM port's neutral error kinds (graph.llm.errors): each is one row of the table
+(`ApiError.llm`)."""
 
 DEFAULT_RETRY_SECONDS = 5
 """`Retry-After` for an LLM that failed or timed out (a rate limit sends the LLM's own wait)."""
@@ -282,14 +281,16 @@ def turn_error(exc: BaseException, *, deadline: bool = False) -> ErrorEvent:
 
     Never a stack trace: the message is the table's.
     """
-    if deadline:
-        return ERRORS["llm_timeout"].event(message=DEADLINE_MESSAGE)
-    # Today's Groq classification; with the LLM port it is `LLM_ERRORS[kind]`.
-    classified = classify_error(exc)
-    row = ERRORS.get(classified["code"], ERRORS["turn_failed"])
+    failure = None if deadline else classify_failure(exc)
+    if failure is None:
+        # A bare TimeoutError is the API's own clock (the turn deadline), not an LLM call's.
+        if deadline or isinstance(exc, TimeoutError):
+            return ERRORS["llm_timeout"].event(message=DEADLINE_MESSAGE)
+        return ERRORS["turn_failed"].event()
+    row = LLM_ERRORS[failure.kind]
     if row.name == "prompt_too_large":
-        return row.event(detail=str(exc))
-    return row.event(retry_after=classified.get("retry_after"))
+        return row.event(detail=failure.detail or str(exc))
+    return row.event(retry_after=failure.retry_after)
 
 
 def row_of(error: Mapping[str, Any]) -> ApiError:

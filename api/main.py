@@ -33,17 +33,22 @@ from api.streaming import quiet_aborted_turns
 from api.sweeper import replica_name, run_sweeper
 from api.web import mount_web
 from graph.graph import build_graph
-from graph.llm import describe_provider
+from graph.llm import MODEL_NAME, describe
 
 logger = logging.getLogger("api")
 
 
-def _export_groq_settings(settings: Settings) -> None:
-    # langchain-groq and our factory read the process environment; a key from .env must reach it.
-    if settings.groq_api_key and not os.environ.get("GROQ_API_KEY"):
-        os.environ["GROQ_API_KEY"] = settings.groq_api_key.get_secret_value()
-    if settings.groq_api_base and not os.environ.get("GROQ_API_BASE"):
-        os.environ["GROQ_API_BASE"] = settings.groq_api_base
+def _export_llm_settings(settings: Settings) -> None:
+    # The adapters read their keys from the process environment (a key is never part of the
+    # graph's context, which Studio shows); a key from .env must reach it.
+    for value, variable in (
+        (settings.groq_api_key, "GROQ_API_KEY"),
+        (settings.groq_api_base, "GROQ_API_BASE"),
+        (settings.openai_api_key, "INTERVIEWER_OPENAI_API_KEY"),
+    ):
+        if value and not os.environ.get(variable):
+            secret = value if isinstance(value, str) else value.get_secret_value()
+            os.environ[variable] = secret
 
 
 def _log_start(settings: Settings, repo: SessionRepository) -> None:
@@ -52,14 +57,15 @@ def _log_start(settings: Settings, repo: SessionRepository) -> None:
             "Access control is OFF (the seed's open mode): anyone who can reach this port can "
             "read and drive every session. Set INTERVIEWER_ADMIN_TOKEN in production."
         )
-    provider = describe_provider(settings.llm)
-    if provider["offline"]:
+    provider = describe(settings)
+    if provider.offline:
         logger.warning(
             "LLM provider: OFFLINE built-in interviewer model (no GROQ_API_KEY set or "
-            "INTERVIEWER_LLM=offline); replies do not come from llama-3.3-70b-versatile"
+            "INTERVIEWER_LLM=offline); replies do not come from %s",
+            MODEL_NAME,
         )
     else:
-        logger.info("LLM provider: groq (llama-3.3-70b-versatile) at %s", provider["api_base"])
+        logger.info("LLM provider: %s (%s) at %s", provider.name, provider.model, provider.api_base)
     logger.info(
         "sessions and checkpoints in %s (lease %gs)", repo.database.where, repo.leases.seconds
     )
@@ -77,7 +83,7 @@ def open_repository_for(settings: Settings) -> SessionRepository:
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    _export_groq_settings(settings)
+    _export_llm_settings(settings)
     repo = open_repository_for(settings)
     _log_start(settings, repo)
     sweeper: asyncio.Task[None] | None = None
@@ -176,7 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz", response_model=Health, tags=["ops"])
     async def healthz() -> Health:
         """Liveness: answers without touching the LLM or the database."""
-        return Health(provider=describe_provider(app.state.settings.llm)["provider"])
+        return Health(provider=describe(app.state.settings).name)
 
     mount_web(app)  # the candidate page and the admin console, at /app/
     return app

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from graph.context import ProviderName
 from graph.llm import MODEL_NAME
 from graph.state import InterviewSettings
 
@@ -64,9 +65,16 @@ class HistoryItem(BaseModel):
     )
 
 
+PROVIDER_DESCRIPTION = (
+    "The LLM provider this service runs (groq, openai or offline; as /model-info says); "
+    "`model_name` stays the fixed name the API contract gives."
+)
+
+
 class ConversationHistory(BaseModel):
     session_id: str
     model_name: str = MODEL_NAME
+    provider: ProviderName = Field(description=PROVIDER_DESCRIPTION)
     active: bool
     questions_asked: int
     total_expected_questions: int
@@ -75,6 +83,7 @@ class ConversationHistory(BaseModel):
 
 class SessionSummary(BaseModel):
     model_name: str = MODEL_NAME
+    provider: ProviderName = Field(description=PROVIDER_DESCRIPTION)
     last_access: str
     interview_active: bool
     questions_asked: int
@@ -94,8 +103,13 @@ class SavedSessionSummary(BaseModel):
 class ModelInfo(BaseModel):
     model_name: str = MODEL_NAME
     description: str
-    provider: Literal["groq", "offline"]
+    provider: ProviderName
     offline: bool
+    served_model: str = Field(
+        description="The model the provider serves: llama-3.3-70b-versatile on Groq, the "
+        "configured INTERVIEWER_OPENAI_MODEL on an OpenAI-compatible endpoint, "
+        "offline-interviewer offline."
+    )
 
 
 class CheatEventOut(BaseModel):
@@ -115,7 +129,7 @@ class SecurityInfo(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
-    provider: Literal["groq", "offline"]
+    provider: ProviderName
     worker: int = Field(
         default_factory=os.getpid,
         description="The worker process that answered (one of INTERVIEWER_WORKERS).",

@@ -19,6 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from api.errors import ERRORS, ApiError, route_errors
 from api.report_types import FailedReport
 from graph.evaluation.report import Report
+from graph.llm import MODEL_NAME
 
 SESSION_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 
@@ -179,7 +180,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "MessageLabel": {"kind": "question", "stage": "technical", "number": 2, "skill": "python"},
     "ConversationHistory": {
         "session_id": SESSION_ID,
-        "model_name": "llama-3.3-70b-versatile",
+        "model_name": MODEL_NAME,
+        "provider": "groq",
         "active": True,
         "questions_asked": 3,
         "total_expected_questions": 8,
@@ -189,7 +191,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         ],
     },
     "SessionSummary": {
-        "model_name": "llama-3.3-70b-versatile",
+        "model_name": MODEL_NAME,
+        "provider": "groq",
         "last_access": "2024-05-12T15:30:45.123456",
         "interview_active": True,
         "questions_asked": 3,
@@ -200,10 +203,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "job_position": "Backend Engineer",
     },
     "ModelInfo": {
-        "model_name": "llama-3.3-70b-versatile",
+        "model_name": MODEL_NAME,
         "description": "Pre-configured large language model for interview simulations",
         "provider": "groq",
         "offline": False,
+        "served_model": MODEL_NAME,
     },
     "CheatEventOut": {
         "turn": 4,

@@ -39,7 +39,7 @@ from api.models import (
 from api.projections import history_of
 from api.sessions import SessionBusy, SessionNotFound
 from api.streaming import stream_turn
-from graph.llm import describe_provider
+from graph.llm import MODEL_NAME, describe
 
 router = APIRouter()
 logger = logging.getLogger(__name__)
@@ -159,6 +159,7 @@ async def conversation_history(
     await repo.touch(session.session_id)
     return ConversationHistory(
         session_id=row.session_id,
+        provider=describe(service.context).name,
         active=row.active,
         questions_asked=row.questions_asked,
         total_expected_questions=row.total_expected_questions,
@@ -203,9 +204,13 @@ async def save(
 
 
 @router.get("/sessions", response_model=dict[str, SessionSummary])
-async def list_sessions(repo: RepoDep, _: AdminDep) -> dict[str, SessionSummary]:
+async def list_sessions(
+    repo: RepoDep, settings: SettingsDep, _: AdminDep
+) -> dict[str, SessionSummary]:
+    provider = describe(settings).name
     return {
         row.session_id: SessionSummary(
+            provider=provider,
             last_access=row.last_access,
             interview_active=row.active,
             questions_asked=row.questions_asked,
@@ -273,16 +278,24 @@ async def end_interview(session: SessionDep, service: ServiceDep, _: AdminDep) -
 
 @router.get("/model-info", response_model=ModelInfo)
 async def model_info(settings: SettingsDep) -> ModelInfo:
-    provider = describe_provider(settings.llm)
-    if provider["offline"]:
+    provider = describe(settings)
+    if provider.offline:
         description = (
-            "Built-in offline interviewer model standing in for llama-3.3-70b-versatile "
+            f"Built-in offline interviewer model standing in for {MODEL_NAME} "
             "(no GROQ_API_KEY is set, or INTERVIEWER_LLM=offline)"
+        )
+    elif provider.name == "openai":
+        description = (
+            "Pre-configured large language model for interview simulations, served by an "
+            f"OpenAI-compatible endpoint as {provider.model}"
         )
     else:
         description = "Pre-configured large language model for interview simulations"
     return ModelInfo(
-        description=description, provider=provider["provider"], offline=provider["offline"]
+        description=description,
+        provider=provider.name,
+        offline=provider.offline,
+        served_model=provider.model,
     )
 
 

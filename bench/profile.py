@@ -26,7 +26,10 @@ from pathlib import Path
 LAYERS: tuple[tuple[str, str], ...] = (
     ("groq SDK: parse each streamed chunk", r"\(groq/_(?:streaming|models|compat)\.py"),
     ("groq SDK: build and send the request", r"\(groq/"),
-    ("httpx/httpcore: the LLM connection", r"\((?:httpx|httpcore|h11)/|\(graph/lean_http\.py"),
+    (
+        "httpx/httpcore: the LLM connection",
+        r"\((?:httpx|httpcore|h11)/|\(graph/llm/groq/transport\.py",
+    ),
     ("LangChain: chat-model stream wrapper", r"\((?:langchain_groq|langchain_core)/"),
     ("LangGraph: checkpoint (de)serialisation", r"\(langgraph/checkpoint/(?:serde|base)"),
     (

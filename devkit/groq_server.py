@@ -17,6 +17,11 @@ Wire protocol (matched against the installed ``groq`` 0.37 SDK and ``langchain-g
   sends it). A request with ``stream_options.include_usage`` (only reachable through the SDK's
   ``extra_body``) also gets an OpenAI-style trailing chunk with ``choices: []`` and ``usage``.
 * ``GET /openai/v1/models`` and ``GET /openai/v1/models/{id}``.
+* The same three routes under ``/v1`` (``POST /v1/chat/completions``, ...): the path layout of
+  OpenAI-compatible servers (vLLM, Ollama, llama.cpp), so a client of any of them can be pointed
+  at ``OPENAI_BASE_URL`` = ``http://127.0.0.1:PORT/v1`` (:attr:`GroqStubServer.openai_base_url`).
+  Those servers name the model as they load it; the stub also accepts
+  ``OPENAI_COMPATIBLE_MODEL_ID``, vLLM's name for Llama 3.3 70B.
 * Every ``/openai`` route requires ``Authorization: Bearer <non-empty>`` (else 401
   ``invalid_api_key``). Errors use Groq's body ``{"error": {"message", "type", "code"}}``.
 
@@ -126,6 +131,7 @@ from uvicorn.config import LOGGING_CONFIG
 
 __all__ = [
     "MODEL_ID",
+    "OPENAI_COMPATIBLE_MODEL_ID",
     "GroqStubServer",
     "StubConfig",
     "StubState",
@@ -136,7 +142,8 @@ __all__ = [
 ]
 
 MODEL_ID = "llama-3.3-70b-versatile"
-SUPPORTED_MODELS = frozenset({MODEL_ID})
+OPENAI_COMPATIBLE_MODEL_ID = "meta-llama/Llama-3.3-70B-Instruct"
+SUPPORTED_MODELS = frozenset({MODEL_ID, OPENAI_COMPATIBLE_MODEL_ID})
 _SYSTEM_FINGERPRINT = "fp_groqstub"
 _MODEL_CREATED = 1733447754
 _CLIENT_CLOSED_STATUS = 499  # nginx's convention for "client went away before the answer"
@@ -1335,6 +1342,9 @@ def create_app(config: StubConfig) -> Starlette:
             Route("/openai/v1/chat/completions", _ChatCompletions(state), methods=["POST"]),
             Route("/openai/v1/models", list_models, methods=["GET"]),
             Route("/openai/v1/models/{model:path}", get_model, methods=["GET"]),
+            Route("/v1/chat/completions", _ChatCompletions(state), methods=["POST"]),
+            Route("/v1/models", list_models, methods=["GET"]),
+            Route("/v1/models/{model:path}", get_model, methods=["GET"]),
             Route("/_control/faults", control_faults, methods=["POST"]),
             Route("/_control/config", control_config, methods=["POST"]),
             Route("/_control/stats", control_stats, methods=["GET"]),
@@ -1417,6 +1427,11 @@ class GroqStubServer:
         self._thread: threading.Thread | None = None
         self.base_url = ""
         """``http://127.0.0.1:PORT`` once started: pass it as GROQ_API_BASE / base_url."""
+
+    @property
+    def openai_base_url(self) -> str:
+        """The OpenAI-compatible routes' base URL (``.../v1``): INTERVIEWER_OPENAI_BASE_URL."""
+        return f"{self.base_url}/v1"
 
     @property
     def config(self) -> StubConfig:

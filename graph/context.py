@@ -16,7 +16,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-Provider = Literal["auto", "groq", "offline"]
+ProviderName = Literal["groq", "openai", "offline"]
+"""The LLM providers the service can run (graph.llm.registry has one adapter for each)."""
+Provider = Literal["auto", ProviderName]
+"""The operator's choice: a provider, or `auto` (Groq when GROQ_API_KEY is set, else offline)."""
 
 ENV_PREFIX = "INTERVIEWER_"
 
@@ -24,7 +27,11 @@ ENV_PREFIX = "INTERVIEWER_"
 class ContextFields(BaseModel):
     """The operator settings the graph reads, with their bounds (one declaration for both)."""
 
-    llm: Provider = Field(default="auto", description="auto, groq or offline.")
+    llm: Provider = Field(
+        default="auto",
+        description="auto (groq with GROQ_API_KEY, else offline), groq, openai (any "
+        "OpenAI-compatible endpoint: openai_base_url, openai_model) or offline.",
+    )
     max_tokens: int = Field(
         default=400, ge=16, le=8192, description="Upper bound on one interviewer reply, in tokens."
     )
@@ -51,6 +58,32 @@ class ContextFields(BaseModel):
         description="The Groq connection's HTTP transport: lean (asyncio and httptools, one "
         "body piece per socket read) or httpx (httpcore, one per HTTP chunk). A proxy in the "
         "environment always uses httpx.",
+    )
+    openai_base_url: str | None = Field(
+        default=None,
+        description="With llm=openai: the endpoint's base URL, up to and including /v1 "
+        "(vLLM: http://HOST:8000/v1, Ollama: http://HOST:11434/v1, llama.cpp: "
+        "http://HOST:8080/v1). Its key, if it needs one, is INTERVIEWER_OPENAI_API_KEY.",
+    )
+    openai_model: str | None = Field(
+        default=None,
+        description="With llm=openai: the model name the endpoint serves, e.g. "
+        "meta-llama/Llama-3.3-70B-Instruct (vLLM) or llama3.3 (Ollama).",
+    )
+    openai_max_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries of one request to the OpenAI-compatible API."
+    )
+    openai_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds before a request to that endpoint times out."
+    )
+    openai_max_retry_wait: float = Field(
+        default=10.0, ge=0, description="Cap on one wait a 429's retry-after may impose, seconds."
+    )
+    openai_structured_output: Literal["function_calling", "json_schema"] = Field(
+        default="function_calling",
+        description="How the follow-up judge and the evaluator ask that endpoint for structured "
+        "output: a forced tool call (function_calling) or a response_format JSON schema "
+        "(json_schema), for servers without tool calling.",
     )
     stream_flush_ms: float = Field(
         default=40.0,

@@ -23,9 +23,10 @@ from langgraph.runtime import Runtime
 
 from graph import stages
 from graph.context import Context
+from graph.skills import skill_vocabulary
 from graph.state import FollowUpDecision, FollowUpJudgement, State
 from graph.tasks import AnswerKind, FollowUpKind, ReplyTask
-from graph.text import TECH_STEMS, WORK_STEMS, content_words, is_knowledge_gap
+from graph.text import EVERYDAY_WORDS, TECH_STEMS, WORK_STEMS, content_words, is_knowledge_gap
 
 logger = logging.getLogger(__name__)
 
@@ -45,21 +46,6 @@ def last_answer(state: State) -> str:
     return ""
 
 
-@cache
-def _bank_topic(skill: str) -> frozenset[str]:
-    # Every word of the bank's questions on the skill: "index" is on topic for SQL even when the
-    # question asked about joins.
-    from graph.offline_model import load_question_bank, resolve_skill
-
-    resolved = resolve_skill(skill)
-    if resolved is None:
-        return frozenset()
-    words: set[str] = set()
-    for question in load_question_bank().technical[resolved]:
-        words |= content_words(question)
-    return frozenset(words)
-
-
 def topic_of(state: State) -> set[str]:
     """Content stems that make an answer on topic for the current question.
 
@@ -69,7 +55,9 @@ def topic_of(state: State) -> set[str]:
     """
     topic = content_words(state.current_question) | content_words(state.main_question)
     if stages.topic_of(state.stage) == "skill":
-        return topic | content_words(state.current_skill) | set(_bank_topic(state.current_skill))
+        return (
+            topic | content_words(state.current_skill) | set(skill_vocabulary(state.current_skill))
+        )
     return topic | WORK_STEMS
 
 
@@ -85,11 +73,9 @@ def is_off_topic(state: State, answer: str) -> bool:
 
 @cache
 def _common_stems() -> frozenset[str]:
-    # Everyday words ("thing", "days", "think") say nothing about the topic, even when a bank
-    # question happens to use them.
-    from graph.offline_model import STOPWORDS
-
-    return frozenset(w[:5] for w in STOPWORDS if len(w) >= 3)
+    # Everyday words ("thing", "days", "think") say nothing about the topic, even when a
+    # catalogued question happens to use them.
+    return frozenset(w[:5] for w in EVERYDAY_WORDS if len(w) >= 3)
 
 
 def read_answer(state: State) -> AnswerKind:
@@ -140,7 +126,9 @@ def choose_follow_up(state: State) -> FollowUpDecision:
                 reason=f"short on-topic answer ({len(words)} words): ask what exactly",
             )
         return FollowUpDecision(action="move_on", reason="follow-up answered briefly")
-    technical = TECH_STEMS | _bank_topic(state.current_skill) | content_words(state.current_skill)
+    technical = (
+        TECH_STEMS | skill_vocabulary(state.current_skill) | content_words(state.current_skill)
+    )
     if not content_words(answer) & technical:
         # "It depends on the context" names nothing technical: ask what exactly, once.
         if state.follow_ups == 0:
@@ -219,9 +207,9 @@ async def judge_follow_up(state: State, runtime: Runtime[Context]) -> FollowUpDe
         or not last_answer(state).strip()
     ):
         return rules
-    from graph.llm import decision_model
+    from graph.llm import judge_model
 
-    model = decision_model(context, state.settings)
+    model = judge_model(context)
     if model is None:
         return rules.model_copy(update={"reason": f"{rules.reason} (no LLM judge offline)"})
     try:

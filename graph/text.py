@@ -304,6 +304,36 @@ _STOPWORDS = frozenset(
 )
 
 
+# Written as prose-like blocks because a one-word-per-line literal would be 300 lines long.
+EVERYDAY_WORDS = frozenset(
+    """
+    a about above after again against all almost also although always am an and any anyway
+    are aren't around as at back be because been before being below between both but by can
+    can't cannot could couldn't did didn't do does doesn't doing don't done down during each
+    either else enough etc even ever every few first for from further get gets getting give go
+    goes going got gotten had hadn't has hasn't have haven't having he he'd he's her here hers
+    herself him himself his how however i i'd i'll i'm i've if in into is isn't it it's its
+    itself just kind know known last later least less let let's like likely lot lots made
+    make makes making many may maybe me mean means might mine more most much must my myself
+    need needed needs never new next no nor not nothing now of off often ok okay on once one
+    ones only or other others otherwise our ours ourselves out over own part per perhaps
+    pretty probably put quite rather really right said same say says see seem seems several
+    she she'd she's should shouldn't since so some something sometimes somewhat still such
+    sure take taken tell than thank thanks that that's the their theirs them themselves then
+    there there's these they they'd they'll they're they've thing things think this those
+    though through thus time times to too took try trying two under until up upon us use
+    used uses using usually very via want wanted was wasn't way ways we we'd we'll we're
+    we've well went were weren't what what's whatever when where whether which while who
+    whom whose why will with within without won't work worked working would wouldn't yeah yes
+    yet you you'd you'll you're you've your yours yourself yourselves basically actually
+    literally stuff able good great bit sort usually certainly definitely example instance
+    question answer interview role job company team years year day days today honestly
+    """.split()  # noqa: SIM905
+)
+"""Everyday English words: the offline interviewer never quotes them, and they never make an
+answer on topic."""
+
+
 def is_knowledge_gap(answer: str) -> bool:
     """A short answer that admits not knowing (long answers that hedge are still answers)."""
     return bool(_GAP_RE.search(answer)) and len(answer.split()) < 40

@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.reply and args.kind not in (DECISION, SYSTEM_PROMPT):
-        from graph.offline_model import render_reply
+        from graph.llm.offline import render_reply
 
         print(f"\n=== offline reply ===\n{render_reply(task)}")
     return 0

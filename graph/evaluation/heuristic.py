@@ -26,12 +26,13 @@ for linking words (because, so, then, first, which...), minus 1 for three or mor
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from graph.evaluation.evidence import Proposal, ProposedQuote
 from graph.evaluation.transcript import Answer, QuestionTranscript
 from graph.text import content_words
 
-GENERATED_BY = "offline-heuristic"
+GENERATED_BY: Final = "offline-heuristic"
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:%|ms|s|x|k|m|gb|mb)?\b", re.IGNORECASE)

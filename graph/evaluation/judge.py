@@ -1,12 +1,14 @@
-"""The Groq evaluator: one structured-output call per answered main question.
+"""The LLM evaluator: one structured-output call per answered main question, through the port.
 
-The model proposes a score, quotes and a rationale through a tool whose schema is
-`AnswerAssessment` (field descriptions included); it never decides the report: the checks in
+The serving provider's model (Groq, or an OpenAI-compatible endpoint) proposes a score, quotes
+and a rationale as an `AnswerAssessment` (field descriptions included: the schema of a forced
+tool call or of a JSON answer); it never decides the report: the checks in
 graph.evaluation.evidence and the rules in graph.evaluation.aggregate do. Calls run at
 temperature 0, are tagged `interview_evaluation` and `nostream` (so no stream mode of LangGraph
 forwards their tokens, and the evaluator has no stream writer anyway), and are bounded: the
-SDK retries transport errors (`groq_max_retries`), and an answer that does not fit the schema is
-asked again at most `MAX_ATTEMPTS` times in all before the question is left unscored.
+provider's SDK retries transport errors (`groq_max_retries`, `openai_max_retries`), and an
+answer that does not fit the schema is asked again at most `MAX_ATTEMPTS` times in all before
+the question is left unscored.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from graph.context import Context
 from graph.evaluation.evidence import Proposal, ProposedQuote
 from graph.evaluation.report import Usage
 from graph.evaluation.transcript import QuestionTranscript
-from graph.llm import PromptTooLarge, estimate_tokens, evaluation_model
+from graph.llm import PromptTooLarge, StructuredCall, estimate_tokens, structured_model
 from graph.prompts import PLACEHOLDERS, as_data, data_values, render_prompt
 from graph.state import InterviewSettings
 
@@ -107,10 +109,8 @@ async def propose(
     messages = render_evaluation(question, settings)
     if estimate_tokens(messages) + MAX_COMPLETION_TOKENS > context.context_window:
         raise PromptTooLarge(f"question {question.number}'s evaluation prompt is too large")
-    model = evaluation_model(context, MAX_COMPLETION_TOKENS)
-    structured = model.with_structured_output(
-        AnswerAssessment, method="function_calling", include_raw=True
-    ).with_config(
+    call = StructuredCall(AnswerAssessment, MAX_COMPLETION_TOKENS, retries=True)
+    structured = structured_model(context, call).with_config(
         tags=[EVALUATION_TAG, TAG_NOSTREAM],
         run_name="assess_answer",
         metadata={"question": question.number},

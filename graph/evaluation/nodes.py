@@ -15,7 +15,7 @@ from graph.evaluation.markdown import render_markdown
 from graph.evaluation.report import FlaggedEvent, Integrity, ProcessRequest, Report, Usage
 from graph.evaluation.state import EvaluationState
 from graph.evaluation.transcript import collect_questions
-from graph.llm import MODEL_NAME, resolve_provider
+from graph.llm import describe
 
 
 async def collect_answers(state: EvaluationState) -> dict[str, Any]:
@@ -24,11 +24,14 @@ async def collect_answers(state: EvaluationState) -> dict[str, Any]:
 
 
 async def propose_scores(state: EvaluationState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Per answered question, a proposed score with quotes: from Groq, or the heuristic."""
-    if resolve_provider(runtime.context.llm) == "groq":
+    """Per answered question, a proposed score with quotes: from the provider's LLM, or the
+    heuristic when it has none (offline)."""
+    provider = describe(runtime.context)
+    if provider.structured_output:
         proposals, usage = await judge.propose_all(state.questions, state.settings, runtime.context)
         return {
-            "generated_by": "groq",
+            "generated_by": provider.name,
+            "model": provider.model,
             "usage": usage,
             "proposals": [p for p in proposals.values() if p is not None],
         }
@@ -50,11 +53,11 @@ async def aggregate_scores(state: EvaluationState, runtime: Runtime[Context]) ->
     info = runtime.execution_info
     session_id = state.session_id or (info.thread_id if info else None) or ""
     skills = skill_scores(state.settings.skills, state.checked)
-    groq = state.generated_by == "groq"
+    generated_by = state.generated_by or heuristic.GENERATED_BY
     report = Report(
         session_id=session_id,
-        generated_by="groq" if groq else "offline-heuristic",
-        model=MODEL_NAME if groq else heuristic.GENERATED_BY,
+        generated_by=generated_by,
+        model=state.model if generated_by != heuristic.GENERATED_BY else heuristic.GENERATED_BY,
         created_at=datetime.now(UTC).isoformat(),
         candidate_name=state.candidate_name,
         job_position=state.settings.job_position,

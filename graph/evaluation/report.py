@@ -17,7 +17,9 @@ RUBRIC_VERSION = "2026-12-01.r1"
 """Changes whenever the rubric, a prompt of the evaluator or an aggregation rule changes, so a
 report can be compared only with reports of the same version."""
 
-GeneratedBy = Literal["groq", "offline-heuristic"]
+GeneratedBy = Literal["groq", "openai", "offline-heuristic"]
+"""Who proposed the scores: an LLM provider that answers structured calls (its name, as
+graph.llm.describe gives it), or the offline heuristic."""
 QuestionStatus = Literal["scored", "insufficient_evidence", "not_answered"]
 Recommendation = Literal[
     "strong_hire", "hire", "lean_hire", "lean_no_hire", "no_hire", "insufficient_evidence"

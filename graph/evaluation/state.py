@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from graph.evaluation.evidence import Proposal
-from graph.evaluation.report import QuestionReport, Report, Usage
+from graph.evaluation.report import GeneratedBy, QuestionReport, Report, Usage
 from graph.evaluation.transcript import QuestionTranscript
 from graph.state import State
 
@@ -43,8 +43,11 @@ class EvaluationState(EvaluationInput, EvaluationOutput):
     proposals: list[Proposal] = field(default_factory=list)
     """Per answered question: what the LLM or the heuristic proposes (not yet trusted)."""
 
-    generated_by: str = ""
-    """`groq` or `offline-heuristic`."""
+    generated_by: GeneratedBy | None = None
+    """The provider whose LLM proposed the scores (`groq`, `openai`) or `offline-heuristic`."""
+
+    model: str = ""
+    """The model that proposed them (the provider's, graph.llm.ProviderInfo.model)."""
 
     usage: Usage = field(default_factory=Usage)
     """LLM calls and tokens of this evaluation."""

@@ -145,9 +145,9 @@ def test_request_that_cannot_fit_is_refused_and_never_sent(
 def test_retry_after_cap_clips_only_long_waits() -> None:
     import asyncio
 
-    from graph.llm import _retry_after_cap
+    from graph.llm.http_client import retry_after_cap
 
-    clip = _retry_after_cap(2.0)
+    clip = retry_after_cap(2.0)
     long = httpx.Response(429, headers={"retry-after": "30", "retry-after-ms": "30000"})
     short = httpx.Response(429, headers={"retry-after": "1"})
     asyncio.run(clip(long))

@@ -182,12 +182,12 @@ def test_an_llm_outage_keeps_a_short_retry_after(
 def test_a_rejected_request_is_classified_not_retryable() -> None:
     import groq
 
+    from api.errors import turn_error
     from api.streaming import error_headers
-    from graph.llm import classify_error
 
     rejected = groq.BadRequestError(
         "bad", response=httpx.Response(400, request=httpx.Request("POST", "http://x")), body=None
     )
-    error = classify_error(rejected)
+    error = turn_error(rejected)
     assert error["code"] == "llm_rejected" and error["retryable"] is False
     assert error_headers(error) == {"X-Error-Code": "llm_rejected"}

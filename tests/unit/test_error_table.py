@@ -34,7 +34,7 @@ from api.errors import (
 from api.main import create_app
 from api.sessions import LeaseLost, SessionBusy, SessionNotFound
 from graph import docsection
-from graph.llm import PromptTooLarge, classify_error
+from graph.llm import PromptTooLarge
 
 API_DOC = Path(__file__).resolve().parents[2] / "docs" / "API.md"
 
@@ -91,25 +91,73 @@ def _response(status: int, headers: dict[str, str] | None = None) -> httpx.Respo
     )
 
 
+_LIMITED = "The language model is rate limited."
+_DOWN = "The language model is unavailable."
+_SLOW = "The language model timed out."
+
+
 @pytest.mark.parametrize(
-    "exc",
+    ("exc", "expected"),
     [
-        groq.RateLimitError("slow", response=_response(429, {"retry-after": "37"}), body=None),
-        groq.RateLimitError("slow", response=_response(429), body=None),
-        groq.BadRequestError("bad", response=_response(400), body=None),
-        groq.InternalServerError("down", response=_response(500), body=None),
-        groq.APITimeoutError(request=httpx.Request("POST", "http://llm")),
-        httpx.ReadTimeout("slow"),
-        httpx.ConnectError("refused"),
-        PromptTooLarge("the request needs about 9000 tokens"),
-        RuntimeError("a bug"),
+        (
+            groq.RateLimitError("slow", response=_response(429, {"retry-after": "37"}), body=None),
+            {"code": "llm_rate_limited", "message": _LIMITED, "retryable": True, "retry_after": 37},
+        ),
+        (
+            groq.RateLimitError("slow", response=_response(429), body=None),
+            {"code": "llm_rate_limited", "message": _LIMITED, "retryable": True},
+        ),
+        (
+            groq.BadRequestError("bad", response=_response(400), body=None),
+            {
+                "code": "llm_rejected",
+                "message": "The language model rejected the request.",
+                "retryable": False,
+            },
+        ),
+        (
+            groq.InternalServerError("down", response=_response(500), body=None),
+            {"code": "llm_unavailable", "message": _DOWN, "retryable": True},
+        ),
+        (
+            groq.APITimeoutError(request=httpx.Request("POST", "http://llm")),
+            {"code": "llm_timeout", "message": _SLOW, "retryable": True},
+        ),
+        (
+            httpx.ReadTimeout("slow"),
+            {"code": "llm_timeout", "message": _SLOW, "retryable": True},
+        ),
+        (
+            httpx.ConnectError("refused"),
+            {"code": "llm_unavailable", "message": _DOWN, "retryable": True},
+        ),
+        (
+            PromptTooLarge("the request needs about 9000 tokens"),
+            {
+                "code": "prompt_too_large",
+                "message": "Request refused: the request needs about 9000 tokens.",
+                "retryable": False,
+            },
+        ),
+        (
+            RuntimeError("a bug"),
+            {
+                "code": "turn_failed",
+                "message": "The turn failed; send the same message again.",
+                "retryable": True,
+            },
+        ),
     ],
-    ids=lambda exc: type(exc).__name__,
+    ids=lambda value: type(value).__name__,
 )
-def test_a_turns_error_says_what_todays_classification_says(exc: BaseException) -> None:
+def test_a_turns_error_says_what_the_first_release_said(
+    exc: BaseException, expected: dict[str, object]
+) -> None:
+    # The codes, messages and waits clients have seen since the first release (bad08b4's
+    # classify_error), now reached through the port's neutral kinds and the one table.
     event = turn_error(exc)
     assert event["event"] == "error"
-    assert {k: v for k, v in event.items() if k != "event"} == classify_error(exc)
+    assert {k: v for k, v in event.items() if k != "event"} == expected
 
 
 def test_the_turn_deadline_is_a_timeout_that_says_so() -> None:

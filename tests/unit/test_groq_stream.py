@@ -17,8 +17,8 @@ from langchain_core.messages import AIMessageChunk, HumanMessage
 from langchain_groq import ChatGroq
 
 from devkit.groq_server import MODEL_ID, GroqStubServer, StubConfig
-from graph.groq_stream import LeanChatGroq, SseEvents
-from graph.lean_http import transport_for
+from graph.llm.groq.stream import LeanChatGroq, SseEvents
+from graph.llm.groq.transport import transport_for
 
 PROMPT = [HumanMessage("Tell me about a project you are proud of.")]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph.lean_http import LeanTransport, is_per_read, transport_for
+from graph.llm.groq.transport import LeanTransport, is_per_read, transport_for
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, "Script"], Awaitable[None]]
 Serve = Callable[..., Awaitable[tuple[str, "Script"]]]

@@ -10,13 +10,13 @@ import pytest
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 
-from graph.offline_model import (
+from graph.llm.offline import (
     OfflineInterviewerModel,
     load_question_bank,
     render_reply,
-    resolve_skill,
     salient_phrases,
 )
+from graph.skills import load_skills, resolve_skill
 from graph.tasks import FollowUpKind, ReplyTask
 
 MARKER = re.compile(r"end\s+of\s+interview", re.IGNORECASE)
@@ -282,7 +282,7 @@ def test_technical_transition_and_skill_intro_on_first_question() -> None:
     assert any(t in intro for t in load_question_bank().transitions["technical"])
     # The skill is named once: in the intro, or in the question when it names it itself.
     assert "Kubernetes" in reply
-    assert last_paragraph(reply) in load_question_bank().technical["kubernetes"]
+    assert last_paragraph(reply) in load_skills().technical["kubernetes"]
 
 
 def test_twenty_technical_questions_on_one_skill_never_repeat() -> None:
@@ -295,7 +295,7 @@ def test_twenty_technical_questions_on_one_skill_never_repeat() -> None:
         assert not any(question.lower() in a.lower() for a in asked)
         asked.append(question)
     assert len(set(asked)) == 20
-    python_bank = set(load_question_bank().technical["python"])
+    python_bank = set(load_skills().technical["python"])
     assert python_bank <= set(asked)  # the bank is used up before any fallback
 
 
@@ -341,7 +341,7 @@ def test_technical_questions_differ_across_numbers_even_without_asked() -> None:
 def test_aliases_resolve_case_insensitively(alias: str, skill: str) -> None:
     assert resolve_skill(alias) == skill
     question = last_paragraph(render_reply(technical(1, skill=alias)))
-    assert question in load_question_bank().technical[skill]
+    assert question in load_skills().technical[skill]
 
 
 def test_unknown_skill_is_not_resolved() -> None:
@@ -359,7 +359,7 @@ def test_unknown_skill_uses_a_template_with_the_skill_name() -> None:
 def test_empty_skill_is_inferred_from_the_job_description() -> None:
     description = "We build APIs in Golang on Kubernetes. You will go live fast and react quickly."
     task = technical(1, skill="", job_position="Backend Engineer", job_description=description)
-    bank = load_question_bank().technical
+    bank = load_skills().technical
     question = last_paragraph(render_reply(task))
     assert question in bank["go"] + bank["kubernetes"] + bank["api design"]
     assert question not in bank["react"]
@@ -367,7 +367,7 @@ def test_empty_skill_is_inferred_from_the_job_description() -> None:
 
 def test_empty_skill_uses_the_listed_skills_first() -> None:
     question = last_paragraph(render_reply(technical(1, skill="", skills=["docker"])))
-    assert question in load_question_bank().technical["docker"]
+    assert question in load_skills().technical["docker"]
 
 
 def test_empty_skill_without_any_hint_uses_the_general_bank() -> None:
@@ -484,7 +484,7 @@ def test_bank_sizes_meet_the_minima() -> None:
     assert len(bank.personal) >= 6
     assert len(bank.behavioral) >= 25
     for skill in REQUIRED_SKILLS:
-        assert len(bank.technical[skill]) >= 8, skill
+        assert len(load_skills().technical[skill]) >= 8, skill
     assert len(bank.generic_technical) >= 10
     assert all("{skill}" in t for t in bank.generic_technical)
     assert len(bank.general) >= 10
@@ -501,7 +501,7 @@ def test_bank_sizes_meet_the_minima() -> None:
 def test_bank_questions_are_unique_and_ask_one_thing() -> None:
     bank = load_question_bank()
     pools = [bank.personal, bank.behavioral, bank.general, bank.generic_technical]
-    pools += list(bank.technical.values())
+    pools += list(load_skills().technical.values())
     everything = [q for pool in pools for q in pool]
     assert len(everything) == len(set(everything))
     for question in everything:

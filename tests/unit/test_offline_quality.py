@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from graph.offline_model import load_question_bank, quotable_phrases, render_reply
+from graph.llm.offline import load_question_bank, quotable_phrases, render_reply
+from graph.skills import load_skills
 from graph.tasks import AnswerKind, FollowUpKind, Plan, ReplyTask
 
 BANK = load_question_bank()
@@ -34,7 +35,7 @@ def test_skills_are_named_in_their_proper_form(skill: str, shown: str, bank: str
     assert skill not in reply.replace(shown, "")
     assert "API design" not in reply
     if bank is not None:
-        assert reply.split("\n\n")[-1] in BANK.technical[bank]
+        assert reply.split("\n\n")[-1] in load_skills().technical[bank]
 
 
 def test_acknowledgement_never_quotes_a_single_word_or_words_not_said() -> None:

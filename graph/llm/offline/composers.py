@@ -1,10 +1,9 @@
-"""The built-in offline interviewer: a real LangChain chat model that needs no API key.
+"""The offline interviewer's composers: the reply for a `ReplyTask`, from the shipped bank.
 
-When no Groq key is configured the graph still runs interviews: it binds the structured
-`ReplyTask` to this model (``model.bind(task=task.model_dump())``) and streams the reply exactly
-as it would stream a hosted LLM. The model plays "Mia" from the shipped question bank
-(`question_bank.json`): it reads facts from the task rather than prose from a prompt, so nothing
-here parses the rendered prompt.
+The offline model (`model.py`) plays "Mia" with these: it reads facts from the task rather than
+prose from a prompt, so nothing here parses the rendered prompt. The phrasings are the offline
+model's own (`question_bank.json`); the skills and their technical questions are the interview's
+(graph/skills.py), shared with every provider.
 
 Output contract the graph relies on:
 
@@ -19,40 +18,31 @@ Output contract the graph relies on:
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import re
-import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from langchain_core.callbacks import (
-    AsyncCallbackManagerForLLMRun,
-    CallbackManagerForLLMRun,
-)
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.messages import BaseMessage
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from graph import stages
+from graph.skills import display_name, is_skill_name, load_skills, resolve_skill, skills_in_text
 from graph.tasks import FollowUpKind, ReplyTask
-from graph.text import first_name
+from graph.text import EVERYDAY_WORDS, first_name
 
 __all__ = [
-    "OfflineInterviewerModel",
     "QuestionBank",
     "load_question_bank",
+    "playground_reply",
     "quotable_phrases",
     "render_reply",
-    "resolve_skill",
     "salient_phrases",
 ]
 
-MODEL_NAME = "offline-interviewer"
 BANK_PATH = Path(__file__).with_name("question_bank.json")
 FOLLOW_UP_KINDS: tuple[FollowUpKind, ...] = (
     "deeper",
@@ -73,7 +63,8 @@ _MARKER_RE = re.compile(r"end\s+of\s+interview", re.IGNORECASE)
 
 
 class QuestionBank(BaseModel):
-    """The shipped question bank, validated once at load so a bad edit fails loudly and early."""
+    """The offline interviewer's phrasings, validated once at load so a bad edit fails loudly
+    and early."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -85,11 +76,6 @@ class QuestionBank(BaseModel):
     name_acks: list[str] = Field(min_length=1)
     personal: list[str] = Field(min_length=1)
     behavioral: list[str] = Field(min_length=1)
-    skill_names: dict[str, str]
-    proper_names: dict[str, str] = Field(default_factory=dict)
-    """How skills outside the bank are spelled ("terraform" -> "Terraform"), keyed lowercase."""
-    technical: dict[str, list[str]]
-    aliases: dict[str, str]
     generic_technical: list[str] = Field(min_length=1)
     general: list[str] = Field(min_length=1)
     follow_ups: dict[FollowUpKind, list[str]]
@@ -123,12 +109,8 @@ class QuestionBank(BaseModel):
 
     @model_validator(mode="after")
     def _check_references(self) -> QuestionBank:
-        # Aliases and display names must point at real banks, and every follow-up kind needs
-        # templates: a gap would otherwise surface mid-interview as a KeyError.
-        unknown = {v for v in self.aliases.values() if v not in self.technical}
-        unknown |= {k for k in self.skill_names if k not in self.technical}
-        if unknown:
-            raise ValueError(f"aliases/skill_names refer to unknown skills: {sorted(unknown)}")
+        # Every follow-up kind needs templates: a gap would otherwise surface mid-interview as a
+        # KeyError.
         for table in (self.follow_ups, self.follow_ups_topic, self.follow_ups_no_phrase):
             missing = [k for k in FOLLOW_UP_KINDS if not table.get(k)]
             if missing:
@@ -145,99 +127,6 @@ def load_question_bank() -> QuestionBank:
     """Load and validate the shipped question bank (read from disk once per process)."""
     with BANK_PATH.open(encoding="utf-8") as fh:
         return QuestionBank.model_validate(json.load(fh))
-
-
-def _skill_key(text: str) -> str:
-    # "React.js", "react js" and "reactjs" must meet in one key; "+", "#" and "/" stay because
-    # they carry meaning ("c++", "c#", "tcp/ip").
-    return re.sub(r"[\s._-]+", "", text.strip().lower())
-
-
-@cache
-def _skill_lookup() -> dict[str, str]:
-    bank = load_question_bank()
-    lookup = {_skill_key(skill): skill for skill in bank.technical}
-    for alias, skill in bank.aliases.items():
-        lookup.setdefault(_skill_key(alias), skill)
-    return lookup
-
-
-def resolve_skill(skill: str) -> str | None:
-    """Map a skill name or alias ("k8s", "Postgres", "React.js") to its bank key, if banked."""
-    if not skill or not skill.strip():
-        return None
-    return _skill_lookup().get(_skill_key(skill))
-
-
-def _skill_display(skill: str, resolved: str | None) -> str:
-    """A skill as people write it: "terraform" -> "Terraform", "postgresql" -> "PostgreSQL".
-
-    The name the hiring team gave wins over the bank it resolves to, so "PostgreSQL" is not
-    announced as "SQL"; a name nobody spelled for us is kept as written.
-    """
-    bank = load_question_bank()
-    given = _one_line(skill)
-    proper = bank.proper_names.get(given.lower())
-    if proper is not None:
-        return proper
-    if resolved is not None and _skill_key(given) == _skill_key(resolved):
-        return bank.skill_names.get(resolved, given)
-    return given
-
-
-# Names that are also ordinary words: inferring a skill from prose only trusts their brand
-# spelling ("Go", "React", "REST"), not "go live" or "react to incidents".
-_BRAND_SPELLING = {
-    "go": "Go",
-    "react": "React",
-    "rust": "Rust",
-    "node": "Node",
-    "spring": "Spring",
-    "express": "Express",
-    "rest": "REST",
-    "api": "API",
-    "apis": "APIs",
-    "http": "HTTP",
-    "bash": "Bash",
-    "ml": "ML",
-    "qa": "QA",
-    "ts": "TS",
-    "ds": "DS",
-    "kube": "Kube",
-}
-
-
-@cache
-def _prose_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    bank = load_question_bank()
-    names: dict[str, str] = {skill: skill for skill in bank.technical}
-    names.update(bank.aliases)
-    patterns: list[tuple[re.Pattern[str], str]] = []
-    # Longest names first so "react native" wins over "react" and "spring boot" over "spring".
-    for name in sorted(names, key=len, reverse=True):
-        if name in _BRAND_SPELLING:
-            body, flags = re.escape(_BRAND_SPELLING[name]), 0
-        else:
-            body, flags = re.escape(name).replace(r"\ ", r"[\s-]+"), re.IGNORECASE
-        # Word-ish boundaries that also respect "+", "#" and dotted names: "java" must not
-        # match inside "javascript", nor "node" inside "node.js".
-        pattern = re.compile(rf"(?<![\w.+#]){body}(?![\w+#]|\.\w)", flags)
-        patterns.append((pattern, names[name]))
-    return tuple(patterns)
-
-
-def _skills_in_text(text: str) -> list[str]:
-    """Banked skills named in free text, in order of first mention, without duplicates."""
-    hits: list[tuple[int, str]] = []
-    for pattern, skill in _prose_patterns():
-        match = pattern.search(text)
-        if match:
-            hits.append((match.start(), skill))
-    seen: list[str] = []
-    for _, skill in sorted(hits):
-        if skill not in seen:
-            seen.append(skill)
-    return seen
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,34 +255,7 @@ def _never_repeat(pools: Sequence[Sequence[str]], start: int, asked: _Asked) -> 
 # Reading the candidate's answer
 # --------------------------------------------------------------------------------------------
 
-# Written as prose-like blocks because a one-word-per-line literal would be 300 lines long.
-_STOPWORDS = frozenset(
-    """
-    a about above after again against all almost also although always am an and any anyway
-    are aren't around as at back be because been before being below between both but by can
-    can't cannot could couldn't did didn't do does doesn't doing don't done down during each
-    either else enough etc even ever every few first for from further get gets getting give go
-    goes going got gotten had hadn't has hasn't have haven't having he he'd he's her here hers
-    herself him himself his how however i i'd i'll i'm i've if in into is isn't it it's its
-    itself just kind know known last later least less let let's like likely lot lots made
-    make makes making many may maybe me mean means might mine more most much must my myself
-    need needed needs never new next no nor not nothing now of off often ok okay on once one
-    ones only or other others otherwise our ours ourselves out over own part per perhaps
-    pretty probably put quite rather really right said same say says see seem seems several
-    she she'd she's should shouldn't since so some something sometimes somewhat still such
-    sure take taken tell than thank thanks that that's the their theirs them themselves then
-    there there's these they they'd they'll they're they've thing things think this those
-    though through thus time times to too took try trying two under until up upon us use
-    used uses using usually very via want wanted was wasn't way ways we we'd we'll we're
-    we've well went were weren't what what's whatever when where whether which while who
-    whom whose why will with within without won't work worked working would wouldn't yeah yes
-    yet you you'd you'll you're you've your yours yourself yourselves basically actually
-    literally stuff able good great bit sort usually certainly definitely example instance
-    question answer interview role job company team years year day days today honestly
-    """.split()  # noqa: SIM905
-)
-STOPWORDS = _STOPWORDS
-"""Everyday English words: never quoted, never taken as a topic."""
+_STOPWORDS = EVERYDAY_WORDS
 
 _TECH_TERMS = frozenset(
     """
@@ -438,7 +300,7 @@ _SKIP_RE = re.compile(r"^\W*(pass|skip|next|idk|no|nope|n/?a|-+)\W*$", re.IGNORE
 def _token_score(token: str, first_in_fragment: bool) -> float:
     lower = token.lower()
     score = min(len(token), 14) / 4
-    if lower in _TECH_TERMS or _skill_key(lower) in _skill_lookup():
+    if lower in _TECH_TERMS or is_skill_name(lower):
         score += 3
     if re.search(r"[a-z][A-Z]", token) or (len(token) >= 2 and token.isupper()):
         score += 2  # camelCase identifiers and acronyms (SQL, CI) are usually the point
@@ -583,7 +445,7 @@ _VERBISH = frozenset(
 
 
 def _has_term(phrase: str) -> bool:
-    return any(w.lower() in _TECH_TERMS or _skill_key(w) in _skill_lookup() for w in phrase.split())
+    return any(w.lower() in _TECH_TERMS or is_skill_name(w) for w in phrase.split())
 
 
 def _quoted(phrase: str) -> str:
@@ -732,7 +594,7 @@ def _overview(task: ReplyTask, rng: random.Random) -> str:
             noun = noun.removesuffix("question") + "one"
         on = ""
         if row.topic == "skill" and plan.skills:
-            on = f" ({_and([_skill_display(s, resolve_skill(s)) for s in plan.skills])})"
+            on = f" ({_and([display_name(s, resolve_skill(s)) for s in plan.skills])})"
         plural = noun.replace("question", "questions", 1) if "question" in noun else None
         parts.append(_count(count, noun, plural) + on)
     if not parts:
@@ -777,7 +639,7 @@ def _target_skill(task: ReplyTask) -> str:
     listed = [s for s in (_one_line(x) for x in task.skills) if s]
     if listed:
         return listed[_start(task) % len(listed)]
-    inferred = _skills_in_text(f"{task.job_position}\n{task.job_description}")
+    inferred = skills_in_text(f"{task.job_position}\n{task.job_description}")
     if inferred:
         return inferred[_start(task) % len(inferred)]
     return ""
@@ -786,11 +648,11 @@ def _target_skill(task: ReplyTask) -> str:
 def _technical_question(task: ReplyTask, skill: str) -> str:
     bank = load_question_bank()
     resolved = resolve_skill(skill)
-    display = _skill_display(skill, resolved)
+    display = display_name(skill, resolved)
     pool_rng = _rng(task, "pool", resolved or _norm(skill))
     generic = [_fill(t, skill=display) for t in _permuted(bank.generic_technical, pool_rng)]
     if resolved is not None:
-        pools = [_permuted(bank.technical[resolved], pool_rng), generic]
+        pools = [_permuted(load_skills().technical[resolved], pool_rng), generic]
     elif skill:
         pools = [generic]
     else:
@@ -804,7 +666,7 @@ def _technical(task: ReplyTask) -> str:
     rng = _rng(task, task.number, _norm(skill))
     question = _technical_question(task, skill)
     lead = [_acknowledge(task, rng), _transition(task, task.kind, rng)]
-    display = _skill_display(skill, resolve_skill(skill))
+    display = display_name(skill, resolve_skill(skill))
     # Announce the skill when it changes (and the question may not name it), not every time.
     mentioned = display.lower() in question.lower()
     if skill and not mentioned and (task.number == 1 or rng.random() < 0.5):
@@ -949,7 +811,7 @@ def _message_text(message: BaseMessage) -> str:
         return str(message.content)
 
 
-def _playground_reply(messages: Sequence[BaseMessage]) -> str:
+def playground_reply(messages: Sequence[BaseMessage]) -> str:
     """A sensible interviewer line when someone chats with the model directly, without a task.
 
     The conversation itself stands in for the task: the previous AI turns become `asked` so
@@ -969,116 +831,3 @@ def _playground_reply(messages: Sequence[BaseMessage]) -> str:
         lead = _rng(task, "candidate-question").choice(bank.candidate_questions)
         return _scrub_marker(_compose([lead], _technical_question(task, "")))
     return render_reply(task)
-
-
-# --------------------------------------------------------------------------------------------
-# The chat model
-# --------------------------------------------------------------------------------------------
-
-# A word with the whitespace after it: joining the pieces gives back the reply exactly.
-_PIECE_RE = re.compile(r"\S+\s*|\s+")
-
-
-def _pieces(text: str) -> list[str]:
-    return _PIECE_RE.findall(text) or [""]
-
-
-def _apply_stop(text: str, stop: list[str] | None) -> str:
-    if not stop:
-        return text
-    cut = min((i for i in (text.find(s) for s in stop if s) if i >= 0), default=len(text))
-    return text[:cut]
-
-
-class OfflineInterviewerModel(BaseChatModel):
-    """Mia, the offline interviewer: plays a structured interview from the shipped bank.
-
-    Pass the reply task as the ``task`` keyword (a `ReplyTask` or its ``model_dump()``), usually
-    via ``model.bind(task=task.model_dump())``; ``invoke``, ``ainvoke``, ``stream`` and
-    ``astream`` all honour it, and streaming yields one chunk per word. Without a task the model
-    improvises a short interviewer line from the conversation. Other keyword arguments (say,
-    ``temperature`` bound for a hosted model) are accepted and ignored.
-
-    Token callbacks are not fired here: in langchain-core 1.x the base class reports every
-    chunk `_stream`/`_astream` yields, so firing them here too would duplicate tokens.
-    """
-
-    token_delay: float = Field(default=0.0, ge=0.0)
-    """Seconds to pause between streamed words, to pace the stream like a hosted model."""
-
-    @property
-    def _llm_type(self) -> str:
-        return MODEL_NAME
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {"model_name": MODEL_NAME, "token_delay": self.token_delay}
-
-    def _reply(self, messages: Sequence[BaseMessage], stop: list[str] | None, **kwargs: Any) -> str:
-        task = kwargs.get("task")
-        if task is None:
-            text = _playground_reply(messages)
-        elif isinstance(task, ReplyTask | Mapping):
-            text = render_reply(task)
-        elif isinstance(task, str):
-            text = render_reply(ReplyTask.model_validate_json(task))
-        else:
-            # A wrong type is a bug in the caller; failing loudly beats a silent wrong reply.
-            raise TypeError(f"task must be a ReplyTask, a mapping or JSON, not {type(task)!r}")
-        return _apply_stop(text, stop)
-
-    @staticmethod
-    def _chunk(piece: str, last: bool) -> ChatGenerationChunk:
-        info = {"finish_reason": "stop", "model_name": MODEL_NAME} if last else None
-        return ChatGenerationChunk(message=AIMessageChunk(content=piece), generation_info=info)
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        text = self._reply(messages, stop, **kwargs)
-        generation = ChatGeneration(
-            message=AIMessage(content=text),
-            generation_info={"finish_reason": "stop", "model_name": MODEL_NAME},
-        )
-        return ChatResult(generations=[generation])
-
-    async def _agenerate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        # Rendering is pure CPU work measured in microseconds: no need for the base class's
-        # thread-pool hop.
-        return self._generate(messages, stop, None, **kwargs)
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        pieces = _pieces(self._reply(messages, stop, **kwargs))
-        for index, piece in enumerate(pieces):
-            if index and self.token_delay:
-                time.sleep(self.token_delay)
-            yield self._chunk(piece, last=index == len(pieces) - 1)
-
-    async def _astream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> AsyncIterator[ChatGenerationChunk]:
-        pieces = _pieces(self._reply(messages, stop, **kwargs))
-        for index, piece in enumerate(pieces):
-            if index and self.token_delay:
-                await asyncio.sleep(self.token_delay)
-            yield self._chunk(piece, last=index == len(pieces) - 1)

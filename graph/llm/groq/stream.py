@@ -30,7 +30,8 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk
 from langchain_groq import ChatGroq
 
-from graph.lean_http import is_per_read
+from graph.llm.groq.transport import is_per_read
+from graph.llm.http_client import MarksCuts
 
 _PLAIN_DELTA_KEYS = frozenset({"role", "content"})
 
@@ -129,6 +130,11 @@ class LeanChatGroq(ChatGroq):
         if effort := params.get("reasoning_effort") or self.reasoning_effort:
             info["reasoning_effort"] = effort
         return info
+
+
+class ReplyChatGroq(MarksCuts, LeanChatGroq):
+    """The interviewer's reply model: a connection lost after the reply started is a cut
+    stream (`StreamCut`), not an LLM that never answered."""
 
 
 _REQUEST_OPTIONS = frozenset({"extra_headers", "extra_query", "extra_body", "timeout"})

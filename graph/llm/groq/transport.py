@@ -10,7 +10,7 @@ generators, because the LLM sends one HTTP chunk per token.
 parser uvicorn already uses) decoding the response. Its response bodies yield *what one socket
 read brought*, however many HTTP chunks that was, and say so in the response's extensions
 (`READS_EXTENSION`), so a reader may wait a little between reads and take several tokens in one
-wake-up (`graph/groq_stream.py` does). httpx keeps everything above the transport: the client's
+wake-up (`graph/llm/groq/stream.py` does). httpx keeps everything above the transport: the client's
 timeouts (passed per request), event hooks, content decoding, and the groq SDK its retries and
 error mapping, since failures are raised as the httpx exceptions httpcore would raise.
 
