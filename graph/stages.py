@@ -4,9 +4,10 @@ Every row (`StageSpec`) says where a stage sits, how many questions it has and w
 comes from, what happens after an answer in it, what people see it called, which prompt speaks
 it and which node asks its questions. Everything else reads this table: routing and the nodes
 (graph/routing.py, graph/nodes.py), the follow-up rules (graph/follow_up.py), the plan line of
-the prompts (graph/prompts.py), the offline interviewer's overview (graph/llm/offline/composers.py), the
-prompt workbench (graph/workbench.py), the evaluation transcript
-(graph/evaluation/transcript.py) and the admin console's stage names (served as /app/stages.js).
+the prompts (graph/prompts.py), the offline interviewer's overview
+(graph/llm/offline/composers.py), the prompt workbench (graph/workbench.py), the evaluation
+transcript (graph/evaluation/transcript.py) and the admin console's stage names (served as
+/app/stages.js).
 
 Stage names are plain strings checked against this table (`StageName`, `MainStageName`,
 `ReplyKindName`): a name the table does not hold is refused where it enters a model.
