@@ -78,14 +78,12 @@ def stub() -> Iterator[GroqStubServer]:
         yield server
 
 
-@pytest.fixture(params=NAMES)
-def provider(
-    request: pytest.FixtureRequest, stub: GroqStubServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Provider]:
+def _provider(
+    name: ProviderName, stub: GroqStubServer, monkeypatch: pytest.MonkeyPatch
+) -> Provider:
     stub.reset()
     stub.config = StubConfig(reply_words=25)
     stub.responder = None
-    name: ProviderName = request.param
     monkeypatch.delenv("GROQ_API_KEY", raising=False)
     if name == "groq":
         monkeypatch.setenv("GROQ_API_KEY", "test-key")
@@ -101,13 +99,28 @@ def provider(
         )
     else:
         context = Context(llm="offline")
-    yield Provider(name, context, None if name == "offline" else stub)
+    return Provider(name, context, None if name == "offline" else stub)
+
+
+@pytest.fixture(params=NAMES)
+def provider(
+    request: pytest.FixtureRequest, stub: GroqStubServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Provider]:
+    yield _provider(request.param, stub, monkeypatch)
+    stub.responder = None
+
+
+@pytest.fixture(params=[name for name in NAMES if name != "offline"])
+def networked(
+    request: pytest.FixtureRequest, stub: GroqStubServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Provider]:
+    """The providers behind a connection (the built-in offline model has none to fail)."""
+    yield _provider(request.param, stub, monkeypatch)
     stub.responder = None
 
 
 def _served(provider: Provider) -> GroqStubServer:
-    if provider.stub is None:
-        pytest.skip("the built-in offline model has no connection to fail")
+    assert provider.stub is not None, "a networked provider has its server"
     return provider.stub
 
 
@@ -217,11 +230,11 @@ API_CODES = {
 
 @pytest.mark.parametrize("kind", list(FAULTS))
 async def test_each_failure_is_classified_into_its_kind_and_keeps_its_api_code(
-    provider: Provider, kind: str
+    networked: Provider, kind: str
 ) -> None:
-    stub = _served(provider)
+    stub = _served(networked)
     stub.add_faults(FAULTS[kind])
-    context = provider.with_(**{provider.timeout_setting: 0.5})
+    context = networked.with_(**{networked.timeout_setting: 0.5})
     exc, failure = await _failure(context)
     assert failure.kind == kind
     assert failure.retryable is (kind != "rejected")
@@ -237,33 +250,33 @@ async def test_each_failure_is_classified_into_its_kind_and_keeps_its_api_code(
 
 
 async def test_a_long_retry_after_is_reported_as_sent_though_the_sdk_waits_less(
-    provider: Provider,
+    networked: Provider,
 ) -> None:
-    stub = _served(provider)
-    retries = {f"{provider.name}_max_retries": 1, f"{provider.name}_max_retry_wait": 0.1}
+    stub = _served(networked)
+    retries = {f"{networked.name}_max_retries": 1, f"{networked.name}_max_retry_wait": 0.1}
     stub.add_faults([{"status": 429, "retry_after": 120}] * 2)
-    _, failure = await _failure(provider.with_(**retries))
+    _, failure = await _failure(networked.with_(**retries))
     assert stub.stats["requests"] == 2  # retried once, after 0.1 s rather than two minutes
     assert failure.kind == "rate_limited" and failure.retry_after == 120
 
 
 async def test_an_error_reported_inside_the_stream_is_unavailable_not_a_cut(
-    provider: Provider,
+    networked: Provider,
 ) -> None:
-    _served(provider).add_faults([{"error_after_chunks": 3}])
-    exc, failure = await _failure(provider.context)
+    _served(networked).add_faults([{"error_after_chunks": 3}])
+    exc, failure = await _failure(networked.context)
     assert failure.kind == "unavailable" and not isinstance(exc, StreamCut)
 
 
 async def test_a_server_that_is_not_there_is_unavailable(
-    provider: Provider, monkeypatch: pytest.MonkeyPatch
+    networked: Provider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _served(provider)
+    _served(networked)
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
         origin = f"http://127.0.0.1:{free.getsockname()[1]}"
     monkeypatch.setenv("GROQ_API_BASE", origin)
-    _, failure = await _failure(provider.with_(openai_base_url=f"{origin}/v1"))
+    _, failure = await _failure(networked.with_(openai_base_url=f"{origin}/v1"))
     assert failure.kind == "unavailable"
 
 

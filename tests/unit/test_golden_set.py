@@ -17,7 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "calibration" / "golden_set.json"
-BANK = ROOT / "graph" / "question_bank.json"
+BANK = ROOT / "graph" / "llm" / "offline" / "question_bank.json"
+SKILLS = ROOT / "graph" / "skills.json"
 
 KINDS = {"behavioral", "technical", "custom"}
 SCORES = (1, 2, 3, 4, 5)
@@ -56,7 +57,9 @@ def golden() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def bank() -> dict[str, Any]:
-    return _load(BANK)
+    # The offline interviewer's phrasings (behavioral, personal, general questions) and the
+    # technical questions per skill, which live with the skills.
+    return _load(BANK) | {"technical": _load(SKILLS)["technical"]}
 
 
 @pytest.fixture(scope="module")
