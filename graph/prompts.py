@@ -97,9 +97,12 @@ class PromptError(ValueError):
 
 
 def _placeholders(text: str, origin: str) -> frozenset[str]:
-    names = frozenset(
-        field for _, field, _, _ in string.Formatter().parse(text) if field is not None
-    )
+    try:
+        names = frozenset(
+            field for _, field, _, _ in string.Formatter().parse(text) if field is not None
+        )
+    except ValueError as exc:  # a lone brace: say which file, and how to write a literal one
+        raise PromptError(f"{origin}: {exc}; write a literal brace as {{{{ or }}}}") from exc
     unknown = names - PLACEHOLDERS.keys()
     if unknown:
         raise PromptError(
