@@ -115,8 +115,8 @@ def render() -> str:
         "",
         *_table(service_fields),
         "",
-        "The interview graph (`ContextFields`, `graph/context.py`; LangGraph Studio shows the same "
-        "fields as the assistant's context):",
+        "The interview graph (`ContextFields`, `graph/context.py`; Studio shows these fields as "
+        "the assistant's context):",
         "",
         *_table(graph_fields),
         "",
