@@ -82,7 +82,7 @@ def test_the_readme_is_a_page_not_a_notebook() -> None:
         f"README.md has {len(lines)} lines; put long explanations in docs/ and link them"
     )
     headings = [line for line in _outside_code("\n".join(lines)) if line.startswith("## ")]
-    assert headings == [
+    teaching = [
         "## Quick start",
         "## Architecture",
         "## Configuration",
@@ -90,6 +90,7 @@ def test_the_readme_is_a_page_not_a_notebook() -> None:
         "## Where things live",
         "## How to test",
     ]
+    assert [h for h in headings if h in teaching] == teaching, headings
 
 
 @pytest.mark.parametrize("name", MOVED_INTO)
