@@ -3,8 +3,8 @@
 With more than one worker (INTERVIEWER_WORKERS, default: one per core this process may run on)
 uvicorn's supervisor binds the socket once and runs that many worker processes accepting on it;
 each runs the app's lifespan on the one database, which the sessions' leases make safe (see
-README "Scaling"). SIGTERM/SIGINT to the supervisor stop every worker gracefully; a worker that
-dies is replaced.
+docs/OPERATIONS.md, "Scaling"). SIGTERM/SIGINT to the supervisor stop every worker gracefully; a
+worker that dies is replaced.
 """
 
 from __future__ import annotations

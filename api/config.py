@@ -25,18 +25,30 @@ class Settings(BaseSettings, ContextFields):
         env_prefix="INTERVIEWER_", env_file=".env", extra="ignore", populate_by_name=True
     )
 
-    host: str = "0.0.0.0"
-    port: int = Field(default=8000, ge=1, le=65535)
+    host: str = Field(default="0.0.0.0", description="Address to listen on (all interfaces).")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port to listen on.")
     workers: int | None = Field(
         default=None,
         ge=1,
         le=64,
         description="Worker processes of `python -m api` on one database; unset, one per core.",
     )
-    db_path: Path = Path("checkpoints/interviews.sqlite")
-    sessions_dir: Path = Path("interview_sessions")
-    session_timeout_minutes: float = Field(default=30.0, gt=0)
-    sweep_interval_seconds: float = Field(default=LeasePolicy.sweep_interval, gt=0)
+    db_path: Path = Field(
+        default=Path("checkpoints/interviews.sqlite"),
+        description="The SQLite file of sessions and checkpoints (without database_url).",
+    )
+    sessions_dir: Path = Field(
+        default=Path("interview_sessions"),
+        description="Where saved session documents are written (save, delete, expiry, restart).",
+    )
+    session_timeout_minutes: float = Field(
+        default=30.0, gt=0, description="A session idle this long is saved and removed."
+    )
+    sweep_interval_seconds: float = Field(
+        default=LeasePolicy.sweep_interval,
+        gt=0,
+        description="How often the sweeper looks for idle sessions.",
+    )
     database_url: str | None = Field(
         default=None,
         description="postgresql://... to keep sessions and checkpoints in PostgreSQL (several "
@@ -55,7 +67,9 @@ class Settings(BaseSettings, ContextFields):
     max_active_turns: int = Field(
         default=500, ge=1, description="Turns streaming at once in this process."
     )
-    max_turns_per_session: int = Field(default=300, ge=1)
+    max_turns_per_session: int = Field(
+        default=300, ge=1, description="Turns one session may take; past them, 429."
+    )
     turn_deadline_seconds: float = Field(
         default=90.0,
         gt=0,
@@ -68,7 +82,7 @@ class Settings(BaseSettings, ContextFields):
         description="On SIGTERM, how long running replies may take to finish (and be "
         "committed); past it they end with an error event and are not committed.",
     )
-    log_level: str = "info"
+    log_level: str = Field(default="info", description="debug, info, warning or error.")
     admin_token: SecretStr | None = Field(
         default=None, description="Turns access control on: the admin's bearer token."
     )
@@ -79,11 +93,15 @@ class Settings(BaseSettings, ContextFields):
     webhook_secret: SecretStr | None = Field(
         default=None, description="HMAC-SHA256 key of the webhook's X-Interviewer-Signature."
     )
-    webhook_attempts: int = Field(default=3, ge=1, le=10)
+    webhook_attempts: int = Field(
+        default=3, ge=1, le=10, description="Delivery attempts of one report, in all."
+    )
     webhook_backoff: float = Field(
         default=1.0, ge=0, le=60, description="Seconds before the first retry; doubles."
     )
-    webhook_timeout: float = Field(default=10.0, gt=0, le=120)
+    webhook_timeout: float = Field(
+        default=10.0, gt=0, le=120, description="Seconds one delivery attempt may take."
+    )
 
     max_body_bytes_create: int = Field(
         default=256 * 1024,
@@ -108,10 +126,14 @@ class Settings(BaseSettings, ContextFields):
     )
 
     groq_api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("GROQ_API_KEY", "groq_api_key")
+        default=None,
+        validation_alias=AliasChoices("GROQ_API_KEY", "groq_api_key"),
+        description="Groq's API key; with llm=auto, setting it selects Groq.",
     )
     groq_api_base: str | None = Field(
-        default=None, validation_alias=AliasChoices("GROQ_API_BASE", "groq_api_base")
+        default=None,
+        validation_alias=AliasChoices("GROQ_API_BASE", "groq_api_base"),
+        description="Another Groq-protocol server instead of Groq's (the tests' loopback stub).",
     )
     openai_api_key: SecretStr | None = Field(
         default=None,

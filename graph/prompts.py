@@ -22,9 +22,26 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from graph import stages
 from graph.tasks import ReplyTask
 
-PROMPTS_DIR = Path(
-    os.environ.get("INTERVIEWER_PROMPTS_DIR", Path(__file__).resolve().parent.parent / "prompts")
-)
+PROMPTS_DIR_VARIABLE = "INTERVIEWER_PROMPTS_DIR"
+SOURCE_PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+"""The folder prompt engineers edit: beside the packages in a source tree or the container."""
+PACKAGED_PROMPTS = Path(__file__).resolve().parent / "prompt_files"
+"""The copy an installed wheel carries (setup.py writes it at build time; never in a source
+tree)."""
+
+
+def prompts_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where the prompt files are read from: `INTERVIEWER_PROMPTS_DIR` when set, else the
+    installed package's copy when there is one, else the source tree's `prompts/`."""
+    configured = environ.get(PROMPTS_DIR_VARIABLE)
+    if configured:
+        return Path(configured)
+    # The packaged copy first: an installed graph/ sits in site-packages, where a `prompts`
+    # folder beside it would be some other distribution's.
+    return PACKAGED_PROMPTS if PACKAGED_PROMPTS.is_dir() else SOURCE_PROMPTS
+
+
+PROMPTS_DIR = prompts_dir()
 
 SYSTEM_PROMPT = "system"
 
@@ -80,9 +97,12 @@ class PromptError(ValueError):
 
 
 def _placeholders(text: str, origin: str) -> frozenset[str]:
-    names = frozenset(
-        field for _, field, _, _ in string.Formatter().parse(text) if field is not None
-    )
+    try:
+        names = frozenset(
+            field for _, field, _, _ in string.Formatter().parse(text) if field is not None
+        )
+    except ValueError as exc:  # a lone brace: say which file, and how to write a literal one
+        raise PromptError(f"{origin}: {exc}; write a literal brace as {{{{ or }}}}") from exc
     unknown = names - PLACEHOLDERS.keys()
     if unknown:
         raise PromptError(

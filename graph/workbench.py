@@ -23,11 +23,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import get_args
 
-from graph import stages
+from graph import prompts, stages
 from graph.context import ContextFields
 from graph.prompts import (
     PLACEHOLDERS,
-    PROMPTS_DIR,
     SYSTEM_PROMPT,
     PromptError,
     load_prompt,
@@ -134,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "list":
-        print(f"prompts directory: {PROMPTS_DIR}")
+        print(f"prompts directory: {prompts.PROMPTS_DIR}")
         for kind in kinds():
             try:
                 _, names = load_prompt(stages.prompt_of(kind))

@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.support import screenshots
 from tests.support.server import Api, ThreadedServer, offline_settings
 
 CHROMIUM_ARGS = [
@@ -29,7 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 860}
 # The admin console refreshes every 2 s; a live change may take two rounds to show.
 expect.set_options(timeout=10_000)
@@ -91,10 +92,14 @@ def api(server: ThreadedServer) -> Iterator[Api]:
         yield client
 
 
-def screenshot(target: Any, name: str) -> Path:
-    """Write docs/screenshots/<name>.png (the README shows these): a page's viewport, or one
-    element (a Locator) whole."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    target.screenshot(path=str(path))
-    return path
+@pytest.fixture(scope="session")
+def screenshot_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docs/screenshots with INTERVIEWER_WRITE_SCREENSHOTS=1 (docs/WEB.md shows them), else a
+    temporary folder: a test run leaves the tree clean."""
+    return screenshots.folder(tmp_path_factory.mktemp("screenshots"))
+
+
+@pytest.fixture
+def screenshot(screenshot_folder: Path) -> screenshots.Screenshot:
+    """`screenshot(page_or_locator, name)`: write `<name>.png` into the screenshot folder."""
+    return partial(screenshots.take, screenshot_folder)

@@ -11,8 +11,8 @@ import httpx
 from playwright.sync_api import expect
 
 from devkit.candidate import reply_to
-from tests.browser.conftest import screenshot
 from tests.browser.pages import ADMIN_REFRESH_MS, AdminConsole, CandidatePage
+from tests.support.screenshots import Screenshot
 from tests.support.server import CHEAT_MESSAGE, Api, ThreadedServer, max_chats, wait_until
 
 CUSTOM_QUESTION = "Tell us about a production incident you handled end to end."
@@ -57,7 +57,7 @@ def _report_status(api: Api, session_id: str) -> httpx.Response:
 
 
 def test_admin_creates_a_session_follows_it_live_and_shows_its_report(
-    context: Any, page: Any, api: Api, server: ThreadedServer
+    context: Any, page: Any, api: Api, server: ThreadedServer, screenshot: Screenshot
 ) -> None:
     admin = AdminConsole(page, server.base_url).open()
     _fill_create_form(page)

@@ -7,8 +7,9 @@ from typing import Any
 from playwright.sync_api import expect
 
 from devkit.candidate import reply_to
-from tests.browser.conftest import PHONE, screenshot
+from tests.browser.conftest import PHONE
 from tests.browser.pages import CandidatePage
+from tests.support.screenshots import Screenshot
 from tests.support.server import Api, ThreadedServer, max_chats
 
 ANSWER = "I enjoy building reliable backend services for real users."
@@ -106,7 +107,7 @@ def test_shift_enter_is_a_new_line_and_enter_sends(
 
 
 def test_reload_mid_interview_shows_the_transcript_and_current_question_then_resumes(
-    browser: Any, page: Any, api: Api, server: ThreadedServer
+    browser: Any, page: Any, api: Api, server: ThreadedServer, screenshot: Screenshot
 ) -> None:
     sid = api.create(**PLAN)
     candidate = CandidatePage(page, server.base_url, sid).open()

@@ -276,8 +276,8 @@ def table(reports: Sequence[Report], title: str) -> str:
     return "\n".join(lines)
 
 
-# Five whole interviews with varied settings and hand-written answers (README "Interviewer
-# quality"): a titled compound name, an empty message, a short answer, a gap, a feedback request,
+# Five whole interviews with varied settings and hand-written answers (docs/QUALITY.md, "Five
+# interviews"): a titled compound name, an empty message, a short answer, a gap, a feedback request,
 # a pass, an off-topic story, a hint request, a request to stop, and a plan with no questions.
 SHOWCASE: dict[str, tuple[InterviewSettings, list[str]]] = {
     "1": (
@@ -398,7 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--transcripts", action="store_true", help="print every interview")
     parser.add_argument("--problems", action="store_true", help="list every finding")
-    parser.add_argument("--showcase", action="store_true", help="the README's five interviews")
+    parser.add_argument("--showcase", action="store_true", help="docs/QUALITY.md's five interviews")
     args = parser.parse_args(argv)
     if args.showcase:
         for key in SHOWCASE:

@@ -1,16 +1,20 @@
 """Build the project's wheel, install it into a fresh virtual environment and import what it
 ships from there, far from the source tree (``python -m tests.support.wheel_install --work DIR``).
 
-The wheel is built from a copy of ``pyproject.toml``, ``README.md`` and the packages that
-``[tool.setuptools.packages.find]`` includes, and installed with its dependencies by pip as
-configured on the machine (the registry, or a local mirror). Then, in the new environment, from
-an empty directory and with no ``PYTHONPATH``:
+The build inputs (``BUILD_INPUTS``: ``pyproject.toml``, ``setup.py``, ``MANIFEST.in``,
+``README.md``, ``prompts/``) and the packages that ``[tool.setuptools.packages.find]`` includes
+are copied; an sdist is made from the copy and the wheel from the sdist, as ``python -m build``
+does, so a file the sdist forgets is missing from the wheel too. The wheel is installed with its
+dependencies by pip as configured on the machine (the registry, or a local mirror). Then, in the
+new environment, from an empty directory and with no ``PYTHONPATH``:
 
 * every module of every shipped package is imported (``__main__`` modules aside), and each
   loaded module's file is recorded;
 * the benchmark's entry points answer ``--help``: ``python -m bench`` (whose imports are the
   smoke's), ``bench.evaluation``, ``bench.judge_cost``, ``bench.baseline_server``, and the
-  Groq-protocol stub the bench starts by module name, ``devkit.groq_server``.
+  Groq-protocol stub the bench starts by module name, ``devkit.groq_server``;
+* the installed service runs the first turns of an interview (``RUN_TURNS``: the API on a
+  loopback port, offline model), which needs the prompt files the wheel carries.
 
 Everything observed goes to ``DIR/report.json`` for ``tests/unit/test_installed_bench.py``.
 """
@@ -39,6 +43,42 @@ ENTRY_POINTS = (
     "devkit.groq_server",
 )
 """Modules run with ``python -m NAME --help`` in the installed environment."""
+
+BUILD_INPUTS = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "prompts")
+"""What the build reads besides the packages (those that exist are copied)."""
+
+SDIST = """
+import sys
+from setuptools import build_meta
+print(build_meta.build_sdist(sys.argv[1]))
+"""
+
+RUN_TURNS = """
+import json, sys, tempfile
+from pathlib import Path
+import httpx
+from devkit.threaded_server import ThreadedServer, offline_settings
+from graph import prompts
+
+out = {"prompts_dir": str(prompts.PROMPTS_DIR), "replies": [], "statuses": []}
+with tempfile.TemporaryDirectory() as root, ThreadedServer(offline_settings(Path(root))) as server:
+    with httpx.Client(base_url=server.base_url, timeout=60) as client:
+        created = client.post("/create-session", json={
+            "candidate_name": "Ana", "job_position": "Backend Engineer", "skills": ["python"],
+            "technical_questions": 1, "behavioral_questions": 0,
+        })
+        sid = created.json()["session_id"]
+        turns = [
+            client.post(f"/start-interview/{sid}"),
+            client.post(f"/chat/{sid}", json={
+                "session_id": sid, "message": "I enjoy building reliable backend services.",
+            }),
+        ]
+        out["statuses"] = [created.status_code] + [t.status_code for t in turns]
+        out["replies"] = [t.text for t in turns]
+with open(sys.argv[1], "w", encoding="utf-8") as sink:
+    json.dump(out, sink)
+"""
 
 IMPORT_ALL = """
 import importlib, json, pkgutil, sys
@@ -77,8 +117,11 @@ def shipped_packages(source: Path) -> list[str]:
 
 def _copy_sources(source: Path, packages: Sequence[str], into: Path) -> None:
     into.mkdir(parents=True)
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(source / name, into / name)
+    for name in BUILD_INPUTS:
+        if (source / name).is_dir():
+            shutil.copytree(source / name, into / name)
+        elif (source / name).is_file():
+            shutil.copy2(source / name, into / name)
     for package in packages:
         shutil.copytree(
             source / package,
@@ -102,20 +145,25 @@ def _run(args: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> d
 def _isolated_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env["PYTHONNOUSERSITE"] = "1"
+    env.pop("INTERVIEWER_PROMPTS_DIR", None)  # the installed package must find its own
     return env
 
 
 def _build_wheel(source: Path, dist: Path) -> dict[str, Any]:
+    """The sdist of `source`, then the wheel built from that sdist into `dist`."""
     try:
         import setuptools  # noqa: F401  (present: build in this environment, offline)
 
         isolation: list[str] = ["--no-build-isolation"]
     except ImportError:
         isolation = []
-    return _run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "-q", "-w", str(dist), "."],
-        cwd=source,
-    )
+    sdists = source.parent / "sdist"
+    made = _run([sys.executable, "-c", SDIST, str(sdists)], cwd=source)
+    if made["returncode"] != 0:
+        return made
+    sdist = sdists / made["stdout"].strip().splitlines()[-1]
+    wheel = [sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "-q", "-w", str(dist)]
+    return _run([*wheel, str(sdist)], cwd=source)
 
 
 def check(source: Path, work: Path) -> dict[str, Any]:
@@ -154,6 +202,10 @@ def check(source: Path, work: Path) -> dict[str, Any]:
     report["entry_points"] = {
         name: _run([python, "-m", name, "--help"], elsewhere, env) for name in ENTRY_POINTS
     }
+    turns = work / "turns.json"
+    report["turns"] = _run([python, "-c", RUN_TURNS, str(turns)], elsewhere, env)
+    if report["turns"]["returncode"] == 0:
+        report["turns"]["observed"] = json.loads(turns.read_text(encoding="utf-8"))
     return report
 
 

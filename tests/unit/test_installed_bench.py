@@ -1,5 +1,7 @@
-"""The wheel ships a working benchmark: installed into a fresh virtual environment, ``bench``
-and ``devkit`` import and their entry points start with no source tree on ``sys.path``.
+"""The wheel ships a working benchmark and a working service: installed into a fresh virtual
+environment, ``bench`` and ``devkit`` import and their entry points start, and the API runs an
+interview's first turns with the prompt files the wheel carries, with no source tree on
+``sys.path``.
 
 ``tests/`` is not in the wheel, so anything the benchmark shares with the tests lives in
 ``devkit/`` (see tests/support/wheel_install.py for how the environment is built).
@@ -65,3 +67,21 @@ def test_the_benchmarks_entry_points_start_when_installed(
     run = report["entry_points"][module]
     assert run["returncode"] == 0, run["stderr"]
     assert "usage:" in run["stdout"]
+
+
+@pytest.mark.timeout(450)
+def test_the_installed_service_runs_turns_with_the_prompts_the_wheel_carries(
+    report: dict[str, Any],
+) -> None:
+    run = report["turns"]
+    assert run["returncode"] == 0, run["stderr"]
+    observed = run["observed"]
+    assert observed["statuses"] == [200, 200, 200], observed
+    greeting, reply = observed["replies"]
+    assert "Ana" in greeting and reply.strip(), observed["replies"]
+    where = Path(observed["prompts_dir"])
+    assert where.is_relative_to(report["imported"]["prefix"]), "prompts read from outside the wheel"
+    assert where.parts[-2:] == ("graph", "prompt_files")
+    shipped = {p.name: p.read_bytes() for p in where.glob("*.md")}
+    source = {p.name: p.read_bytes() for p in (REPO / "prompts").glob("*.md")}
+    assert shipped == source, "the wheel's prompt files differ from prompts/"
