@@ -56,9 +56,9 @@ def make_process(tmp_path: Path) -> Iterator[Callable[..., SubprocessServer]]:
     processes: list[SubprocessServer] = []
 
     def make(**env: str) -> SubprocessServer:
-        process = SubprocessServer(tmp_path, **env).start()
-        processes.append(process)
-        return process
+        process = SubprocessServer(tmp_path, **env).launch()
+        processes.append(process)  # recorded before it is ready: a failed start is killed too
+        return process.wait_ready()
 
     yield make
     for process in processes:

@@ -45,7 +45,14 @@ class SubprocessServer:
         self.base_url = ""
 
     def start(self) -> SubprocessServer:
-        return self.launch().wait_ready()
+        """Launch and wait until it answers; a start that fails or times out is killed, so a
+        supervisor and its workers never outlive the test (they run in their own group)."""
+        self.launch()
+        try:
+            return self.wait_ready()
+        except BaseException:
+            self.kill()
+            raise
 
     def launch(self) -> SubprocessServer:
         """Start the process without waiting for it: several launched together import and
