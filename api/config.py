@@ -13,6 +13,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from api.sessions.leases import LeasePolicy
 from graph.context import Context, ContextFields
 
+MIN_DB_POOL_SIZE = 2
+"""The fewest PostgreSQL connections a process can start with (see `_pool_can_start`)."""
+
 
 class Settings(BaseSettings, ContextFields):
     """Service settings. Every field is `INTERVIEWER_<NAME>` in the environment.
@@ -55,7 +58,11 @@ class Settings(BaseSettings, ContextFields):
         "replicas); unset, the embedded SQLite file at db_path.",
     )
     db_pool_size: int = Field(
-        default=20, ge=1, le=500, description="PostgreSQL connections per process."
+        default=20,
+        le=500,
+        description="PostgreSQL connections per process; at least "
+        f"{MIN_DB_POOL_SIZE} (start-up holds one for its lock while the checkpointer's set-up "
+        "uses another).",
     )
     lease_seconds: float = Field(
         default=LeasePolicy.seconds,
@@ -139,6 +146,19 @@ class Settings(BaseSettings, ContextFields):
         default=None,
         description="With INTERVIEWER_LLM=openai: the endpoint's key, if it needs one.",
     )
+
+    @field_validator("db_pool_size")
+    @classmethod
+    def _pool_can_start(cls, value: int) -> int:
+        # With one connection the start-up lock's holder waits for the checkpointer's set-up,
+        # which waits for a connection: a deadlock, not an error. Refuse it plainly instead.
+        if value < MIN_DB_POOL_SIZE:
+            raise ValueError(
+                f"INTERVIEWER_DB_POOL_SIZE must be at least {MIN_DB_POOL_SIZE} (got {value}): "
+                "start-up holds one connection for its lock while the checkpointer's set-up "
+                "needs another"
+            )
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

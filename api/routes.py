@@ -123,9 +123,10 @@ async def reset(session: SessionDep, service: ServiceDep, _: AdminDep) -> Sessio
 
 
 @router.get("/interview-status/{session_id}", response_model=InterviewStatus)
-async def interview_status(session: SessionDep, repo: RepoDep) -> InterviewStatus:
-    """The counts of the session's head, from its row (no checkpoint is decoded)."""
-    await repo.touch(session.session_id)
+async def interview_status(session: SessionDep) -> InterviewStatus:
+    """The counts of the session's head, from its row (no checkpoint is decoded). A read
+    writes nothing (not even `last_access`): it works on a full disk, and polling it does not
+    keep an idle session alive."""
     return InterviewStatus(
         session_id=session.session_id,
         active=session.active,
@@ -144,7 +145,6 @@ async def interview_status(session: SessionDep, repo: RepoDep) -> InterviewStatu
 async def conversation_history(
     session: SessionDep,
     service: ServiceDep,
-    repo: RepoDep,
     principal: PrincipalDep,
     labels: Annotated[
         bool, Query(description="Add each message's place in the plan (admin only).")
@@ -156,7 +156,6 @@ async def conversation_history(
     if labels and principal.role == "candidate":
         raise forbidden()
     row, state = await service.read(session.session_id)
-    await repo.touch(session.session_id)
     return ConversationHistory(
         session_id=row.session_id,
         provider=describe(service.context).name,
@@ -239,9 +238,10 @@ async def delete_session(session: SessionDep, service: ServiceDep, _: AdminDep) 
     except BaseException:
         await service.release(lease)
         raise
+    where = path if path is not None else "the database"
     return SessionResponse(
         session_id=session.session_id,
-        message=f"Session saved to {path} and deleted successfully",
+        message=f"Session saved to {where} and deleted successfully",
     )
 
 

@@ -130,10 +130,6 @@ class SessionRepository:
     async def all(self) -> list[SessionRow]:
         return [self._session(r) for r in await self._rows(q.ALL_SESSIONS)]
 
-    async def touch(self, session_id: str) -> None:
-        """Record an access (last_access) without a lease: it changes no interview state."""
-        await self._change(q.TOUCH, now_iso(), session_id)
-
     async def idle_since(self, cutoff: str) -> list[str]:
         """Sessions whose last access is older than `cutoff` (a `now_iso()` timestamp)."""
         return [r[0] for r in await self._rows(q.IDLE_SINCE, cutoff)]
@@ -206,6 +202,7 @@ class SessionRepository:
                 self._step(
                     q.INSERT_TURN_KEY,
                     sid,
+                    commit.generation,
                     record.key,
                     record.request_hash,
                     record.reply,
@@ -231,7 +228,16 @@ class SessionRepository:
         thread's checkpoints are orphans for the next prune)."""
         sid = lease.session_id
         params = (*q.progress_params(progress), now_iso(), sid, lease.token)
-        await self._guarded(lease, [self._step(q.RESET, *params), self._step(q.DELETE_REPORT, sid)])
+        await self._guarded(
+            lease,
+            [
+                self._step(q.RESET, *params),
+                self._step(q.DELETE_REPORT, sid),
+                # Keys of the old interview could never replay again (they are scoped to
+                # their generation): gone with it.
+                self._step(q.DELETE_TURN_KEYS, sid),
+            ],
+        )
 
     async def delete(self, lease: Lease) -> None:
         """Remove the session, its checkpoints, keys and report (saved documents stay)."""
@@ -270,9 +276,14 @@ class SessionRepository:
 
     # --- saved sessions -------------------------------------------------------------------
 
-    async def save_document(self, session_id: str, reason: str, document: dict[str, Any]) -> None:
-        """Keep a saved session document in the database, readable from every replica."""
-        await self._change(q.INSERT_SAVED, session_id, now_iso(), reason, self._json(document))
+    async def save_document(
+        self, session_id: str, reason: str, document: dict[str, Any], generation: int = 0
+    ) -> None:
+        """Keep a saved session document in the database, readable from every replica: one
+        per session, interview `generation` and reason (saving again replaces it)."""
+        await self._change(
+            q.UPSERT_SAVED, session_id, generation, now_iso(), reason, self._json(document)
+        )
 
     async def saved_documents(self) -> list[SavedSummary]:
         return [SavedSummary(*r) for r in await self._rows(q.SAVED_LIST)]
