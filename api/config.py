@@ -74,6 +74,31 @@ class Settings(BaseSettings, ContextFields):
     max_active_turns: int = Field(
         default=500, ge=1, description="Turns streaming at once in this process."
     )
+    max_sessions: int = Field(
+        default=10_000,
+        ge=1,
+        description="Sessions the database may hold at once; creating one more is 503 "
+        "too_many_sessions (idle sessions are saved and removed after session_timeout_minutes).",
+    )
+    create_rate_per_second: float = Field(
+        default=20.0,
+        ge=0,
+        description="Open mode: sessions one client address may create per second, on average "
+        "(per process); past it, 429 create_rate_limited with Retry-After. 0: no limit.",
+    )
+    create_burst: int = Field(
+        default=200,
+        ge=1,
+        description="Open mode: sessions one client address may create at once before "
+        "create_rate_per_second applies.",
+    )
+    sessions_page_max: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        description="Most sessions one GET /sessions answers (its default `limit`); more are "
+        "a cursor away (the X-Next-Cursor header).",
+    )
     max_turns_per_session: int = Field(
         default=300, ge=1, description="Turns one session may take; past them, 429."
     )

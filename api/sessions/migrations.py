@@ -129,7 +129,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             " ON interviewer_saved_sessions (session_id, generation, reason)",
         ),
     ),
-    # Append the next migration here (version 4, ...).
+    Migration(
+        4,
+        "the session list's order as an index (pages read by a cursor)",
+        (
+            "CREATE INDEX interviewer_sessions_created"
+            " ON interviewer_sessions (created_at, session_id)",
+        ),
+    ),
+    # Append the next migration here (version 5, ...).
 )
 
 VERSION_TABLE = """CREATE TABLE IF NOT EXISTS interviewer_schema_version (

@@ -60,10 +60,27 @@ def progress_params(progress: Progress) -> tuple[Any, ...]:
 
 INSERT_SESSION = (
     "INSERT INTO interviewer_sessions (session_id, created_at, last_access, settings,"
-    " token_hash, total_expected_questions) VALUES (?, ?, ?, ?, ?, ?)"
+    " token_hash, total_expected_questions) SELECT ?, ?, ?, ?, ?, ?"
+    " WHERE (SELECT COUNT(*) FROM interviewer_sessions) < ?"
 )
+"""(session, created, last access, settings, token hash, total, cap): nothing past the cap."""
 SESSION_BY_ID = f"SELECT {_COLUMNS} FROM interviewer_sessions WHERE session_id = ?"
 SESSION_BY_TOKEN = f"SELECT {_COLUMNS} FROM interviewer_sessions WHERE token_hash = ?"
+
+_SUMMARY = (
+    "session_id, created_at, last_access, active, questions_asked, total_expected_questions,"
+    " stage, cheat_attempts, COALESCE({candidate_name}, ''), COALESCE({job_position}, '')"
+)
+SESSION_PAGE = (
+    f"SELECT {_SUMMARY} FROM interviewer_sessions ORDER BY created_at, session_id LIMIT ?"
+)
+"""(limit): the first page of the list."""
+SESSION_PAGE_AFTER = (
+    f"SELECT {_SUMMARY} FROM interviewer_sessions"
+    " WHERE created_at > ? OR (created_at = ? AND session_id > ?)"
+    " ORDER BY created_at, session_id LIMIT ?"
+)
+"""(created, created, session, limit): the page after a cursor (keyset: constant cost)."""
 ALL_SESSIONS = f"SELECT {_COLUMNS} FROM interviewer_sessions ORDER BY created_at, session_id"
 IDLE_SINCE = "SELECT session_id FROM interviewer_sessions WHERE last_access < ?"
 
