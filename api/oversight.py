@@ -57,6 +57,10 @@ async def _lines(
         after = rows[-1].seq
 
 
+# Not None: a nullable query parameter would invite `since=null`, which no client means.
+_BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @router.get(
     "/audit",
     response_model=AuditPage,
@@ -68,18 +72,18 @@ async def audit_log(
     _: AdminDep,
     session_id: Annotated[str | None, Query(description="Only this session's entries.")] = None,
     since: Annotated[
-        datetime | None, Query(description="Only entries at or after this time (ISO 8601).")
-    ] = None,
-    after: Annotated[int, Query(ge=0, description="Only entries after this `seq`.")] = 0,
+        datetime, Query(description="Only entries at or after this time (ISO 8601).")
+    ] = _BEGINNING,
+    after: Annotated[int, Query(ge=0, le=2**62, description="Only entries after this `seq`.")] = 0,
     limit: Annotated[
-        int | None,
+        int,
         Query(
-            ge=1,
+            ge=0,
             le=1_000_000,
-            description=f"At most this many entries (JSON: default 100, at most {MAX_PAGE}; "
-            "JSON Lines: default all).",
+            description=f"At most this many entries; 0 (the default) means 100 in JSON (at most "
+            f"{MAX_PAGE}) and all in JSON Lines.",
         ),
-    ] = None,
+    ] = 0,
     format: Annotated[
         Literal["auto", "json", "jsonl"],
         Query(
@@ -91,7 +95,7 @@ async def audit_log(
     """The audit log (admin): who did what to which session, oldest first, a hash chain
     (`python -m api audit verify` checks it). Entries outlive their session."""
     sid = canonical_session_id(session_id) if session_id is not None else None
-    start = _stored_time(since) if since is not None else None
+    start = _stored_time(since) if since != _BEGINNING else None
     wants_lines = format == "jsonl" or (
         format == "auto" and JSON_LINES in request.headers.get("accept", "")
     )

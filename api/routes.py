@@ -264,9 +264,13 @@ async def list_sessions(
     settings: SettingsDep,
     _: AdminDep,
     limit: Annotated[
-        int | None,
-        Query(ge=1, description="Most sessions to answer (default and most: sessions_page_max)."),
-    ] = None,
+        int,
+        Query(
+            ge=0,
+            description="Most sessions to answer; 0 (the default) and anything larger than "
+            "INTERVIEWER_SESSIONS_PAGE_MAX mean that maximum.",
+        ),
+    ] = 0,
     cursor: Annotated[
         str | None, Query(max_length=400, description="The X-Next-Cursor of the page before.")
     ] = None,
