@@ -80,6 +80,9 @@ def main() -> None:
         log_level=settings.log_level,
         log_config=log_config(settings.log_level),
         workers=workers,
+        # uvicorn's httptools protocol with header and body read deadlines (a half-sent
+        # request is closed, not held for ever); each worker reads them from the settings.
+        http="api.http_timeouts:TimedHttpProtocol",
         # Longer than the clients' own idle keep-alive (Node's and httpx's are 5 s), so the
         # server never closes a connection a client is just reusing.
         timeout_keep_alive=30,

@@ -135,6 +135,20 @@ class Settings(BaseSettings, ContextFields):
         default=10.0, gt=0, le=120, description="Seconds one delivery attempt may take."
     )
 
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="A connection's request headers must arrive within this long (of the "
+        "connection, or of a kept connection's next request): else 408 and closed, logged.",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="A request's whole body must arrive within this long of its headers: else "
+        "408 and closed, logged (a trickling client cannot hold a connection).",
+    )
     max_body_bytes_create: int = Field(
         default=256 * 1024,
         ge=1024,

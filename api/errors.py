@@ -189,7 +189,18 @@ TABLE: tuple[ApiError, ...] = (
         "The interview has not started, or is still in progress: there is no report to make.",
         False, "once the interview has finished",
     ),
-    # 413, 422: the request itself
+    # 408, 413, 422: the request itself
+    ApiError(
+        "request_timeout", 408,
+        "The request's {detail} did not arrive within {limit} seconds; the connection was "
+        "closed.",
+        "The request's headers did not arrive within INTERVIEWER_HEADER_TIMEOUT_SECONDS of the "
+        "connection (or of its first byte), or its body within INTERVIEWER_BODY_TIMEOUT_SECONDS "
+        "of the headers; answered by the server itself, on any route, then the connection is "
+        "closed.",
+        True, "on a new connection, sent promptly",
+        headers={"Connection": "close", "X-Error-Code": "request_timeout"},
+    ),
     ApiError(
         "body_too_large", 413,
         "The request body is larger than this route accepts ({limit} bytes).",
