@@ -1,5 +1,7 @@
 """`python -m api`: serve `api.main:app` on INTERVIEWER_HOST:INTERVIEWER_PORT.
 
+(`python -m api audit ...` and `python -m api users ...` are commands instead: api/cli.py.)
+
 With more than one worker (INTERVIEWER_WORKERS, default: one per core this process may run on)
 uvicorn's supervisor binds the socket once and runs that many worker processes accepting on it;
 each runs the app's lifespan on the one database, which the sessions' leases make safe (see
@@ -19,6 +21,8 @@ import uvicorn
 from pydantic import ValidationError
 from uvicorn.config import LOGGING_CONFIG
 
+from api.cli import COMMANDS
+from api.cli import run as run_command
 from api.config import Settings, get_settings
 from api.landing import log_links
 
@@ -69,6 +73,8 @@ def settings_or_exit() -> Settings:
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:
+        sys.exit(run_command(sys.argv[1:]))
     settings = settings_or_exit()
     logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
     workers = worker_count(settings)

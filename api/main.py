@@ -27,6 +27,7 @@ from api.interviews import InterviewService
 from api.limits import CreateRateLimit
 from api.models import Health
 from api.openapi import install as install_openapi
+from api.oversight import router as oversight_router
 from api.reports import router as reports_router
 from api.routes import router
 from api.sessions import LeasePolicy, SchemaTooNew, SessionRepository, open_repository
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.create_limit = CreateRateLimit(settings.create_rate_per_second, settings.create_burst)
     app.include_router(router)
     app.include_router(reports_router)
+    app.include_router(oversight_router)
     install_handlers(app)  # the domain's errors, from the error table
     app.add_exception_handler(RequestValidationError, validation_error)
     quiet_aborted_turns()
