@@ -326,6 +326,15 @@ def turn_error(exc: BaseException, *, deadline: bool = False) -> ErrorEvent:
     return row.event(retry_after=failure.retry_after)
 
 
+def llm_failure_kind(exc: BaseException, *, deadline: bool = False) -> str | None:
+    """The LLM's part in a failed turn, for the metrics: the port's failure kind, `deadline`
+    when the whole reply took too long, None when the LLM was not at fault."""
+    if deadline or (isinstance(exc, TimeoutError) and classify_failure(exc) is None):
+        return "deadline"
+    failure = classify_failure(exc)
+    return None if failure is None else str(failure.kind)
+
+
 def row_of(error: Mapping[str, Any]) -> ApiError:
     """The row of a turn's error (an unknown code: `turn_failed`)."""
     return ERRORS.get(str(error.get("code")), ERRORS["turn_failed"])
@@ -441,6 +450,7 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/audit"): (*_ADMIN, *_SESSION),
     ("get", "/model-info"): (),
     ("get", "/healthz"): (),
+    ("get", "/metrics"): _ADMIN,
 }  # fmt: skip
 """The errors each route can answer (the OpenAPI document and docs/API.md list them)."""
 

@@ -27,6 +27,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from api.config import Settings, get_settings
 from api.errors import ERRORS
+from api.metrics import SLOW_REQUESTS_CLOSED
 
 logger = logging.getLogger("api.http")
 
@@ -50,9 +51,6 @@ class TimedHttpProtocol(HttpToolsProtocol):
 
     header_timeout: ClassVar[float | None] = None
     body_timeout: ClassVar[float | None] = None
-    on_timeout: ClassVar[list[Any]] = []
-    """Callbacks (part: "headers" or "body") run when a connection is closed for slowness;
-    the metrics count them."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,8 +88,7 @@ class TimedHttpProtocol(HttpToolsProtocol):
             part,
             seconds,
         )
-        for callback in self.on_timeout:
-            callback(part)
+        SLOW_REQUESTS_CLOSED.labels(part).inc()
         if self.cycle is not None and not self.cycle.response_complete:
             # The app (reading the body) sees a disconnect; whatever it answers is dropped.
             self.cycle.disconnected = True
