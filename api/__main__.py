@@ -16,6 +16,7 @@ import logging
 import logging.config
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -97,11 +98,27 @@ def main() -> None:
     # Several workers: each keeps its metrics in a file of one shared folder, and a scrape
     # sums them (api/metrics.py). Made before any worker starts; removed when all stopped.
     made = prepare_metrics_dir(workers)
+    if made is not None:
+        _remove_on_signal_exit(made)
     try:
         _serve(settings, workers, logs)
     finally:
         if made is not None:
             shutil.rmtree(made, ignore_errors=True)
+
+
+def _remove_on_signal_exit(folder: Path) -> None:
+    """uvicorn ends a graceful shutdown by re-raising SIGTERM/SIGINT with the handlers it found
+    at start restored, so `finally` never runs: these handlers remove the folder, then die of
+    the same signal, as uvicorn meant."""
+
+    def remove_then_die(signum: int, _: object) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, remove_then_die)
 
 
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
