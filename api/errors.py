@@ -215,6 +215,12 @@ TABLE: tuple[ApiError, ...] = (
         False, "fix the field named", validation=True,
     ),
     ApiError(
+        "invalid_query", 422, "",
+        "A query parameter is invalid (`limit` not a whole number, or out of its range). "
+        "`detail` is a list of `{type, loc, msg, input}`: `loc` names the parameter.",
+        False, "fix the parameter named", validation=True,
+    ),
+    ApiError(
         "bad_idempotency_key", 422, "Idempotency-Key must be 1-{limit} printable ASCII characters",
         "The `Idempotency-Key` header is empty, too long or not printable ASCII.",
         False, "fix the header",
@@ -440,14 +446,14 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/security-info/{session_id}"): (*_ADMIN, *_SESSION),
     ("post", "/save-session/{session_id}"): (*_ADMIN, *_SESSION, *_BODY),
     ("delete", "/session/{session_id}"): (*_ADMIN, *_SESSION, *_BUSY, "lease_lost", *_BODY),
-    ("get", "/sessions"): (*_ADMIN, "bad_cursor"),
+    ("get", "/sessions"): (*_ADMIN, "bad_cursor", "invalid_query"),
     ("get", "/saved-sessions"): _ADMIN,
     ("get", "/saved-sessions/{session_id}"): (*_ADMIN, *_SESSION, "no_saved_document"),
     ("get", "/report/{session_id}"): (*_ADMIN, *_SESSION, "interview_not_finished"),
     ("post", "/report/{session_id}/regenerate"): (
         *_ADMIN, *_SESSION, "interview_not_finished", *_BODY,
     ),
-    ("get", "/audit"): (*_ADMIN, *_SESSION),
+    ("get", "/audit"): (*_ADMIN, *_SESSION, "invalid_query"),
     ("get", "/model-info"): (),
     ("get", "/healthz"): (),
     ("get", "/metrics"): _ADMIN,
