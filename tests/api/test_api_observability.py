@@ -105,8 +105,9 @@ def test_metrics_sum_every_worker_process(
         assert samples[COMPLETED] == turns, samples.get(COMPLETED)
         assert samples[TTFT_COUNT] == turns
         assert samples['interviewer_sessions{state="active"}'] == turns // 2
-    workers = {path.stem.rsplit("_", 1)[1] for path in folder.glob("counter_*.db")}
-    assert len(workers) >= 1
+    # The counts come from the workers' files in the shared folder (multiprocess mode), not
+    # from the memory of whichever worker answered.
+    assert list(folder.glob("counter_*.db")), "no worker kept its counts in the shared folder"
 
 
 def _json_lines(server: SubprocessServer) -> list[dict[str, Any]]:
