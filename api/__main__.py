@@ -13,8 +13,13 @@ from __future__ import annotations
 
 import copy
 import logging
+import logging.config
 import os
+import shutil
+import signal
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -39,20 +44,30 @@ def worker_count(settings: Settings) -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def log_config(level: str) -> dict[str, Any]:
+def log_config(level: str, fmt: str = "text") -> dict[str, Any]:
     """uvicorn's logging plus our own loggers, applied in every worker process.
 
     Workers are spawned afresh, so a `basicConfig` in the supervisor would not reach them: the
-    service's own records (errors above all) would lose their level and time.
+    service's own records (errors above all) would lose their level and time. With
+    `fmt="json"` every record, uvicorn's included, is one JSON line carrying the request id,
+    and our per-request line (api.logs.RequestLog) replaces uvicorn's access log.
     """
     config = copy.deepcopy(LOGGING_CONFIG)
     config["formatters"]["service"] = {"format": LOG_FORMAT}
+    config["filters"] = {"request_id": {"()": "api.logs.RequestIdFilter"}}
     config["handlers"]["service"] = {
         "formatter": "service",
         "class": "logging.StreamHandler",
         "stream": "ext://sys.stderr",
+        "filters": ["request_id"],
     }
     config["root"] = {"handlers": ["service"], "level": level.upper()}
+    if fmt == "json":
+        for name in ("service", "default", "access"):
+            config["formatters"][name] = {"()": "api.logs.JsonFormatter"}
+        for handler in config["handlers"].values():
+            handler["filters"] = ["request_id"]
+        config["loggers"]["uvicorn.access"] = {"handlers": [], "propagate": False}
     return config
 
 
@@ -76,16 +91,68 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:
         sys.exit(run_command(sys.argv[1:]))
     settings = settings_or_exit()
-    logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
+    logs = log_config(settings.log_level, settings.log_format)
+    logging.config.dictConfig(logs)
     workers = worker_count(settings)
     log_links(settings.host, settings.port, workers)  # here, once, not in each worker
+    # Several workers: each keeps its metrics in a file of one shared folder, and a scrape
+    # sums them (api/metrics.py). Made before any worker starts; removed when all stopped.
+    made = prepare_metrics_dir(workers)
+    if made is not None:
+        _remove_on_signal_exit(made)
+    try:
+        _serve(settings, workers, logs)
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+
+
+def _remove_on_signal_exit(folder: Path) -> None:
+    """uvicorn ends a graceful shutdown by re-raising SIGTERM/SIGINT with the handlers it found
+    at start restored, so `finally` never runs: these handlers remove the folder, then die of
+    the same signal, as uvicorn meant."""
+
+    def remove_then_die(signum: int, _: object) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, remove_then_die)
+
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def prepare_metrics_dir(workers: int) -> Path | None:
+    """An empty folder for the workers' metrics, named in the environment they inherit: the
+    operator's (emptied: a previous run's values would be summed in), or with several workers
+    one of our own (returned, to be removed at exit). Before prometheus-client is imported."""
+    named = os.environ.get(METRICS_DIR_ENV)
+    if named:
+        folder = Path(named)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        return None
+    if workers == 1:
+        return None  # one process: its own registry, in memory
+    made = Path(tempfile.mkdtemp(prefix="interviewer-metrics-"))
+    os.environ[METRICS_DIR_ENV] = str(made)
+    return made
+
+
+def _serve(settings: Settings, workers: int, logs: dict[str, Any]) -> None:
     uvicorn.run(
         "api.main:app",
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        log_config=log_config(settings.log_level),
+        log_config=logs,
         workers=workers,
+        # uvicorn's httptools protocol with header and body read deadlines (a half-sent
+        # request is closed, not held for ever); each worker reads them from the settings.
+        http="api.http_timeouts:TimedHttpProtocol",
         # Longer than the clients' own idle keep-alive (Node's and httpx's are 5 s), so the
         # server never closes a connection a client is just reusing.
         timeout_keep_alive=30,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -115,6 +115,11 @@ class Settings(BaseSettings, ContextFields):
         "committed); past it they end with an error event and are not committed.",
     )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="json: one JSON object per log line, with one line per request (request "
+        "id, route, session id, status, duration) and per turn (outcome, time to first token).",
+    )
     admin_token: SecretStr | None = Field(
         default=None, description="Turns access control on: the admin's bearer token."
     )
@@ -142,6 +147,20 @@ class Settings(BaseSettings, ContextFields):
         default=10.0, gt=0, le=120, description="Seconds one delivery attempt may take."
     )
 
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="A connection's request headers must arrive within this long (of the "
+        "connection, or of a kept connection's next request): else 408 and closed, logged.",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="A request's whole body must arrive within this long of its headers: else "
+        "408 and closed, logged (a trickling client cannot hold a connection).",
+    )
     max_body_bytes_create: int = Field(
         default=256 * 1024,
         ge=1024,

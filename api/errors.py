@@ -189,7 +189,18 @@ TABLE: tuple[ApiError, ...] = (
         "The interview has not started, or is still in progress: there is no report to make.",
         False, "once the interview has finished",
     ),
-    # 413, 422: the request itself
+    # 408, 413, 422: the request itself
+    ApiError(
+        "request_timeout", 408,
+        "The request's {detail} did not arrive within {limit} seconds; the connection was "
+        "closed.",
+        "The request's headers did not arrive within INTERVIEWER_HEADER_TIMEOUT_SECONDS of the "
+        "connection (or of its first byte), or its body within INTERVIEWER_BODY_TIMEOUT_SECONDS "
+        "of the headers; answered by the server itself, on any route, then the connection is "
+        "closed.",
+        True, "on a new connection, sent promptly",
+        headers={"Connection": "close", "X-Error-Code": "request_timeout"},
+    ),
     ApiError(
         "body_too_large", 413,
         "The request body is larger than this route accepts ({limit} bytes).",
@@ -321,6 +332,15 @@ def turn_error(exc: BaseException, *, deadline: bool = False) -> ErrorEvent:
     return row.event(retry_after=failure.retry_after)
 
 
+def llm_failure_kind(exc: BaseException, *, deadline: bool = False) -> str | None:
+    """The LLM's part in a failed turn, for the metrics: the port's failure kind, `deadline`
+    when the whole reply took too long, None when the LLM was not at fault."""
+    if deadline or (isinstance(exc, TimeoutError) and classify_failure(exc) is None):
+        return "deadline"
+    failure = classify_failure(exc)
+    return None if failure is None else str(failure.kind)
+
+
 def row_of(error: Mapping[str, Any]) -> ApiError:
     """The row of a turn's error (an unknown code: `turn_failed`)."""
     return ERRORS.get(str(error.get("code")), ERRORS["turn_failed"])
@@ -436,6 +456,7 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/audit"): (*_ADMIN, *_SESSION, "invalid_query"),
     ("get", "/model-info"): (),
     ("get", "/healthz"): (),
+    ("get", "/metrics"): _ADMIN,
 }  # fmt: skip
 """The errors each route can answer (the OpenAPI document and docs/API.md list them)."""
 

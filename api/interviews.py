@@ -24,7 +24,8 @@ from typing import Any, Literal, cast
 from langgraph.types import Command
 
 from api import audit
-from api.errors import ERRORS, Refused, turn_error
+from api.errors import ERRORS, Refused, llm_failure_kind, turn_error
+from api.metrics import TurnClock, turn_replayed
 from api.projections import progress_of, state_event
 from api.sessions import (
     Commit,
@@ -144,6 +145,7 @@ class _Plan:
     graph_input: GraphInput
     key: str | None
     request_hash: str
+    kind: Literal["start", "user", "system"] = "start"
 
 
 class InterviewService:
@@ -256,7 +258,8 @@ class InterviewService:
             if kind == "user" and row.turns >= self.max_turns_per_session:
                 raise TurnLimitReached(self.max_turns_per_session)
             resume: Command[Any] = Command(resume={"type": kind, "message": message})
-            return self._launch(_Plan(lease, row, row.generation, row.head, resume, key, digest))
+            plan = _Plan(lease, row, row.generation, row.head, resume, key, digest, kind)
+            return self._launch(plan)
         except BaseException:
             await self._unclaim(lease)
             raise
@@ -299,6 +302,7 @@ class InterviewService:
     def _replay(self, record: TurnRecord, digest: str) -> Turn:
         if record.request_hash != digest:
             raise IdempotencyMismatch()
+        turn_replayed()
         turn = Turn()
         if record.reply:
             turn.queue.put_nowait(token(record.reply))
@@ -322,6 +326,7 @@ class InterviewService:
 
     async def _drive(self, plan: _Plan, queue: asyncio.Queue[TurnEvent | None]) -> None:
         lease, row = plan.lease, plan.row
+        clock = TurnClock(row.session_id, plan.kind)
         keeper = asyncio.create_task(self._keep(lease))
         # The whole reply, however slowly the LLM trickles: past it the turn fails like a
         # timeout (llm_timeout), uncommitted.
@@ -329,7 +334,7 @@ class InterviewService:
         try:
             try:
                 async with deadline:
-                    state, head, reply, events = await self._run_graph(plan, queue)
+                    state, head, reply, events = await self._run_graph(plan, queue, clock)
             finally:
                 keeper.cancel()
             commit = Commit(
@@ -340,6 +345,7 @@ class InterviewService:
             )
             await self.repo.commit(lease, row.head, commit, keep=_kept(plan, head))
         except asyncio.CancelledError:
+            clock.finished("shutting_down")
             await asyncio.shield(self._release(lease))
             queue.put_nowait(ERRORS["shutting_down"].event())
             queue.put_nowait(None)
@@ -350,9 +356,15 @@ class InterviewService:
             else:
                 logger.exception("turn failed for session %s", row.session_id)
             await self._release(lease)
-            queue.put_nowait(turn_error(exc, deadline=deadline.expired()))
+            error = turn_error(exc, deadline=deadline.expired())
+            clock.finished(
+                "lease_lost" if isinstance(exc, LeaseLost) else error["code"],
+                llm_failure_kind(exc, deadline=deadline.expired()),
+            )
+            queue.put_nowait(error)
             queue.put_nowait(None)
             return
+        clock.finished("completed")
         queue.put_nowait(state_event(state))
         if not state.active:
             queue.put_nowait(end())
@@ -372,7 +384,7 @@ class InterviewService:
                 self._spawn(self.on_finished(row.session_id))
 
     async def _run_graph(
-        self, plan: _Plan, queue: asyncio.Queue[TurnEvent | None]
+        self, plan: _Plan, queue: asyncio.Queue[TurnEvent | None], clock: TurnClock
     ) -> tuple[State, str, str, list[GraphEvent]]:
         """One graph run, its events forwarded: the state it stopped at, the checkpoint it
         wrote, the reply as streamed and the non-token events."""
@@ -391,6 +403,7 @@ class InterviewService:
                 event = graph_event(chunk)
                 queue.put_nowait(event)
                 if event["event"] == "token":
+                    clock.token()
                     parts.append(event["text"])
                 else:
                     events.append(event)

@@ -25,7 +25,9 @@ from api.errors import install_handlers
 from api.guard import BodyLimits, RequestGuard, validation_error
 from api.interviews import InterviewService
 from api.limits import CreateRateLimit
+from api.logs import RequestLog
 from api.models import Health
+from api.observability import router as observability_router
 from api.openapi import install as install_openapi
 from api.oversight import router as oversight_router
 from api.reports import router as reports_router
@@ -154,8 +156,20 @@ def _add_cors(app: FastAPI, settings: Settings) -> None:
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "Accept", "Idempotency-Key"],
-        expose_headers=["Retry-After", "X-Error-Code", "WWW-Authenticate", "X-Next-Cursor"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "Accept",
+            "Idempotency-Key",
+            "X-Request-ID",
+        ],
+        expose_headers=[
+            "Retry-After",
+            "X-Error-Code",
+            "WWW-Authenticate",
+            "X-Next-Cursor",
+            "X-Request-ID",
+        ],
         max_age=600,
     )
 
@@ -174,12 +188,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.create_limit = CreateRateLimit(settings.create_rate_per_second, settings.create_burst)
     app.include_router(router)
     app.include_router(reports_router)
+    app.include_router(observability_router)
     app.include_router(oversight_router)
     install_handlers(app)  # the domain's errors, from the error table
     app.add_exception_handler(RequestValidationError, validation_error)
     quiet_aborted_turns()
     _add_request_guard(app, settings)
     _add_cors(app, settings)
+    # Outermost: every answer, a CORS preflight's or the guard's 413 too, has its request id.
+    app.add_middleware(RequestLog, log=settings.log_format == "json")
     add_offline_docs(app)
     install_openapi(app, auth_on=settings.admin_token is not None)
 

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import uvicorn
 
 from api.config import Settings
+from api.http_timeouts import timed_protocol
 from api.main import create_app
 from devkit.processes import LOOPBACK
 
@@ -70,7 +71,11 @@ class ThreadedServer:
         self.port: int = self._socket.getsockname()[1]
         self.base_url = f"http://{LOOPBACK}:{self.port}"
         config = uvicorn.Config(
-            self.app, log_level="warning", lifespan="on", timeout_graceful_shutdown=10
+            self.app,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=10,
+            http=timed_protocol(settings),  # as `python -m api` serves: read deadlines
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

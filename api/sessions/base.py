@@ -70,6 +70,16 @@ class SessionSummaryRow:
 
 
 @dataclass(frozen=True)
+class MetricsCounts:
+    """What /metrics reads from the database: counts by state, purpose and status."""
+
+    sessions: dict[str, int]
+    leases: dict[str, int]
+    reports: dict[str, int]
+    outbox: int = 0
+
+
+@dataclass(frozen=True)
 class Lease:
     """A claim on one session, held in the database until released or expired."""
 

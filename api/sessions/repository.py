@@ -30,6 +30,7 @@ from api.sessions.base import (
     Commit,
     Lease,
     LeasePurpose,
+    MetricsCounts,
     Progress,
     SavedSummary,
     SessionRow,
@@ -340,6 +341,20 @@ class SessionRepository:
     async def get_report(self, session_id: str) -> dict[str, Any] | None:
         rows = await self._rows(q.REPORT, session_id)
         return dict(self.dialect.decode_json(rows[0][0])) if rows else None
+
+    # --- metrics -------------------------------------------------------------------------
+
+    async def metrics_counts(self) -> MetricsCounts:
+        """Sessions by state, live leases by purpose, reports by status: grouped here."""
+
+        async def grouped(template: str) -> dict[str, int]:
+            return {str(key): int(count) for key, count in await self._rows(template)}
+
+        return MetricsCounts(
+            sessions=await grouped(q.SESSIONS_BY_STATE),
+            leases=await grouped(q.LEASES_BY_PURPOSE),
+            reports=await grouped(q.REPORTS_BY_STATUS),
+        )
 
     # --- replica-wide duties --------------------------------------------------------------
 

@@ -202,6 +202,18 @@ def audit_query(by_session: bool, since: bool) -> str:
     )
 
 
+# --- what /metrics reads (grouped in the database) -------------------------------------------
+
+SESSIONS_BY_STATE = (
+    "SELECT CASE WHEN active THEN 'active' WHEN started THEN 'finished' ELSE 'created' END,"
+    " COUNT(*) FROM interviewer_sessions GROUP BY 1"
+)
+LEASES_BY_PURPOSE = (
+    "SELECT lease_purpose, COUNT(*) FROM interviewer_sessions"
+    " WHERE lease_token IS NOT NULL AND lease_expires > {now} GROUP BY lease_purpose"
+)
+REPORTS_BY_STATUS = "SELECT {report_status}, COUNT(*) FROM interviewer_reports GROUP BY 1"
+
 # --- the checkpointer's tables ---------------------------------------------------------------
 
 ORPHAN_THREADS = f"SELECT COUNT(DISTINCT thread_id) FROM checkpoints WHERE {ORPHAN_THREAD_SQL}"
