@@ -88,19 +88,28 @@ class Settings(BaseSettings, ContextFields):
     )
 
     webhook_url: str | None = Field(
-        default=None, description="POST every ready evaluation report here (signed)."
+        default=None,
+        description="POST webhook events here (signed; stored first, resumed after a restart): "
+        "report.ready, report.failed, ...",
     )
     webhook_secret: SecretStr | None = Field(
         default=None, description="HMAC-SHA256 key of the webhook's X-Interviewer-Signature."
     )
     webhook_attempts: int = Field(
-        default=3, ge=1, le=10, description="Delivery attempts of one report, in all."
+        default=3, ge=1, le=10, description="Delivery attempts of one webhook event, in all."
     )
     webhook_backoff: float = Field(
         default=1.0, ge=0, le=60, description="Seconds before the first retry; doubles."
     )
     webhook_timeout: float = Field(
         default=10.0, gt=0, le=120, description="Seconds one delivery attempt may take."
+    )
+    webhook_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="How often the replica holding the outbox duty looks for webhook "
+        "deliveries that are due (resumed after a restart, or left by a stopped replica).",
     )
 
     max_body_bytes_create: int = Field(

@@ -49,7 +49,7 @@ from api.report_types import (
     StoredReport,
 )
 from api.sessions import SessionNotFound, SessionRow
-from api.webhook import deliver
+from api.webhook import Outbox
 from graph.context import Context
 from graph.evaluation.graph import evaluation_graph, evaluation_input
 from graph.evaluation.report import Report
@@ -152,9 +152,14 @@ class EvaluationRunner:
     """Runs evaluations as background tasks and keeps their outcome in the report store."""
 
     def __init__(
-        self, service: InterviewService, store: ReportRepository, settings: Settings
+        self,
+        service: InterviewService,
+        store: ReportRepository,
+        settings: Settings,
+        outbox: Outbox,
     ) -> None:
         self.service = service
+        self.outbox = outbox
         self.reports = Reports(store)
         self.settings = settings
         self.evaluate: Evaluate = run_evaluator
@@ -233,9 +238,11 @@ class EvaluationRunner:
         report = made.model_copy(update=_stamp(row))
         if not await self._still_current(row):
             return
-        await self.reports.save(report)
-        if self.settings.webhook_url:
-            await self._notify(report)
+        # The event is stored before the report says so, and sent only after: a receiver
+        # that reads the report at once finds it, and a stop in between loses no delivery.
+        webhook = await self.outbox.store("report.ready", report, session_id=session_id)
+        await self.reports.save(report.model_copy(update={"webhook": webhook}))
+        self.outbox.start(webhook)
 
     async def _evaluate(self, session_id: str, state: State) -> dict[str, Any]:
         context = self.settings.context()
@@ -287,26 +294,6 @@ class EvaluationRunner:
                 await self.reports.save(failure)
         except Exception:
             logger.exception("could not record the failed evaluation of %s", row.session_id)
-
-    async def _notify(self, report: Report) -> None:
-        settings = self.settings
-        assert settings.webhook_url is not None
-        outcome = await deliver(
-            settings.webhook_url,
-            report.model_dump(mode="json"),
-            secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
-            attempts=settings.webhook_attempts,
-            backoff=settings.webhook_backoff,
-            request_timeout=settings.webhook_timeout,
-        )
-        if not outcome.delivered:
-            logger.warning(
-                "webhook for %s not delivered after %d attempt(s): %s",
-                report.session_id,
-                outcome.attempts,
-                outcome.last_error,
-            )
-        await self.reports.save(report.model_copy(update={"webhook": outcome}))
 
     def start_recovery(self, rows: Callable[[], Awaitable[list[SessionRow]]]) -> None:
         """Run `recover` on the sessions `rows` lists, as a background task."""

@@ -32,6 +32,7 @@ from api.sessions import LeasePolicy, SchemaTooNew, SessionRepository, open_repo
 from api.streaming import quiet_aborted_turns
 from api.sweeper import replica_name, run_sweeper
 from api.web import mount_web
+from api.webhook import Outbox
 from graph.graph import build_graph
 from graph.llm import MODEL_NAME, describe
 
@@ -87,6 +88,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     repo = open_repository_for(settings)
     _log_start(settings, repo)
     sweeper: asyncio.Task[None] | None = None
+    outbox: Outbox | None = None
+    pump: asyncio.Task[None] | None = None
     try:
         # Constant time whatever the number of sessions: no recovery scan is needed, since a
         # turn that never committed left the session's head where it was. The schema is
@@ -110,21 +113,29 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             sessions_dir=settings.sessions_dir,
             turn_deadline=settings.turn_deadline_seconds,
         )
+        owner = replica_name()
+        outbox = Outbox(repo, settings, owner)
         app.state.repo = repo
         app.state.service = service
+        app.state.outbox = outbox
         # Everything loaded so far (LangGraph, LangChain, pydantic, the SDKs) lives as long as
         # the process; frozen, the collector stops re-scanning it, and its full collections
         # stop pausing every stream for hundreds of milliseconds under load.
         gc.collect()
         gc.freeze()
-        sweeper = asyncio.create_task(run_sweeper(service, settings, replica_name()))
+        sweeper = asyncio.create_task(run_sweeper(service, settings, owner))
+        # Webhook events a stop left undelivered are resumed by one replica (the outbox duty).
+        pump = asyncio.create_task(outbox.run(), name="webhook-outbox")
         yield
         await service.shutdown(grace=settings.shutdown_grace_seconds)
     finally:
-        if sweeper is not None:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+        for task in (sweeper, pump):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if outbox is not None:
+            await outbox.close()
         await repo.close()
 
 

@@ -3,7 +3,16 @@ is, `migrations.py` for the schema's versions, `leases.py` for the lease rules).
 
 from __future__ import annotations
 
-from api.sessions.base import Commit, Lease, Progress, SavedSummary, SessionRow, TurnRecord, now_iso
+from api.sessions.base import (
+    Commit,
+    DeliveryRow,
+    Lease,
+    Progress,
+    SavedSummary,
+    SessionRow,
+    TurnRecord,
+    now_iso,
+)
 from api.sessions.errors import LeaseLost, SessionBusy, SessionNotFound
 from api.sessions.leases import LeasePolicy
 from api.sessions.migrations import SchemaTooNew
@@ -11,6 +20,7 @@ from api.sessions.repository import SessionRepository
 
 __all__ = [
     "Commit",
+    "DeliveryRow",
     "Lease",
     "LeaseLost",
     "LeasePolicy",

@@ -26,6 +26,8 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from api.sessions import schema as q
 from api.sessions.base import (
     Commit,
+    DeliveryRow,
+    DeliveryState,
     Lease,
     LeasePurpose,
     Progress,
@@ -297,3 +299,72 @@ class SessionRepository:
         """Whether `owner` holds the named duty (e.g. the sweeper) for the next `seconds`:
         one replica at a time does it, another takes over when the holder stops renewing."""
         return await self._change(q.CLAIM_DUTY, name, owner, seconds) == 1
+
+    async def release_duty(self, name: str, owner: str) -> None:
+        """Give the duty up (a stopping replica), so another takes it at once."""
+        await self._change(q.RELEASE_DUTY, name, owner)
+
+    # --- the webhook outbox ---------------------------------------------------------------
+
+    async def add_delivery(
+        self, delivery_id: str, event: str, session_id: str | None, payload: dict[str, Any]
+    ) -> None:
+        """Store an event for delivery: due at once."""
+        await self._change(
+            q.INSERT_DELIVERY, delivery_id, event, session_id, self._json(payload), now_iso()
+        )
+
+    async def claim_delivery(self, delivery_id: str, hold: float) -> int | None:
+        """Claim the delivery's next attempt if it is pending and due; its number (1, 2, ...),
+        or None. Nobody else may attempt it for `hold` seconds."""
+        outcomes = await self.database.run(
+            [
+                self._step(q.CLAIM_DELIVERY, hold, delivery_id),
+                self._step(q.DELIVERY, delivery_id),
+            ],
+            guarded=True,
+        )
+        if outcomes is None or not outcomes[1].rows:
+            return None
+        return int(self._delivery(outcomes[1].rows[0]).attempts)
+
+    async def record_delivery_attempt(
+        self,
+        delivery_id: str,
+        attempt: int,
+        state: DeliveryState,
+        *,
+        retry_in: float = 0.0,
+        last_error: str | None = None,
+        status_code: int | None = None,
+        delivered_at: str | None = None,
+    ) -> bool:
+        """Record how attempt `attempt` went; False if that attempt no longer holds the claim."""
+        changed = await self._change(
+            q.RECORD_ATTEMPT,
+            retry_in,
+            state,
+            last_error,
+            status_code,
+            delivered_at,
+            delivery_id,
+            attempt,
+        )
+        return changed == 1
+
+    async def delivery(self, delivery_id: str) -> DeliveryRow | None:
+        rows = await self._rows(q.DELIVERY, delivery_id)
+        return self._delivery(rows[0]) if rows else None
+
+    async def due_deliveries(self, limit: int) -> list[str]:
+        """Pending deliveries whose next attempt is due, oldest first."""
+        return [r[0] for r in await self._rows(q.DUE_DELIVERIES, limit)]
+
+    async def outbox_depth(self) -> int:
+        """Deliveries not yet delivered nor given up."""
+        return int((await self._rows(q.OUTBOX_DEPTH))[0][0])
+
+    def _delivery(self, values: Sequence[Any]) -> DeliveryRow:
+        row = dict(zip(q.DELIVERY_COLUMNS, values, strict=True))
+        row["payload"] = dict(self.dialect.decode_json(row["payload"]))
+        return DeliveryRow(**row)
