@@ -47,6 +47,7 @@ import httpx
 from fastapi import Depends, Request
 from pydantic import BaseModel
 
+from api import audit
 from api.config import Settings
 from api.sessions import DeliveryRow, SessionRepository
 from api.sessions.base import DeliveryState
@@ -265,7 +266,7 @@ class Outbox:
                 )
                 if not recorded:
                     return  # held too long: another process took the delivery over
-                self._report(row, state, attempt, error)
+                await self._report(row, state, attempt, status, error)
                 if state != "pending":
                     return
                 await asyncio.sleep(retry_in + CLOCK_SLACK_SECONDS)
@@ -303,12 +304,20 @@ class Outbox:
         status = response.status_code
         return status, None if 200 <= status < 300 else f"HTTP {status}"
 
-    def _report(
-        self, row: DeliveryRow, state: DeliveryState, attempt: int, error: str | None
+    async def _report(
+        self,
+        row: DeliveryRow,
+        state: DeliveryState,
+        attempt: int,
+        status: int | None,
+        error: str | None,
     ) -> None:
+        """Log and audit a delivery's end (a pending one has not ended)."""
+        if state == "pending":
+            return
         if state == "delivered":
             logger.info("webhook %s %s delivered (attempt %d)", row.event, row.delivery_id, attempt)
-        elif state == "failed":
+        else:
             logger.warning(
                 "webhook %s %s of session %s not delivered after %d attempt(s): %s",
                 row.event,
@@ -317,6 +326,24 @@ class Outbox:
                 attempt,
                 error,
             )
+        details: dict[str, Any] = {
+            "event": row.event,
+            "delivery_id": row.delivery_id,
+            "attempts": attempt,
+            "status_code": status,
+        }
+        if error is not None:
+            details["error"] = error[: audit.MAX_DETAIL_CHARS]
+        try:
+            await audit.append(
+                self.repo,
+                audit.SYSTEM,
+                f"webhook.{state}",
+                session_id=row.session_id,
+                details=details,
+            )
+        except Exception:
+            logger.exception("could not audit webhook %s %s", row.delivery_id, state)
 
     # --- the outbox's replica ------------------------------------------------------------
 

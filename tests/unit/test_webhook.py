@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from api import audit
 from api.config import Settings
 from api.sessions import LeasePolicy, SessionRepository, open_repository
 from api.webhook import (
@@ -137,10 +139,21 @@ async def test_an_event_is_stored_before_any_attempt_and_sent_signed_with_its_id
     outcome = await _until(delivered)
     assert outcome.delivered and outcome.attempts == 1 and outcome.status_code == 200
     assert await repo.outbox_depth() == 0
+    entries = await _audited(repo)
+    assert [(e.action, e.actor) for e in entries] == [("webhook.delivered", "system")]
+    assert json.loads(entries[0].details)["delivery_id"] == stored.delivery_id
+
+
+async def _audited(repo: SessionRepository) -> list[Any]:
+    async def entries() -> list[Any]:
+        return [row async for row in audit.chain(repo)]
+
+    await _until(entries)  # the audit entry follows the recorded outcome
+    return await entries()
 
 
 async def test_retries_keep_the_delivery_id_and_a_final_failure_is_recorded(
-    outboxes: Callable[..., Outbox], receiver: WebhookReceiver
+    outboxes: Callable[..., Outbox], receiver: WebhookReceiver, repo: SessionRepository
 ) -> None:
     receiver.statuses = [500, 500, 500]
     outbox = outboxes()
@@ -154,6 +167,15 @@ async def test_retries_keep_the_delivery_id_and_a_final_failure_is_recorded(
     assert (outcome.status, outcome.delivered, outcome.attempts) == ("failed", False, 3)
     assert (outcome.status_code, outcome.last_error) == (500, "HTTP 500")
     assert [r.delivery for r in receiver.received] == [sent.delivery_id] * 3
+    (entry,) = await _audited(repo)
+    assert (entry.action, entry.session_id) == ("webhook.failed", "s")
+    assert json.loads(entry.details) == {
+        "event": "report.ready",
+        "delivery_id": sent.delivery_id,
+        "attempts": 3,
+        "status_code": 500,
+        "error": "HTTP 500",
+    }
 
 
 async def test_without_a_webhook_url_nothing_is_stored_and_the_outcome_says_not_configured(
