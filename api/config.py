@@ -119,6 +119,21 @@ class Settings(BaseSettings, ContextFields):
         "deliveries that are due (resumed after a restart, or left by a stopped replica).",
     )
 
+    evaluation_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Tries of one evaluation, in all, while its failure may pass (its process "
+        "died, the LLM failed); then the report is failed and report.failed is sent.",
+    )
+    evaluation_backoff_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=300,
+        description="Seconds before an evaluation's first retry; doubles (at least the LLM's "
+        "own Retry-After).",
+    )
+
     max_body_bytes_create: int = Field(
         default=256 * 1024,
         ge=1024,

@@ -38,6 +38,12 @@ LLMErrorKind = FailureKind
 DEFAULT_RETRY_SECONDS = 5
 """`Retry-After` for an LLM that failed or timed out (a rate limit sends the LLM's own wait)."""
 
+DATABASE_RETRY_SECONDS = 2
+"""`Retry-After` when the database did not answer (a restart or failover takes seconds)."""
+
+STORAGE_RETRY_SECONDS = 60
+"""`Retry-After` when the disk is full (a person has to free space)."""
+
 DEADLINE_MESSAGE = "The reply did not finish within the turn deadline."
 """`llm_timeout`'s message when the whole reply, not one LLM call, took too long."""
 
@@ -261,6 +267,29 @@ TABLE: tuple[ApiError, ...] = (
         True, "to this or another replica", turn=True, says_retryable=False,
     ),
     ApiError(
+        "database_unavailable", 503,
+        "The database is unavailable or too slow; nothing was changed. Try again shortly.",
+        "The database did not answer (down, unreachable, or slower than its statement or lock "
+        "timeout): the request failed without changing anything.",
+        True, "after `Retry-After`", retry_after=DATABASE_RETRY_SECONDS,
+    ),
+    ApiError(
+        "storage_full", 503,
+        "The server's storage is full; nothing was changed. Try again later.",
+        "The database could not write: its disk is full.",
+        True, "after `Retry-After`, once an operator has freed space",
+        retry_after=STORAGE_RETRY_SECONDS,
+    ),
+    ApiError(
+        "evaluation_failed", 503,
+        "The evaluation failed; it is retried automatically, and the report's regenerate "
+        "route runs it again.",
+        "Not an answer of a route: the `error.code` of a failed report (GET /report serves it "
+        "with 200) when the evaluation failed for the service's own reason (its process died, "
+        "a bug). Retried automatically with backoff and after a restart.",
+        True, "POST /report/{session_id}/regenerate",
+    ),
+    ApiError(
         "overloaded", 503, "The server is at its limit of concurrent replies; retry shortly.",
         "The server runs as many replies at once as it may (INTERVIEWER_MAX_ACTIVE_TURNS).",
         True, "after `Retry-After`", retry_after=1,
@@ -287,6 +316,18 @@ def turn_error(exc: BaseException, *, deadline: bool = False) -> ErrorEvent:
         if deadline or isinstance(exc, TimeoutError):
             return ERRORS["llm_timeout"].event(message=DEADLINE_MESSAGE)
         return ERRORS["turn_failed"].event()
+    row = LLM_ERRORS[failure.kind]
+    if row.name == "prompt_too_large":
+        return row.event(detail=failure.detail or str(exc))
+    return row.event(retry_after=failure.retry_after)
+
+
+def report_error(exc: BaseException) -> ErrorEvent:
+    """Why an evaluation failed, as a failed report's `error`: an LLM failure is its row, as for
+    a turn; anything else is `evaluation_failed` (never `turn_failed`: no turn is involved)."""
+    failure = classify_failure(exc)
+    if failure is None:
+        return ERRORS["evaluation_failed"].event()
     row = LLM_ERRORS[failure.kind]
     if row.name == "prompt_too_large":
         return row.event(detail=failure.detail or str(exc))
