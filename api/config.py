@@ -57,6 +57,21 @@ class Settings(BaseSettings, ContextFields):
     db_pool_size: int = Field(
         default=20, ge=1, le=500, description="PostgreSQL connections per process."
     )
+    db_statement_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="PostgreSQL: longest one statement may take (the server's "
+        "statement_timeout; a server that does not answer at all fails the request a second "
+        "later, with 503 database_unavailable), and longest wait for a pooled connection.",
+    )
+    db_lock_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=600,
+        description="PostgreSQL: longest a statement waits for a row or table lock "
+        "(lock_timeout); past it the request fails with 503 database_unavailable.",
+    )
     lease_seconds: float = Field(
         default=LeasePolicy.seconds,
         gt=0,

@@ -20,14 +20,23 @@ without a new version of the API.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from api.sessions import LeaseLost, SessionBusy, SessionNotFound
+from api.sessions import (
+    DatabaseUnavailable,
+    LeaseLost,
+    SessionBusy,
+    SessionNotFound,
+    database_failure,
+)
 from graph.events import ErrorEvent
 from graph.llm import FailureKind, classify_failure
 
@@ -37,6 +46,16 @@ LLMErrorKind = FailureKind
 
 DEFAULT_RETRY_SECONDS = 5
 """`Retry-After` for an LLM that failed or timed out (a rate limit sends the LLM's own wait)."""
+
+logger = logging.getLogger(__name__)
+
+DATABASE_EXCEPTIONS: tuple[type[Exception], ...] = (
+    DatabaseUnavailable,
+    sqlite3.OperationalError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
+"""What the databases raise when they fail (`database_failure` tells which failure it is)."""
 
 DATABASE_RETRY_SECONDS = 2
 """`Retry-After` when the database did not answer (a restart or failover takes seconds)."""
@@ -78,13 +97,16 @@ class ApiError:
     """Only happens with access control on (INTERVIEWER_ADMIN_TOKEN set)."""
     says_retryable: bool = True
     """Whether the SSE event carries `retryable` (`shutting_down`'s never did)."""
+    says_code: bool = False
+    """The body carries `code` (the row's name) beside `detail`, and `X-Error-Code` is sent:
+    errors added after the first release, which clients tell apart by code."""
 
     def detail(self, **fields: Any) -> str:
         return self.message.format(**fields) if fields else self.message
 
     def http_headers(self, retry_after: int | None = None) -> dict[str, str]:
         headers = dict(self.headers)
-        if self.turn:
+        if self.turn or self.says_code:
             headers["X-Error-Code"] = self.name
         if self.retry_after is not None:
             wait = self.retry_after if retry_after is None else retry_after
@@ -99,11 +121,10 @@ class ApiError:
 
     def response(self, **fields: Any) -> JSONResponse:
         """As a response (for exception handlers and middleware)."""
-        return JSONResponse(
-            status_code=self.status,
-            content={"detail": self.detail(**fields)},
-            headers=self.http_headers(),
-        )
+        content: dict[str, Any] = {"detail": self.detail(**fields)}
+        if self.says_code:
+            content["code"] = self.name
+        return JSONResponse(status_code=self.status, content=content, headers=self.http_headers())
 
     def event(
         self, retry_after: int | None = None, message: str | None = None, **fields: Any
@@ -271,14 +292,14 @@ TABLE: tuple[ApiError, ...] = (
         "The database is unavailable or too slow; nothing was changed. Try again shortly.",
         "The database did not answer (down, unreachable, or slower than its statement or lock "
         "timeout): the request failed without changing anything.",
-        True, "after `Retry-After`", retry_after=DATABASE_RETRY_SECONDS,
+        True, "after `Retry-After`", retry_after=DATABASE_RETRY_SECONDS, says_code=True,
     ),
     ApiError(
         "storage_full", 503,
         "The server's storage is full; nothing was changed. Try again later.",
         "The database could not write: its disk is full.",
         True, "after `Retry-After`, once an operator has freed space",
-        retry_after=STORAGE_RETRY_SECONDS,
+        retry_after=STORAGE_RETRY_SECONDS, says_code=True,
     ),
     ApiError(
         "evaluation_failed", 503,
@@ -394,6 +415,17 @@ def install_handlers(app: FastAPI) -> None:
     async def lost(_: Request, __: Exception) -> JSONResponse:
         return ERRORS["lease_lost"].response()
 
+    async def database(_: Request, exc: Exception) -> JSONResponse:
+        failure = database_failure(exc)
+        if failure is None:
+            raise exc  # not the database's failure: a bug, answered 500 and logged
+        logger.warning("database failure answered 503: %s: %s", type(exc).__name__, exc)
+        return ERRORS["storage_full" if failure == "full" else "database_unavailable"].response()
+
+    # Answered here, not by the server's last-resort 500 handler, so the client's keep-alive
+    # connection stays open for its next request.
+    for kind in DATABASE_EXCEPTIONS:
+        app.add_exception_handler(kind, database)
     app.add_exception_handler(Refused, refused)
     app.add_exception_handler(SessionBusy, busy)
     app.add_exception_handler(SessionNotFound, not_found)
@@ -443,6 +475,7 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/audit"): (*_ADMIN, *_SESSION),
     ("get", "/model-info"): (),
     ("get", "/healthz"): (),
+    ("get", "/readyz"): (),
 }  # fmt: skip
 """The errors each route can answer (the OpenAPI document and docs/API.md list them)."""
 

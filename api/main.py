@@ -27,6 +27,7 @@ from api.interviews import InterviewService
 from api.models import Health
 from api.openapi import install as install_openapi
 from api.oversight import router as oversight_router
+from api.readiness import router as readiness_router
 from api.reports import router as reports_router
 from api.routes import router
 from api.sessions import LeasePolicy, SchemaTooNew, SessionRepository, open_repository
@@ -79,6 +80,8 @@ def open_repository_for(settings: Settings) -> SessionRepository:
         str(settings.db_path),
         LeasePolicy.from_settings(settings),
         settings.db_pool_size,
+        settings.db_statement_timeout_seconds,
+        settings.db_lock_timeout_seconds,
     )
 
 
@@ -183,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings = settings or get_settings()
     app.include_router(router)
     app.include_router(reports_router)
+    app.include_router(readiness_router)
     app.include_router(oversight_router)
     install_handlers(app)  # the domain's errors, from the error table
     app.add_exception_handler(RequestValidationError, validation_error)

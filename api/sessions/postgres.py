@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,11 +22,14 @@ from psycopg_pool import AsyncConnectionPool
 
 from api.sessions.database import Database, Outcome, Step
 from api.sessions.dialect import POSTGRES
+from api.sessions.errors import DatabaseUnavailable
 from api.sessions.migrations import LockedConnection
 
 SETUP_LOCK = 7130001
 """The advisory lock that makes the replicas' setups (LangGraph's and ours) one at a time."""
 SETUP_POLL_SECONDS = 0.1
+CLIENT_MARGIN = 1.0
+"""Seconds past the statement timeout before a statement counts as unanswered."""
 
 
 class _Refused(Exception):
@@ -65,15 +69,36 @@ class PostgresDatabase(Database):
 
     dialect = POSTGRES
 
-    def __init__(self, url: str, pool_size: int = 20) -> None:
+    def __init__(
+        self,
+        url: str,
+        pool_size: int = 20,
+        statement_timeout: float = 5.0,
+        lock_timeout: float = 2.0,
+    ) -> None:
         self.url = url
+        self.timeout = statement_timeout
+        # The server ends a statement or a lock wait past these; a server that does not answer
+        # at all (hung, SIGSTOP) is bounded by `run`'s own clock and the pool's wait.
+        options = (
+            f"-c statement_timeout={int(statement_timeout * 1000)}"
+            f" -c lock_timeout={int(lock_timeout * 1000)}"
+        )
         self.pool = AsyncConnectionPool(
             url,
             min_size=1,
             max_size=pool_size,
             open=False,
-            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+            timeout=statement_timeout,
+            kwargs={
+                "autocommit": True,
+                "prepare_threshold": 0,
+                "row_factory": dict_row,
+                "options": options,
+                "connect_timeout": max(1, math.ceil(statement_timeout)),
+            },
         )
+        self._abandoned: set[asyncio.Task[Any]] = set()
 
     @property
     def where(self) -> str:
@@ -97,15 +122,42 @@ class PostgresDatabase(Database):
                 await asyncio.sleep(SETUP_POLL_SECONDS)
             try:
                 await saver.setup()
+                # A migration may rewrite a large table: not bounded like a request's statement.
+                await holder.execute("SET statement_timeout = 0")
                 await migrate(_Locked(holder))
             finally:
                 await holder.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
+                await holder.execute("RESET statement_timeout")
 
     async def close(self) -> None:
         await self.pool.close()
 
     async def run(
         self, steps: Sequence[Step], *, atomic: bool = True, guarded: bool = False
+    ) -> list[Outcome] | None:
+        # A hung server answers nothing, not even the statement timeout: past the timeout (and
+        # a second for the pool's wait) the caller gets DatabaseUnavailable at once, while the
+        # statement is cancelled in the background (psycopg closes a connection whose server
+        # does not answer the cancel, within seconds).
+        task = asyncio.ensure_future(self._run(steps, atomic, guarded))
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), self.timeout + CLIENT_MARGIN)
+        except TimeoutError:
+            self._abandon(task)
+            raise DatabaseUnavailable(
+                f"no answer from {self.where} within {self.timeout + CLIENT_MARGIN:g}s"
+            ) from None
+        except asyncio.CancelledError:
+            self._abandon(task)
+            raise
+
+    def _abandon(self, task: asyncio.Task[Any]) -> None:
+        task.cancel()
+        self._abandoned.add(task)
+        task.add_done_callback(self._abandoned.discard)
+
+    async def _run(
+        self, steps: Sequence[Step], atomic: bool, guarded: bool
     ) -> list[Outcome] | None:
         async with self.pool.connection() as conn:
             batch = conn.transaction() if atomic and len(steps) > 1 else contextlib.nullcontext()

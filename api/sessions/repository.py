@@ -81,6 +81,10 @@ class SessionRepository:
     async def close(self) -> None:
         await self.database.close()
 
+    async def ping(self) -> None:
+        """One trivial statement: raises unless the database answers."""
+        await self.database.rows("SELECT 1")
+
     # --- plumbing -------------------------------------------------------------------------
 
     def _step(self, template: str, *params: Any) -> Step:
