@@ -57,6 +57,13 @@ class Settings(BaseSettings, ContextFields):
     db_pool_size: int = Field(
         default=20, ge=1, le=500, description="PostgreSQL connections per process."
     )
+    db_startup_wait_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="At start-up, how long to wait for an unreachable database (trying again "
+        "with a doubling backoff, up to 5 s apart) before exiting with a non-zero code.",
+    )
     db_statement_timeout_seconds: float = Field(
         default=5.0,
         gt=0,

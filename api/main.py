@@ -99,6 +99,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # turn that never committed left the session's head where it was. The schema is
         # brought to this release's version first (api/sessions/migrations.py).
         try:
+            await repo.wait_until_reachable(settings.db_startup_wait_seconds)
+        except Exception as exc:
+            logger.error(
+                "the database (%s) did not answer within INTERVIEWER_DB_STARTUP_WAIT_SECONDS="
+                "%gs: %s; not starting",
+                repo.database.where,
+                settings.db_startup_wait_seconds,
+                exc,
+            )
+            raise
+        try:
             await repo.setup()
         except SchemaTooNew as exc:
             logger.error("%s", exc)

@@ -52,6 +52,10 @@ class Database(abc.ABC):
     @abc.abstractmethod
     async def close(self) -> None: ...
 
+    async def reachable(self, connect_seconds: float) -> None:  # noqa: B027
+        """Raise unless the database accepts a connection within `connect_seconds` (start-up
+        waits for it); an embedded file always does."""
+
     @abc.abstractmethod
     async def run(
         self, steps: Sequence[Step], *, atomic: bool = True, guarded: bool = False

@@ -132,6 +132,12 @@ class PostgresDatabase(Database):
     async def close(self) -> None:
         await self.pool.close()
 
+    async def reachable(self, connect_seconds: float) -> None:
+        conn = await AsyncConnection.connect(
+            self.url, connect_timeout=max(1, math.ceil(connect_seconds)), autocommit=True
+        )
+        await conn.close()
+
     async def run(
         self, steps: Sequence[Step], *, atomic: bool = True, guarded: bool = False
     ) -> list[Outcome] | None:

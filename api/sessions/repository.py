@@ -18,7 +18,10 @@ statements, and the service never touches a table.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,10 +42,17 @@ from api.sessions.base import (
     now_iso,
 )
 from api.sessions.database import Database, Outcome, Step
-from api.sessions.errors import LeaseLost, SessionBusy, SessionNotFound
+from api.sessions.errors import LeaseLost, SessionBusy, SessionNotFound, database_failure
 from api.sessions.leases import LeasePolicy
 from api.sessions.migrations import MIGRATIONS, LockedConnection, Migration, migrate
 from graph.state import InterviewSettings
+
+logger = logging.getLogger(__name__)
+
+STARTUP_FIRST_RETRY = 0.5
+"""Seconds before start-up tries the database again; doubles..."""
+STARTUP_MAX_RETRY = 5.0
+"""...up to this."""
 
 
 class SessionRepository:
@@ -80,6 +90,32 @@ class SessionRepository:
 
     async def close(self) -> None:
         await self.database.close()
+
+    async def wait_until_reachable(self, limit: float) -> None:
+        """Wait for the database with a doubling backoff (a replica may start before its
+        database, or during a restart of it); raise its last error once `limit` seconds have
+        passed without it answering. Errors that are not the database's (a bad URL's
+        credentials are) are raised at once."""
+        began = time.monotonic()
+        delay = STARTUP_FIRST_RETRY
+        while True:
+            waited = time.monotonic() - began
+            try:
+                await self.database.reachable(max(1.0, min(STARTUP_MAX_RETRY, limit - waited)))
+                return
+            except Exception as exc:
+                waited = time.monotonic() - began
+                if database_failure(exc) is None or waited >= limit:
+                    raise
+                logger.warning(
+                    "waiting for the database (%s): %s; next try in %.1fs (giving up after %gs)",
+                    self.database.where,
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+                    min(delay, limit - waited),
+                    limit,
+                )
+                await asyncio.sleep(min(delay, limit - waited))
+                delay = min(delay * 2, STARTUP_MAX_RETRY)
 
     async def ping(self) -> None:
         """One trivial statement: raises unless the database answers."""
