@@ -70,7 +70,7 @@ class Settings(BaseSettings, ContextFields):
         le=600,
         description="PostgreSQL: longest one statement may take (the server's "
         "statement_timeout; a server that does not answer at all fails the request a second "
-        "later, with 503 database_unavailable), and longest wait for a pooled connection.",
+        "later, with 503 database_unavailable); a pooled connection is waited for twice as long.",
     )
     db_lock_timeout_seconds: float = Field(
         default=2.0,

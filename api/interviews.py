@@ -197,8 +197,8 @@ class InterviewService:
                 raise SessionNotFound(session_id)
             if row.head is None:
                 return row, None
-            snapshot = await self.graph.aget_state(
-                thread_config(row.session_id, row.generation, row.head)
+            snapshot = await self.repo.bounded(
+                self.graph.aget_state(thread_config(row.session_id, row.generation, row.head))
             )
             if snapshot.values:
                 return row, State(**snapshot.values)

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
@@ -25,9 +25,13 @@ from api.sessions.dialect import POSTGRES
 from api.sessions.errors import DatabaseUnavailable
 from api.sessions.migrations import LockedConnection
 
+T = TypeVar("T")
+
 SETUP_LOCK = 7130001
 """The advisory lock that makes the replicas' setups (LangGraph's and ours) one at a time."""
 SETUP_POLL_SECONDS = 0.1
+POOL_WAIT_STATEMENTS = 2
+"""Waiting for a free pooled connection lasts at most this many statement timeouts."""
 CLIENT_MARGIN = 1.0
 """Seconds past the statement timeout before a statement counts as unanswered."""
 
@@ -89,7 +93,8 @@ class PostgresDatabase(Database):
             min_size=1,
             max_size=pool_size,
             open=False,
-            timeout=statement_timeout,
+            # A free connection within twice the statement timeout, or PoolTimeout (503).
+            timeout=statement_timeout * POOL_WAIT_STATEMENTS,
             kwargs={
                 "autocommit": True,
                 "prepare_threshold": 0,
@@ -98,7 +103,7 @@ class PostgresDatabase(Database):
                 "connect_timeout": max(1, math.ceil(statement_timeout)),
             },
         )
-        self._abandoned: set[asyncio.Task[Any]] = set()
+        self._abandoned: set[asyncio.Future[Any]] = set()
 
     @property
     def where(self) -> str:
@@ -141,11 +146,30 @@ class PostgresDatabase(Database):
     async def run(
         self, steps: Sequence[Step], *, atomic: bool = True, guarded: bool = False
     ) -> list[Outcome] | None:
-        # A hung server answers nothing, not even the statement timeout: past the timeout (and
-        # a second for the pool's wait) the caller gets DatabaseUnavailable at once, while the
-        # statement is cancelled in the background (psycopg closes a connection whose server
-        # does not answer the cancel, within seconds).
-        task = asyncio.ensure_future(self._run(steps, atomic, guarded))
+        # Waiting for a connection is bounded by the pool (PoolTimeout). The statements are
+        # bounded by the server's statement timeout, but a hung server enforces nothing: see
+        # `bounded`.
+        conn = await self.pool.getconn()
+        lent = [conn]
+        work = asyncio.ensure_future(self._run(lent, steps, atomic, guarded))
+        work.add_done_callback(lambda _: self._give_back(lent))
+        return await self.bounded(work)
+
+    def _give_back(self, lent: list[AsyncConnection[Any]]) -> None:
+        # A task cancelled before it started never ran its `finally`: the connection goes
+        # back from here.
+        if lent:
+            self._keep(asyncio.ensure_future(self.pool.putconn(lent.pop())))
+
+    def _keep(self, future: asyncio.Future[Any]) -> None:
+        self._abandoned.add(future)
+        future.add_done_callback(self._abandoned.discard)
+
+    async def bounded(self, work: Awaitable[T]) -> T:
+        # Past the statement timeout and a second more, the caller gets DatabaseUnavailable at
+        # once, while the work is cancelled in the background (psycopg closes a connection
+        # whose server does not answer the cancel, within seconds).
+        task = asyncio.ensure_future(work)
         try:
             return await asyncio.wait_for(asyncio.shield(task), self.timeout + CLIENT_MARGIN)
         except TimeoutError:
@@ -157,15 +181,15 @@ class PostgresDatabase(Database):
             self._abandon(task)
             raise
 
-    def _abandon(self, task: asyncio.Task[Any]) -> None:
+    def _abandon(self, task: asyncio.Future[Any]) -> None:
         task.cancel()
-        self._abandoned.add(task)
-        task.add_done_callback(self._abandoned.discard)
+        self._keep(task)
 
     async def _run(
-        self, steps: Sequence[Step], atomic: bool, guarded: bool
+        self, lent: list[AsyncConnection[Any]], steps: Sequence[Step], atomic: bool, guarded: bool
     ) -> list[Outcome] | None:
-        async with self.pool.connection() as conn:
+        conn = lent[0]
+        try:
             batch = conn.transaction() if atomic and len(steps) > 1 else contextlib.nullcontext()
             outcomes: list[Outcome] = []
             try:
@@ -177,6 +201,10 @@ class PostgresDatabase(Database):
             except _Refused:
                 return None
             return outcomes
+        finally:
+            # A connection left mid-statement (cancelled) is closed by the pool, not reused.
+            lent.clear()
+            await self.pool.putconn(conn)
 
 
 __all__ = ["SETUP_LOCK", "PostgresDatabase"]

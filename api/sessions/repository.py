@@ -22,8 +22,8 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
@@ -48,6 +48,7 @@ from api.sessions.migrations import MIGRATIONS, LockedConnection, Migration, mig
 from graph.state import InterviewSettings
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 STARTUP_FIRST_RETRY = 0.5
 """Seconds before start-up tries the database again; doubles..."""
@@ -116,6 +117,11 @@ class SessionRepository:
                 )
                 await asyncio.sleep(min(delay, limit - waited))
                 delay = min(delay * 2, STARTUP_MAX_RETRY)
+
+    async def bounded(self, work: Awaitable[T]) -> T:
+        """A read of the checkpointer, bounded like the repository's own statements (a hung
+        database fails it with DatabaseUnavailable within seconds)."""
+        return await self.database.bounded(work)
 
     async def ping(self) -> None:
         """One trivial statement: raises unless the database answers."""

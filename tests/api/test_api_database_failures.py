@@ -118,14 +118,16 @@ def test_a_hung_database_fails_requests_within_seconds_and_readiness_says_so(
 ) -> None:
     with Api(server.base_url) as api:
         session_id = api.create(candidate_name="Ana")
+        api.start_text(session_id)  # a head: the history reads a checkpoint
         database.pause()  # SIGSTOP: connections stay open, nothing answers
         try:
-            began = time.monotonic()
-            response = api.http.get(f"/interview-status/{session_id}")
-            took = time.monotonic() - began
-            assert response.status_code == 503, response.text
-            assert response.json()["code"] == "database_unavailable"
-            assert took < 8, took  # the statement timeout (1 s) and its margin, not forever
+            for path in (f"/interview-status/{session_id}", f"/conversation-history/{session_id}"):
+                began = time.monotonic()
+                response = api.http.get(path)
+                took = time.monotonic() - began
+                assert response.status_code == 503, (path, response.text)
+                assert response.json()["code"] == "database_unavailable"
+                assert took < 8, (path, took)  # the statement timeout and a margin, not forever
             began = time.monotonic()
             assert _ready(server).status_code == 503
             assert time.monotonic() - began < 3
