@@ -6,7 +6,9 @@ With more than one worker (INTERVIEWER_WORKERS, default: one per core this proce
 uvicorn's supervisor binds the socket once and runs that many worker processes accepting on it;
 each runs the app's lifespan on the one database, which the sessions' leases make safe (see
 docs/OPERATIONS.md, "Scaling"). SIGTERM/SIGINT to the supervisor stop every worker gracefully; a
-worker that dies is replaced.
+worker that dies is replaced. A worker that fails to start (its database did not come within
+INTERVIEWER_DB_STARTUP_WAIT_SECONDS) stops the supervisor with exit code 3, as one process
+does, so `Restart=on-failure` and container restart policies see the failure.
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
-from uvicorn.config import LOGGING_CONFIG
+from uvicorn.config import LOGGING_CONFIG, STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
 from api.cli import COMMANDS
 from api.cli import run as run_command
 from api.config import Settings, get_settings
 from api.landing import log_links
 
+APP = "api.main:app"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -143,23 +147,41 @@ def prepare_metrics_dir(workers: int) -> Path | None:
 
 
 def _serve(settings: Settings, workers: int, logs: dict[str, Any]) -> None:
-    uvicorn.run(
-        "api.main:app",
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        log_config=logs,
-        workers=workers,
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "log_config": logs,
+        "workers": workers,
         # uvicorn's httptools protocol with header and body read deadlines (a half-sent
         # request is closed, not held for ever); each worker reads them from the settings.
-        http="api.http_timeouts:TimedHttpProtocol",
+        "http": "api.http_timeouts:TimedHttpProtocol",
         # Longer than the clients' own idle keep-alive (Node's and httpx's are 5 s), so the
         # server never closes a connection a client is just reusing.
-        timeout_keep_alive=30,
+        "timeout_keep_alive": 30,
         # Replies get the grace to finish (SSE ones then end with an error event); this is
         # the backstop after which uvicorn itself cancels what is left.
-        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) + 10,
-    )
+        "timeout_graceful_shutdown": int(settings.shutdown_grace_seconds) + 10,
+    }
+    if workers == 1:
+        # A start-up that fails (the database did not come within its wait) exits non-zero.
+        uvicorn.run(APP, **options)
+        return
+    sys.exit(supervise(uvicorn.Config(APP, **options)))
+
+
+def supervise(config: uvicorn.Config) -> int:
+    """Run the workers under uvicorn's supervisor; the exit code: non-zero when a worker
+    failed to start. uvicorn's own `run` stops the supervisor then but returns 0, which
+    defeats `Restart=on-failure` and a container's restart policy."""
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
+        logging.getLogger("api").error(
+            "a worker failed to start; the supervisor exits with code %d", STARTUP_FAILURE
+        )
+        return STARTUP_FAILURE
+    return 0
 
 
 if __name__ == "__main__":

@@ -64,6 +64,28 @@ class Settings(BaseSettings, ContextFields):
         f"{MIN_DB_POOL_SIZE} (start-up holds one for its lock while the checkpointer's set-up "
         "uses another).",
     )
+    db_startup_wait_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="At start-up, how long to wait for an unreachable database (trying again "
+        "with a doubling backoff, up to 5 s apart) before exiting with a non-zero code.",
+    )
+    db_statement_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="PostgreSQL: longest one statement may take (the server's "
+        "statement_timeout; a server that does not answer at all fails the request a second "
+        "later, with 503 database_unavailable); a pooled connection is waited for twice as long.",
+    )
+    db_lock_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=600,
+        description="PostgreSQL: longest a statement waits for a row or table lock "
+        "(lock_timeout); past it the request fails with 503 database_unavailable.",
+    )
     lease_seconds: float = Field(
         default=LeasePolicy.seconds,
         gt=0,
@@ -132,19 +154,43 @@ class Settings(BaseSettings, ContextFields):
         "months).",
     )
     webhook_url: str | None = Field(
-        default=None, description="POST every ready evaluation report here (signed)."
+        default=None,
+        description="POST webhook events here (signed; stored first, resumed after a restart): "
+        "report.ready, report.failed, ...",
     )
     webhook_secret: SecretStr | None = Field(
         default=None, description="HMAC-SHA256 key of the webhook's X-Interviewer-Signature."
     )
     webhook_attempts: int = Field(
-        default=3, ge=1, le=10, description="Delivery attempts of one report, in all."
+        default=3, ge=1, le=10, description="Delivery attempts of one webhook event, in all."
     )
     webhook_backoff: float = Field(
         default=1.0, ge=0, le=60, description="Seconds before the first retry; doubles."
     )
     webhook_timeout: float = Field(
         default=10.0, gt=0, le=120, description="Seconds one delivery attempt may take."
+    )
+    webhook_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="How often the replica holding the outbox duty looks for webhook "
+        "deliveries that are due (resumed after a restart, or left by a stopped replica).",
+    )
+
+    evaluation_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Tries of one evaluation, in all, while its failure may pass (its process "
+        "died, the LLM failed); then the report is failed and report.failed is sent.",
+    )
+    evaluation_backoff_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=300,
+        description="Seconds before an evaluation's first retry; doubles (at least the LLM's "
+        "own Retry-After).",
     )
 
     header_timeout_seconds: float = Field(

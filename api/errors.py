@@ -20,14 +20,23 @@ without a new version of the API.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from api.sessions import LeaseLost, SessionBusy, SessionNotFound
+from api.sessions import (
+    DatabaseUnavailable,
+    LeaseLost,
+    SessionBusy,
+    SessionNotFound,
+    database_failure,
+)
 from graph.events import ErrorEvent
 from graph.llm import FailureKind, classify_failure
 
@@ -37,6 +46,22 @@ LLMErrorKind = FailureKind
 
 DEFAULT_RETRY_SECONDS = 5
 """`Retry-After` for an LLM that failed or timed out (a rate limit sends the LLM's own wait)."""
+
+logger = logging.getLogger(__name__)
+
+DATABASE_EXCEPTIONS: tuple[type[Exception], ...] = (
+    DatabaseUnavailable,
+    sqlite3.OperationalError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
+"""What the databases raise when they fail (`database_failure` tells which failure it is)."""
+
+DATABASE_RETRY_SECONDS = 2
+"""`Retry-After` when the database did not answer (a restart or failover takes seconds)."""
+
+STORAGE_RETRY_SECONDS = 60
+"""`Retry-After` when the disk is full (a person has to free space)."""
 
 DEADLINE_MESSAGE = "The reply did not finish within the turn deadline."
 """`llm_timeout`'s message when the whole reply, not one LLM call, took too long."""
@@ -72,13 +97,16 @@ class ApiError:
     """Only happens with access control on (INTERVIEWER_ADMIN_TOKEN set)."""
     says_retryable: bool = True
     """Whether the SSE event carries `retryable` (`shutting_down`'s never did)."""
+    says_code: bool = False
+    """The body carries `code` (the row's name) beside `detail`, and `X-Error-Code` is sent:
+    errors added after the first release, which clients tell apart by code."""
 
     def detail(self, **fields: Any) -> str:
         return self.message.format(**fields) if fields else self.message
 
     def http_headers(self, retry_after: int | None = None) -> dict[str, str]:
         headers = dict(self.headers)
-        if self.turn:
+        if self.turn or self.says_code:
             headers["X-Error-Code"] = self.name
         if self.retry_after is not None:
             wait = self.retry_after if retry_after is None else retry_after
@@ -93,11 +121,10 @@ class ApiError:
 
     def response(self, **fields: Any) -> JSONResponse:
         """As a response (for exception handlers and middleware)."""
-        return JSONResponse(
-            status_code=self.status,
-            content={"detail": self.detail(**fields)},
-            headers=self.http_headers(),
-        )
+        content: dict[str, Any] = {"detail": self.detail(**fields)}
+        if self.says_code:
+            content["code"] = self.name
+        return JSONResponse(status_code=self.status, content=content, headers=self.http_headers())
 
     def event(
         self, retry_after: int | None = None, message: str | None = None, **fields: Any
@@ -300,6 +327,29 @@ TABLE: tuple[ApiError, ...] = (
         headers={"X-Error-Code": "too_many_sessions"},
     ),
     ApiError(
+        "database_unavailable", 503,
+        "The database is unavailable or too slow; nothing was changed. Try again shortly.",
+        "The database did not answer (down, unreachable, or slower than its statement or lock "
+        "timeout): the request failed without changing anything.",
+        True, "after `Retry-After`", retry_after=DATABASE_RETRY_SECONDS, says_code=True,
+    ),
+    ApiError(
+        "storage_full", 503,
+        "The server's storage is full; nothing was changed. Try again later.",
+        "The database could not write: its disk is full.",
+        True, "after `Retry-After`, once an operator has freed space",
+        retry_after=STORAGE_RETRY_SECONDS, says_code=True,
+    ),
+    ApiError(
+        "evaluation_failed", 503,
+        "The evaluation failed; it is retried automatically, and the report's regenerate "
+        "route runs it again.",
+        "Not an answer of a route: the `error.code` of a failed report (GET /report serves it "
+        "with 200) when the evaluation failed for the service's own reason (its process died, "
+        "a bug). Retried automatically with backoff and after a restart.",
+        True, "POST /report/{session_id}/regenerate",
+    ),
+    ApiError(
         "overloaded", 503, "The server is at its limit of concurrent replies; retry shortly.",
         "The server runs as many replies at once as it may (INTERVIEWER_MAX_ACTIVE_TURNS).",
         True, "after `Retry-After`", retry_after=1,
@@ -341,6 +391,18 @@ def llm_failure_kind(exc: BaseException, *, deadline: bool = False) -> str | Non
     return None if failure is None else str(failure.kind)
 
 
+def report_error(exc: BaseException) -> ErrorEvent:
+    """Why an evaluation failed, as a failed report's `error`: an LLM failure is its row, as for
+    a turn; anything else is `evaluation_failed` (never `turn_failed`: no turn is involved)."""
+    failure = classify_failure(exc)
+    if failure is None:
+        return ERRORS["evaluation_failed"].event()
+    row = LLM_ERRORS[failure.kind]
+    if row.name == "prompt_too_large":
+        return row.event(detail=failure.detail or str(exc))
+    return row.event(retry_after=failure.retry_after)
+
+
 def row_of(error: Mapping[str, Any]) -> ApiError:
     """The row of a turn's error (an unknown code: `turn_failed`)."""
     return ERRORS.get(str(error.get("code")), ERRORS["turn_failed"])
@@ -377,9 +439,12 @@ class Refused(Exception):
         super().__init__(self.error.detail(**fields))
 
     def response(self) -> JSONResponse:
+        content: dict[str, Any] = {"detail": self.error.detail(**self.fields)}
+        if self.error.says_code:
+            content["code"] = self.error.name
         return JSONResponse(
             status_code=self.error.status,
-            content={"detail": self.error.detail(**self.fields)},
+            content=content,
             headers=self.error.http_headers(self.retry_after),
         )
 
@@ -407,6 +472,17 @@ def install_handlers(app: FastAPI) -> None:
     async def lost(_: Request, __: Exception) -> JSONResponse:
         return ERRORS["lease_lost"].response()
 
+    async def database(_: Request, exc: Exception) -> JSONResponse:
+        failure = database_failure(exc)
+        if failure is None:
+            raise exc  # not the database's failure: a bug, answered 500 and logged
+        logger.warning("database failure answered 503: %s: %s", type(exc).__name__, exc)
+        return ERRORS["storage_full" if failure == "full" else "database_unavailable"].response()
+
+    # Answered here, not by the server's last-resort 500 handler, so the client's keep-alive
+    # connection stays open for its next request.
+    for kind in DATABASE_EXCEPTIONS:
+        app.add_exception_handler(kind, database)
     app.add_exception_handler(Refused, refused)
     app.add_exception_handler(SessionBusy, busy)
     app.add_exception_handler(SessionNotFound, not_found)
@@ -457,6 +533,7 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/model-info"): (),
     ("get", "/healthz"): (),
     ("get", "/metrics"): _ADMIN,
+    ("get", "/readyz"): (),
 }  # fmt: skip
 """The errors each route can answer (the OpenAPI document and docs/API.md list them)."""
 

@@ -4,8 +4,14 @@
 is committed and its reply fully streamed: neither the closing nor its commit waits for it.
 The evaluation only reads the interview's head checkpoint and writes the session's report
 (through the session repository, so every replica serves it), so a failed evaluation leaves the
-interview exactly as it was; it is stored as a `FailedReport` and can be run again (POST
-/report/{id}/regenerate). A request while one runs is coalesced: the evaluation runs once more
+interview exactly as it was. A failure that may pass (the evaluation process died, the LLM
+failed) is tried again after INTERVIEWER_EVALUATION_BACKOFF_SECONDS, doubling, up to
+INTERVIEWER_EVALUATION_ATTEMPTS in all; then it is stored as a `FailedReport`, sent as a
+`report.failed` webhook event and audited, and can be run again (POST /report/{id}/regenerate);
+the next start tries it again too. A dead evaluation process is replaced (found by the next
+evaluation or within a second by a watcher), so one `kill -9` fails no report.
+
+A request while one runs is coalesced: the evaluation runs once more
 after the current one. Reports are read and written as the typed union of api/report_types.py.
 
 Every stored document carries the `generation` and `checkpoint_id` of the transcript it is
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import concurrent.futures.process
 import contextlib
 import logging
 import multiprocessing
@@ -37,8 +44,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from api import audit
 from api.config import Settings
-from api.errors import turn_error
+from api.errors import report_error
 from api.interviews import InterviewService
 from api.report_types import (
     FailedReport,
@@ -49,7 +57,7 @@ from api.report_types import (
     StoredReport,
 )
 from api.sessions import SessionNotFound, SessionRow
-from api.webhook import deliver
+from api.webhook import Outbox
 from graph.context import Context
 from graph.evaluation.graph import evaluation_graph, evaluation_input
 from graph.evaluation.report import Report
@@ -59,6 +67,8 @@ logger = logging.getLogger(__name__)
 
 MAX_CONCURRENT_EVALUATIONS = 4
 """Evaluations running at once in the process; more wait their turn."""
+PROCESS_CHECK_SECONDS = 1.0
+"""How often the runner checks that its evaluation process is alive (and replaces a dead one)."""
 MAX_DEFER_SECONDS = 10.0
 """An evaluation waits for a moment without running turns, but never longer than this."""
 IDLE_POLL_SECONDS = 0.02
@@ -152,9 +162,14 @@ class EvaluationRunner:
     """Runs evaluations as background tasks and keeps their outcome in the report store."""
 
     def __init__(
-        self, service: InterviewService, store: ReportRepository, settings: Settings
+        self,
+        service: InterviewService,
+        store: ReportRepository,
+        settings: Settings,
+        outbox: Outbox,
     ) -> None:
         self.service = service
+        self.outbox = outbox
         self.reports = Reports(store)
         self.settings = settings
         self.evaluate: Evaluate = run_evaluator
@@ -166,6 +181,9 @@ class EvaluationRunner:
         self._worker = _Worker()
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._recovery: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self.replaced_processes = 0
+        """Evaluation processes found dead and replaced since start."""
 
     def is_running(self, session_id: str) -> bool:
         return session_id in self._running
@@ -206,7 +224,12 @@ class EvaluationRunner:
             while True:
                 self._again.discard(session_id)
                 async with self._gate:
-                    await self._run_once(session_id)
+                    try:
+                        await self._run_once(session_id)
+                    except Exception:
+                        # The database failed: the report stays pending, made again later
+                        # (GET /report on an abandoned one, or the next start).
+                        logger.exception("evaluation of session %s interrupted", session_id)
                 if session_id not in self._again:
                     return
         finally:
@@ -221,40 +244,113 @@ class EvaluationRunner:
         if state is None or state.active:
             logger.info("evaluation of %s skipped: the interview is not finished", session_id)
             return
-        try:
-            await self.reports.save(self._pending(row))
-            made = Report.model_validate(await self._evaluate(session_id, state))
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            logger.exception("evaluation of session %s failed", session_id)
-            await self._save_failure(row, exc)
+        await self.reports.save(self._pending(row))
+        made = await self._evaluate_with_retries(row, state)
+        if made is None:
             return
         report = made.model_copy(update=_stamp(row))
         if not await self._still_current(row):
             return
-        await self.reports.save(report)
-        if self.settings.webhook_url:
-            await self._notify(report)
+        # The event is stored before the report says so, and sent only after: a receiver
+        # that reads the report at once finds it, and a stop in between loses no delivery.
+        webhook = await self.outbox.store("report.ready", report, session_id=session_id)
+        await self.reports.save(report.model_copy(update={"webhook": webhook}))
+        self.outbox.start(webhook)
+
+    async def _evaluate_with_retries(self, row: SessionRow, state: State) -> Report | None:
+        """The report, trying again with a doubling backoff while the failure may pass (a dead
+        evaluation process, an LLM that failed); None once it failed for good, stored as a
+        `FailedReport` (and sent as a `report.failed` event)."""
+        attempts = self.settings.evaluation_attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                return Report.model_validate(await self._evaluate(row.session_id, state))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                error = report_error(exc)
+                if attempt == attempts or not error.get("retryable"):
+                    logger.exception(
+                        "evaluation of session %s failed (attempt %d of %d), for good",
+                        row.session_id,
+                        attempt,
+                        attempts,
+                    )
+                    await self._save_failure(row, exc)
+                    return None
+                wait = self.settings.evaluation_backoff_seconds * 2 ** (attempt - 1)
+                wait = max(wait, float(error.get("retry_after") or 0))
+                logger.warning(
+                    "evaluation of session %s failed (attempt %d of %d: %s); again in %gs",
+                    row.session_id,
+                    attempt,
+                    attempts,
+                    type(exc).__name__,
+                    wait,
+                )
+                await asyncio.sleep(wait)
+        return None  # pragma: no cover - the loop returns
 
     async def _evaluate(self, session_id: str, state: State) -> dict[str, Any]:
         context = self.settings.context()
         if self.evaluate is not run_evaluator:
             # A replaced evaluation (tests) may hold unpicklable things: run it in the thread.
             return await self._worker.run(self.evaluate(session_id, state, context))
-        if self._pool is None:
-            # Spawned, not forked: the server has threads. One process, at a lower priority,
-            # so a burst of evaluations never takes CPU from the replies being streamed.
-            self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_prepare_evaluation_process,
-                initargs=(os.getpid(),),
-            )
+        pool = self._pool or self._spawn()
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._pool, evaluate_in_process, session_id, state, context.model_dump()
+        try:
+            return await loop.run_in_executor(
+                pool, evaluate_in_process, session_id, state, context.model_dump()
+            )
+        except concurrent.futures.process.BrokenProcessPool:
+            # The process died (killed, out of memory): a new one for the next try.
+            self._replace(pool)
+            raise
+
+    def _spawn(self) -> concurrent.futures.ProcessPoolExecutor:
+        """A new evaluation process, started now (not at its first evaluation), watched."""
+        # Spawned, not forked: the server has threads. One process, at a lower priority,
+        # so a burst of evaluations never takes CPU from the replies being streamed.
+        pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_prepare_evaluation_process,
+            initargs=(os.getpid(),),
         )
+        pool.submit(os.getpid)  # starts the process
+        self._pool = pool
+        if self._watcher is None and not self._closed:
+            self._watcher = asyncio.create_task(self._watch(), name="evaluation-process-watch")
+        return pool
+
+    def _replace(self, pool: concurrent.futures.ProcessPoolExecutor) -> None:
+        """Replace `pool` if it is still the current one (a dead process is replaced once)."""
+        if self._pool is not pool or self._closed:
+            return
+        logger.warning("the evaluation process died; starting a new one")
+        self.replaced_processes += 1
+        self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
+        self._spawn()
+
+    def process_alive(self) -> bool:
+        """Whether the evaluation process is alive (true before the first one is needed)."""
+        pool = self._pool
+        if pool is None:
+            return True
+        if getattr(pool, "_broken", False):
+            return False
+        processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
+        return all(process.is_alive() for process in processes.values())
+
+    async def _watch(self) -> None:
+        # A process killed while idle is found here, not by the next evaluation: readiness
+        # stays true and no report pays for it.
+        while not self._closed:
+            await asyncio.sleep(PROCESS_CHECK_SECONDS)
+            pool = self._pool
+            if pool is not None and not self.process_alive():
+                self._replace(pool)
 
     async def _yield_to_turns(self) -> None:
         # Evaluating reads a checkpoint, writes the database and takes the event loop for tens
@@ -275,7 +371,7 @@ class EvaluationRunner:
         return True
 
     async def _save_failure(self, row: SessionRow, exc: Exception) -> None:
-        error = {k: v for k, v in turn_error(exc).items() if k != "event"}
+        error = {k: v for k, v in report_error(exc).items() if k != "event"}
         failure = FailedReport(
             session_id=row.session_id,
             failed_at=_now(),
@@ -283,30 +379,21 @@ class EvaluationRunner:
             **_stamp(row),
         )
         try:
-            if await self._still_current(row):
-                await self.reports.save(failure)
+            if not await self._still_current(row):
+                return
+            # As for a ready report: the event is stored first, sent once the report says so.
+            webhook = await self.outbox.store("report.failed", failure, session_id=row.session_id)
+            await self.reports.save(failure.model_copy(update={"webhook": webhook}))
+            self.outbox.start(webhook)
+            await audit.append(
+                self.service.repo,
+                audit.SYSTEM,
+                "report.failed",
+                session_id=row.session_id,
+                details={"code": failure.error.code, "type": failure.error.type},
+            )
         except Exception:
             logger.exception("could not record the failed evaluation of %s", row.session_id)
-
-    async def _notify(self, report: Report) -> None:
-        settings = self.settings
-        assert settings.webhook_url is not None
-        outcome = await deliver(
-            settings.webhook_url,
-            report.model_dump(mode="json"),
-            secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
-            attempts=settings.webhook_attempts,
-            backoff=settings.webhook_backoff,
-            request_timeout=settings.webhook_timeout,
-        )
-        if not outcome.delivered:
-            logger.warning(
-                "webhook for %s not delivered after %d attempt(s): %s",
-                report.session_id,
-                outcome.attempts,
-                outcome.last_error,
-            )
-        await self.reports.save(report.model_copy(update={"webhook": outcome}))
 
     def start_recovery(self, rows: Callable[[], Awaitable[list[SessionRow]]]) -> None:
         """Run `recover` on the sessions `rows` lists, as a background task."""
@@ -320,19 +407,24 @@ class EvaluationRunner:
         self._recovery = asyncio.create_task(run(), name="evaluation-recovery")
 
     async def recover(self, rows: list[SessionRow]) -> None:
-        """At start-up: evaluate finished sessions with no current report, or one left pending."""
+        """At start-up: evaluate finished sessions with no current report, one left pending, or
+        one that failed for a reason that may have passed (its process died, the LLM failed)."""
         for row in rows:
             if not row.started or row.active:
                 continue
             report = await self.reports.get(row.session_id)
             if report is None or not is_current(report, row) or report.status == "pending":
                 self.schedule(row.session_id)
+            elif report.status == "failed" and report.error.retryable:
+                logger.info("evaluating session %s again: it failed before", row.session_id)
+                self.schedule(row.session_id)
 
     async def close(self) -> None:
         """Stop: running evaluations are cancelled and stay pending, resumed at next start."""
         self._closed = True
-        if self._recovery is not None:
-            self._recovery.cancel()
+        for task in (self._recovery, self._watcher):
+            if task is not None:
+                task.cancel()
         tasks = list(self._running.values())
         for task in tasks:
             task.cancel()

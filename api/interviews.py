@@ -172,6 +172,8 @@ class InterviewService:
         self.on_finished = on_finished
         self.sessions_dir = sessions_dir
         self.turn_deadline = turn_deadline
+        self.draining = False
+        """Stopping: running turns finish, and /readyz says this replica takes no more."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = 0
         """Turns claimed or running in this process (the max_active_turns cap)."""
@@ -197,8 +199,8 @@ class InterviewService:
                 raise SessionNotFound(session_id)
             if row.head is None:
                 return row, None
-            snapshot = await self.graph.aget_state(
-                thread_config(row.session_id, row.generation, row.head)
+            snapshot = await self.repo.bounded(
+                self.graph.aget_state(thread_config(row.session_id, row.generation, row.head))
             )
             if snapshot.values:
                 return row, State(**snapshot.values)
@@ -328,22 +330,22 @@ class InterviewService:
         lease, row = plan.lease, plan.row
         clock = TurnClock(row.session_id, plan.kind)
         keeper = asyncio.create_task(self._keep(lease))
-        # The whole reply, however slowly the LLM trickles: past it the turn fails like a
-        # timeout (llm_timeout), uncommitted.
+        # The whole reply and its commit, however slowly the LLM trickles or the database
+        # answers: past it the turn fails like a timeout (llm_timeout), uncommitted.
         deadline = asyncio.timeout(self.turn_deadline)
         try:
-            try:
-                async with deadline:
+            async with deadline:
+                try:
                     state, head, reply, events = await self._run_graph(plan, queue, clock)
-            finally:
-                keeper.cancel()
-            commit = Commit(
-                plan.generation,
-                head,
-                progress_of(state, row.settings),
-                _record(plan, reply, events, state),
-            )
-            await self.repo.commit(lease, row.head, commit, keep=_kept(plan, head))
+                finally:
+                    keeper.cancel()
+                commit = Commit(
+                    plan.generation,
+                    head,
+                    progress_of(state, row.settings),
+                    _record(plan, reply, events, state),
+                )
+                await self.repo.commit(lease, row.head, commit, keep=_kept(plan, head))
         except asyncio.CancelledError:
             clock.finished("shutting_down")
             await asyncio.shield(self._release(lease))
@@ -465,6 +467,7 @@ class InterviewService:
     async def shutdown(self, grace: float = 10.0) -> None:
         """Let running turns finish (bounded), so their replies are committed; cancel the rest
         (they commit nothing, and say so to their clients)."""
+        self.draining = True
         if self._tasks:
             _, pending = await asyncio.wait(list(self._tasks), timeout=grace)
             for task in pending:

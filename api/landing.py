@@ -19,6 +19,7 @@ LINKS: tuple[tuple[str, str, str], ...] = (
     ("docs", "/docs", "API documentation (Swagger UI)"),
     ("openapi", "/openapi.json", "OpenAPI document"),
     ("health", "/healthz", "Health (liveness)"),
+    ("ready", "/readyz", "Readiness (database, evaluation process, draining)"),
 )
 """(name, path, title) of each link; the start-up log shows all but the OpenAPI document."""
 

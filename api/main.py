@@ -30,12 +30,14 @@ from api.models import Health
 from api.observability import router as observability_router
 from api.openapi import install as install_openapi
 from api.oversight import router as oversight_router
+from api.readiness import router as readiness_router
 from api.reports import router as reports_router
 from api.routes import router
 from api.sessions import LeasePolicy, SchemaTooNew, SessionRepository, open_repository
 from api.streaming import quiet_aborted_turns
 from api.sweeper import replica_name, run_sweeper
 from api.web import mount_web
+from api.webhook import Outbox
 from graph.graph import build_graph
 from graph.llm import MODEL_NAME, describe
 
@@ -81,6 +83,8 @@ def open_repository_for(settings: Settings) -> SessionRepository:
         str(settings.db_path),
         LeasePolicy.from_settings(settings),
         settings.db_pool_size,
+        settings.db_statement_timeout_seconds,
+        settings.db_lock_timeout_seconds,
     )
 
 
@@ -91,10 +95,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     repo = open_repository_for(settings)
     _log_start(settings, repo)
     sweeper: asyncio.Task[None] | None = None
+    outbox: Outbox | None = None
+    pump: asyncio.Task[None] | None = None
     try:
         # Constant time whatever the number of sessions: no recovery scan is needed, since a
         # turn that never committed left the session's head where it was. The schema is
         # brought to this release's version first (api/sessions/migrations.py).
+        try:
+            await repo.wait_until_reachable(settings.db_startup_wait_seconds)
+        except Exception as exc:
+            logger.error(
+                "the database (%s) did not answer within INTERVIEWER_DB_STARTUP_WAIT_SECONDS="
+                "%gs: %s; not starting",
+                repo.database.where,
+                settings.db_startup_wait_seconds,
+                exc,
+            )
+            raise
         try:
             await repo.setup()
         except SchemaTooNew as exc:
@@ -114,21 +131,29 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             sessions_dir=settings.sessions_dir,
             turn_deadline=settings.turn_deadline_seconds,
         )
+        owner = replica_name()
+        outbox = Outbox(repo, settings, owner)
         app.state.repo = repo
         app.state.service = service
+        app.state.outbox = outbox
         # Everything loaded so far (LangGraph, LangChain, pydantic, the SDKs) lives as long as
         # the process; frozen, the collector stops re-scanning it, and its full collections
         # stop pausing every stream for hundreds of milliseconds under load.
         gc.collect()
         gc.freeze()
-        sweeper = asyncio.create_task(run_sweeper(service, settings, replica_name()))
+        sweeper = asyncio.create_task(run_sweeper(service, settings, owner))
+        # Webhook events a stop left undelivered are resumed by one replica (the outbox duty).
+        pump = asyncio.create_task(outbox.run(), name="webhook-outbox")
         yield
         await service.shutdown(grace=settings.shutdown_grace_seconds)
     finally:
-        if sweeper is not None:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+        for task in (sweeper, pump):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if outbox is not None:
+            await outbox.close()
         await repo.close()
 
 
@@ -189,6 +214,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(reports_router)
     app.include_router(observability_router)
+    app.include_router(readiness_router)
     app.include_router(oversight_router)
     install_handlers(app)  # the domain's errors, from the error table
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -134,3 +134,31 @@ class Health(BaseModel):
         default_factory=os.getpid,
         description="The worker process that answered (one of INTERVIEWER_WORKERS).",
     )
+
+
+class Readiness(BaseModel):
+    """Whether this replica can serve (GET /readyz): 200 when `ready`, else 503 with why."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "not_ready",
+                    "reason": "database: no answer within 1s",
+                    "database": "no answer within 1s",
+                    "evaluation": "ok",
+                    "draining": False,
+                    "worker": 4242,
+                }
+            ]
+        }
+    )
+
+    status: Literal["ready", "not_ready"]
+    reason: str | None = Field(default=None, description="Why not, when not ready.")
+    database: str = Field(description="`ok`, or what went wrong reaching it (within 1 s).")
+    evaluation: Literal["ok", "dead"] = Field(
+        description="The evaluation process: `dead` until it is replaced (within a second)."
+    )
+    draining: bool = Field(description="The replica is stopping: it finishes, takes no more.")
+    worker: int = Field(default_factory=os.getpid, description="The worker that answered.")

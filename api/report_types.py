@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from graph.evaluation.report import RUBRIC_VERSION, Report
+from graph.evaluation.report import RUBRIC_VERSION, Report, WebhookOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,12 @@ class FailedReport(BaseModel):
     rubric_version: str = RUBRIC_VERSION
     failed_at: str = Field(description="When it failed (ISO 8601, UTC).")
     error: ReportError
+    webhook: WebhookOutcome | None = Field(
+        default=None,
+        exclude_if=lambda outcome: outcome is None,
+        description="The report.failed event's delivery, once the failure is final (its "
+        "automatic retries used up); `not_configured` without a webhook URL.",
+    )
     generation: int | None = Field(default=None, description=_STAMP)
     checkpoint_id: str | None = Field(
         default=None, description="The checkpoint of the transcript it was evaluating."

@@ -34,7 +34,7 @@ async def reports_lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     service: InterviewService = app.state.service
     repo: SessionRepository = app.state.repo
-    runner = EvaluationRunner(service, repo, settings)
+    runner = EvaluationRunner(service, repo, settings, app.state.outbox)
     service.on_finished = runner.on_finished
     app.state.evaluations = runner
     # Resume what a stop interrupted, in the background: start-up stays constant time.
@@ -106,6 +106,8 @@ async def get_report(
             # Its replica stopped or died mid-evaluation: this one makes it.
             runner.schedule(session.session_id, again=False)
         return _pending()
+    # The stored `webhook` is the delivery as it was stored: the outbox says how it went.
+    report = report.model_copy(update={"webhook": await runner.outbox.current(report.webhook)})
     if _wants_markdown(request):
         text = _failed_markdown(report) if report.status == "failed" else render_markdown(report)
         return Response(text, media_type=f"{MARKDOWN}; charset=utf-8")

@@ -54,6 +54,7 @@ def offline_settings(root: Path, **overrides: Any) -> Settings:
         "offline_token_delay": 0.0,
         "session_timeout_minutes": 30.0,
         "sweep_interval_seconds": 60.0,
+        "evaluation_backoff_seconds": 0.05,  # a failing evaluation is retried at once
         "log_level": "warning",
     }
     values.update(overrides)

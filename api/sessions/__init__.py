@@ -3,14 +3,31 @@ is, `migrations.py` for the schema's versions, `leases.py` for the lease rules).
 
 from __future__ import annotations
 
-from api.sessions.base import Commit, Lease, Progress, SavedSummary, SessionRow, TurnRecord, now_iso
-from api.sessions.errors import LeaseLost, SessionBusy, SessionNotFound
+from api.sessions.base import (
+    Commit,
+    DeliveryRow,
+    Lease,
+    Progress,
+    SavedSummary,
+    SessionRow,
+    TurnRecord,
+    now_iso,
+)
+from api.sessions.errors import (
+    DatabaseUnavailable,
+    LeaseLost,
+    SessionBusy,
+    SessionNotFound,
+    database_failure,
+)
 from api.sessions.leases import LeasePolicy
 from api.sessions.migrations import SchemaTooNew
 from api.sessions.repository import SessionRepository
 
 __all__ = [
     "Commit",
+    "DatabaseUnavailable",
+    "DeliveryRow",
     "Lease",
     "LeaseLost",
     "LeasePolicy",
@@ -22,13 +39,19 @@ __all__ = [
     "SessionRepository",
     "SessionRow",
     "TurnRecord",
+    "database_failure",
     "now_iso",
     "open_repository",
 ]
 
 
 def open_repository(
-    database_url: str | None, db_path: str, leases: LeasePolicy, pool_size: int
+    database_url: str | None,
+    db_path: str,
+    leases: LeasePolicy,
+    pool_size: int,
+    statement_timeout: float = 5.0,
+    lock_timeout: float = 2.0,
 ) -> SessionRepository:
     """The repository the settings name: PostgreSQL for a `postgresql://` URL, else SQLite."""
     if database_url:
@@ -39,7 +62,9 @@ def open_repository(
             )
         from api.sessions.postgres import PostgresDatabase
 
-        return SessionRepository(PostgresDatabase(database_url, pool_size), leases)
+        return SessionRepository(
+            PostgresDatabase(database_url, pool_size, statement_timeout, lock_timeout), leases
+        )
     from pathlib import Path
 
     from api.sessions.sqlite import SqliteDatabase

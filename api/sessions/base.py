@@ -136,3 +136,22 @@ class AuditRow:
     """Canonical JSON text, exactly as hashed."""
     prev_hash: str
     hash: str
+
+
+DeliveryState = Literal["pending", "delivered", "failed"]
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """One webhook event in the outbox: what to send, and how its delivery went so far."""
+
+    delivery_id: str
+    event: str
+    session_id: str | None
+    payload: dict[str, Any]
+    created_at: str
+    state: DeliveryState
+    attempts: int
+    last_error: str | None
+    status_code: int | None
+    delivered_at: str | None

@@ -10,12 +10,14 @@ from __future__ import annotations
 import abc
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from api.sessions.dialect import Dialect
 from api.sessions.migrations import LockedConnection
+
+T = TypeVar("T")
 
 Step = tuple[str, tuple[Any, ...]]
 """A statement in the adapter's dialect and its parameters."""
@@ -51,6 +53,15 @@ class Database(abc.ABC):
 
     @abc.abstractmethod
     async def close(self) -> None: ...
+
+    async def bounded(self, work: Awaitable[T]) -> T:
+        """`work` (a read of the checkpointer, which runs its own statements), bounded like
+        this adapter's own statements: DatabaseUnavailable past the bound."""
+        return await work
+
+    async def reachable(self, connect_seconds: float) -> None:  # noqa: B027
+        """Raise unless the database accepts a connection within `connect_seconds` (start-up
+        waits for it); an embedded file always does."""
 
     @abc.abstractmethod
     async def run(

@@ -65,7 +65,11 @@ class LeasePolicy:
     @property
     def duty_seconds(self) -> float:
         """How long the sweeper's duty lasts from each claim."""
-        return max(self.sweep_interval * self.duty_periods, self.shortest_duty)
+        return self.duty_for(self.sweep_interval)
+
+    def duty_for(self, period: float) -> float:
+        """How long a duty renewed every `period` seconds lasts from each claim."""
+        return max(period * self.duty_periods, self.shortest_duty)
 
     def report_abandoned(self, requested_at: str | None, now: datetime | None = None) -> bool:
         """Whether a pending report requested at `requested_at` (ISO 8601, UTC) is abandoned."""

@@ -161,7 +161,33 @@ MIGRATIONS: tuple[Migration, ...] = (
             " ON interviewer_sessions (created_at, session_id)",
         ),
     ),
-    # Append the next migration here (version 6, ...).
+    Migration(
+        6,
+        "webhook outbox: every event stored before its first delivery attempt",
+        (
+            # `next_attempt` is the database's clock (like leases): when the delivery may be
+            # tried next. A claimed attempt pushes it out by the attempt's timeout, so the
+            # delivery of a process that died mid-attempt is taken over once that passes.
+            """CREATE TABLE interviewer_webhook_deliveries (
+                delivery_id TEXT PRIMARY KEY,
+                event TEXT NOT NULL,
+                session_id TEXT,
+                payload {json} NOT NULL,
+                created_at TEXT NOT NULL,
+                state TEXT NOT NULL DEFAULT 'pending',
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt {instant} NOT NULL DEFAULT {never},
+                last_error TEXT,
+                status_code INTEGER,
+                delivered_at TEXT
+            )""",
+            "CREATE INDEX interviewer_webhook_deliveries_due"
+            " ON interviewer_webhook_deliveries (state, next_attempt)",
+            "CREATE INDEX interviewer_webhook_deliveries_session"
+            " ON interviewer_webhook_deliveries (session_id)",
+        ),
+    ),
+    # Append the next migration here (version 7, ...).
 )
 
 VERSION_TABLE = """CREATE TABLE IF NOT EXISTS interviewer_schema_version (

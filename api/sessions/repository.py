@@ -18,9 +18,12 @@ statements, and the service never touches a table.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import Sequence
-from typing import Any
+import logging
+import time
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
@@ -28,6 +31,8 @@ from api.sessions import schema as q
 from api.sessions.base import (
     AuditRow,
     Commit,
+    DeliveryRow,
+    DeliveryState,
     Lease,
     LeasePurpose,
     MetricsCounts,
@@ -39,10 +44,18 @@ from api.sessions.base import (
     now_iso,
 )
 from api.sessions.database import Database, Outcome, Step
-from api.sessions.errors import LeaseLost, SessionBusy, SessionNotFound
+from api.sessions.errors import LeaseLost, SessionBusy, SessionNotFound, database_failure
 from api.sessions.leases import LeasePolicy
 from api.sessions.migrations import MIGRATIONS, LockedConnection, Migration, migrate
 from graph.state import InterviewSettings
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+STARTUP_FIRST_RETRY = 0.5
+"""Seconds before start-up tries the database again; doubles..."""
+STARTUP_MAX_RETRY = 5.0
+"""...up to this."""
 
 
 class SessionRepository:
@@ -80,6 +93,41 @@ class SessionRepository:
 
     async def close(self) -> None:
         await self.database.close()
+
+    async def wait_until_reachable(self, limit: float) -> None:
+        """Wait for the database with a doubling backoff (a replica may start before its
+        database, or during a restart of it); raise its last error once `limit` seconds have
+        passed without it answering. Errors that are not the database's (a bad URL's
+        credentials are) are raised at once."""
+        began = time.monotonic()
+        delay = STARTUP_FIRST_RETRY
+        while True:
+            waited = time.monotonic() - began
+            try:
+                await self.database.reachable(max(1.0, min(STARTUP_MAX_RETRY, limit - waited)))
+                return
+            except Exception as exc:
+                waited = time.monotonic() - began
+                if database_failure(exc) is None or waited >= limit:
+                    raise
+                logger.warning(
+                    "waiting for the database (%s): %s; next try in %.1fs (giving up after %gs)",
+                    self.database.where,
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+                    min(delay, limit - waited),
+                    limit,
+                )
+                await asyncio.sleep(min(delay, limit - waited))
+                delay = min(delay * 2, STARTUP_MAX_RETRY)
+
+    async def bounded(self, work: Awaitable[T]) -> T:
+        """A read of the checkpointer, bounded like the repository's own statements (a hung
+        database fails it with DatabaseUnavailable within seconds)."""
+        return await self.database.bounded(work)
+
+    async def ping(self) -> None:
+        """One trivial statement: raises unless the database answers."""
+        await self.database.rows("SELECT 1")
 
     # --- plumbing -------------------------------------------------------------------------
 
@@ -398,3 +446,72 @@ class SessionRepository:
     async def audit_purge(self, cutoff: str) -> int:
         """Remove entries older than `cutoff` (never the newest); how many."""
         return await self._change(q.AUDIT_PURGE, cutoff)
+
+    async def release_duty(self, name: str, owner: str) -> None:
+        """Give the duty up (a stopping replica), so another takes it at once."""
+        await self._change(q.RELEASE_DUTY, name, owner)
+
+    # --- the webhook outbox ---------------------------------------------------------------
+
+    async def add_delivery(
+        self, delivery_id: str, event: str, session_id: str | None, payload: dict[str, Any]
+    ) -> None:
+        """Store an event for delivery: due at once."""
+        await self._change(
+            q.INSERT_DELIVERY, delivery_id, event, session_id, self._json(payload), now_iso()
+        )
+
+    async def claim_delivery(self, delivery_id: str, hold: float) -> int | None:
+        """Claim the delivery's next attempt if it is pending and due; its number (1, 2, ...),
+        or None. Nobody else may attempt it for `hold` seconds."""
+        outcomes = await self.database.run(
+            [
+                self._step(q.CLAIM_DELIVERY, hold, delivery_id),
+                self._step(q.DELIVERY, delivery_id),
+            ],
+            guarded=True,
+        )
+        if outcomes is None or not outcomes[1].rows:
+            return None
+        return int(self._delivery(outcomes[1].rows[0]).attempts)
+
+    async def record_delivery_attempt(
+        self,
+        delivery_id: str,
+        attempt: int,
+        state: DeliveryState,
+        *,
+        retry_in: float = 0.0,
+        last_error: str | None = None,
+        status_code: int | None = None,
+        delivered_at: str | None = None,
+    ) -> bool:
+        """Record how attempt `attempt` went; False if that attempt no longer holds the claim."""
+        changed = await self._change(
+            q.RECORD_ATTEMPT,
+            retry_in,
+            state,
+            last_error,
+            status_code,
+            delivered_at,
+            delivery_id,
+            attempt,
+        )
+        return changed == 1
+
+    async def delivery(self, delivery_id: str) -> DeliveryRow | None:
+        rows = await self._rows(q.DELIVERY, delivery_id)
+        return self._delivery(rows[0]) if rows else None
+
+    async def due_deliveries(self, limit: int) -> list[str]:
+        """Pending deliveries whose next attempt is due, oldest first."""
+        return [r[0] for r in await self._rows(q.DUE_DELIVERIES, limit)]
+
+    async def outbox_depth(self) -> int:
+        """Deliveries not yet delivered nor given up."""
+        return int((await self._rows(q.OUTBOX_DEPTH))[0][0])
+
+    def _delivery(self, values: Sequence[Any]) -> DeliveryRow:
+        row = dict(zip(q.DELIVERY_COLUMNS, values, strict=True))
+        row["payload"] = dict(self.dialect.decode_json(row["payload"]))
+        return DeliveryRow(**row)

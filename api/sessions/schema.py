@@ -155,6 +155,48 @@ CLAIM_DUTY = (
     " WHERE interviewer_duties.owner = excluded.owner OR interviewer_duties.expires < {now}"
 )
 """(name, owner, seconds)"""
+RELEASE_DUTY = "DELETE FROM interviewer_duties WHERE name = ? AND owner = ?"
+
+# --- the webhook outbox ----------------------------------------------------------------------
+
+DELIVERY_COLUMNS = (
+    "delivery_id",
+    "event",
+    "session_id",
+    "payload",
+    "created_at",
+    "state",
+    "attempts",
+    "last_error",
+    "status_code",
+    "delivered_at",
+)
+"""A delivery as `DeliveryRow` reads it."""
+
+INSERT_DELIVERY = (
+    "INSERT INTO interviewer_webhook_deliveries (delivery_id, event, session_id, payload,"
+    " created_at) VALUES (?, ?, ?, ?, ?)"
+)
+CLAIM_DELIVERY = (
+    "UPDATE interviewer_webhook_deliveries SET next_attempt = {later}, attempts = attempts + 1"
+    " WHERE delivery_id = ? AND state = 'pending' AND next_attempt <= {now}"
+)
+"""(hold seconds, delivery): the next attempt is the claimer's until `hold` passes."""
+DELIVERY = (
+    f"SELECT {', '.join(DELIVERY_COLUMNS)} FROM interviewer_webhook_deliveries"
+    " WHERE delivery_id = ?"
+)
+RECORD_ATTEMPT = (
+    "UPDATE interviewer_webhook_deliveries SET next_attempt = {later}, state = ?,"
+    " last_error = ?, status_code = ?, delivered_at = ? WHERE delivery_id = ? AND attempts = ?"
+)
+"""(delay, state, last_error, status_code, delivered_at, delivery, attempt): only the attempt
+that holds the claim records (one taken over after its hold passed does not)."""
+DUE_DELIVERIES = (
+    "SELECT delivery_id FROM interviewer_webhook_deliveries"
+    " WHERE state = 'pending' AND next_attempt <= {now} ORDER BY created_at LIMIT ?"
+)
+OUTBOX_DEPTH = "SELECT COUNT(*) FROM interviewer_webhook_deliveries WHERE state = 'pending'"
 
 # --- the audit log (api/audit.py makes and checks the chain) ---------------------------------
 

@@ -7,9 +7,9 @@ quotes per question; the checks in `graph.evaluation.evidence` and the rules in
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from graph.state import MainStage
 
@@ -116,14 +116,37 @@ class Integrity(BaseModel):
     note: str = INTEGRITY_NOTE
 
 
-class WebhookOutcome(BaseModel):
-    """What happened when the report was POSTed to INTERVIEWER_WEBHOOK_URL."""
+WebhookStatus = Literal["not_configured", "pending", "delivered", "failed"]
 
+
+class WebhookOutcome(BaseModel):
+    """What happened when the report was POSTed to INTERVIEWER_WEBHOOK_URL (api/webhook.py's
+    outbox): `not_configured` (no webhook URL: nothing was sent), `pending` (stored, being
+    delivered or waiting for its next attempt), `delivered` or `failed` (attempts used up, or
+    a final refusal)."""
+
+    status: WebhookStatus = Field(
+        default="pending",
+        description="not_configured, pending, delivered or failed; reports stored before it "
+        "existed say delivered or failed, from `delivered`.",
+    )
+    delivery_id: str | None = Field(
+        default=None,
+        description="The X-Interviewer-Delivery header of every attempt: a receiver drops a "
+        "delivery id it has seen.",
+    )
     delivered: bool
     attempts: int
     last_error: str | None = None
     status_code: int | None = None
     delivered_at: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _status_of_old_reports(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "status" not in data and "delivered" in data:
+            return {**data, "status": "delivered" if data["delivered"] else "failed"}
+        return data
 
 
 class Usage(BaseModel):

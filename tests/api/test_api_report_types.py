@@ -157,12 +157,14 @@ def test_a_failed_report_is_served_as_stored_and_as_documented(
         "rubric_version",
         "failed_at",
         "error",
+        "webhook",
         "generation",
         "checkpoint_id",
     ]
     assert served["error"] == {
-        "code": "turn_failed",
-        "message": "The turn failed; send the same message again.",
+        "code": "evaluation_failed",
+        "message": "The evaluation failed; it is retried automatically, and the report's "
+        "regenerate route runs it again.",
         "retryable": True,
         "type": "RuntimeError",
     }

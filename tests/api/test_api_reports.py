@@ -306,6 +306,12 @@ class Receiver:
         self.httpd.server_close()
 
 
+def settled(api: Api, session_id: str) -> dict[str, Any] | None:
+    """The ready report once its webhook delivery is delivered or failed."""
+    body = report(api, session_id)
+    return body if body["webhook"]["status"] in ("delivered", "failed") else None
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     hook = Receiver(statuses=[503])  # the first attempt fails: the retry delivers
@@ -323,16 +329,14 @@ def test_webhook_posts_the_signed_report_and_records_the_delivery(
         session_id = api.create(**SETTINGS)
         play(api, session_id, lambda _: SUBSTANTIVE_ANSWER)
 
-        def delivered() -> dict[str, Any] | None:
-            body = report(api, session_id)
-            return body if body.get("webhook") else None
-
-        body = wait_until(delivered, what="the webhook outcome")
+        body = wait_until(lambda: settled(api, session_id), timeout=30, what="the webhook outcome")
     assert body["webhook"]["delivered"] is True and body["webhook"]["attempts"] == 2
+    assert body["webhook"]["status"] == "delivered"
     assert len(receiver.deliveries) == 2
     for delivery in receiver.deliveries:
         assert delivery["verified"] and not delivery["forged"] and not delivery["tampered"]
     assert receiver.deliveries[0]["delivery"] == receiver.deliveries[1]["delivery"]
+    assert receiver.deliveries[0]["delivery"] == body["webhook"]["delivery_id"]
     sent = json.loads(receiver.deliveries[-1]["body"])
     assert sent["session_id"] == session_id and sent["status"] == "ready"
     assert sent["questions"] == body["questions"]
@@ -350,10 +354,12 @@ def test_webhook_gives_up_after_bounded_attempts(
             session_id = api.create(**SETTINGS)
             play(api, session_id, lambda _: SUBSTANTIVE_ANSWER)
             body = wait_until(
-                lambda: (b := report(api, session_id)).get("webhook") and b,
-                what="the webhook outcome",
+                lambda: settled(api, session_id), timeout=30, what="the webhook outcome"
             )
+        delivery_id = body["webhook"]["delivery_id"]
         assert body["webhook"] == {
+            "status": "failed",
+            "delivery_id": delivery_id,
             "delivered": False,
             "attempts": 3,
             "last_error": "HTTP 500",

@@ -216,8 +216,10 @@ def test_a_refusal_is_answered_with_its_rows_status_detail_and_headers(
     row = ERRORS[name]
     response = client.get(f"/refused/{name}")
     assert response.status_code == row.status
+    coded = {"code": name} if row.says_code else {}
     assert response.json() == {
-        "detail": row.detail(limit=7, purpose="delete", detail="it is too long")
+        "detail": row.detail(limit=7, purpose="delete", detail="it is too long"),
+        **coded,
     }
     for header, value in row.http_headers().items():
         assert response.headers[header] == value
