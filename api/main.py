@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 
+from api.archive import archive_directory
 from api.config import Settings, get_settings
 from api.deps import authenticate
 from api.docs import add_offline_docs
@@ -27,6 +28,8 @@ from api.interviews import InterviewService
 from api.models import Health
 from api.openapi import install as install_openapi
 from api.reports import router as reports_router
+from api.rights.retention import run_retention
+from api.rights.routes import router as rights_router
 from api.routes import router
 from api.sessions import LeasePolicy, SchemaTooNew, SessionRepository, open_repository
 from api.streaming import quiet_aborted_turns
@@ -87,6 +90,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     repo = open_repository_for(settings)
     _log_start(settings, repo)
     sweeper: asyncio.Task[None] | None = None
+    retention: asyncio.Task[None] | None = None
     try:
         # Constant time whatever the number of sessions: no recovery scan is needed, since a
         # turn that never committed left the session's head where it was. The schema is
@@ -107,8 +111,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             max_active_turns=settings.max_active_turns,
             max_turns_per_session=settings.max_turns_per_session,
             stream_flush_interval=settings.stream_flush_ms / 1000,
-            sessions_dir=settings.sessions_dir,
+            sessions_dir=archive_directory(settings),
             turn_deadline=settings.turn_deadline_seconds,
+            require_consent=settings.require_consent,
         )
         app.state.repo = repo
         app.state.service = service
@@ -117,14 +122,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # stop pausing every stream for hundreds of milliseconds under load.
         gc.collect()
         gc.freeze()
-        sweeper = asyncio.create_task(run_sweeper(service, settings, replica_name()))
+        replica = replica_name()
+        sweeper = asyncio.create_task(run_sweeper(service, settings, replica))
+        retention = asyncio.create_task(run_retention(service, settings, replica))
         yield
         await service.shutdown(grace=settings.shutdown_grace_seconds)
     finally:
-        if sweeper is not None:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+        for task in (sweeper, retention):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await repo.close()
 
 
@@ -171,6 +179,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings = settings or get_settings()
     app.include_router(router)
     app.include_router(reports_router)
+    app.include_router(rights_router)
     install_handlers(app)  # the domain's errors, from the error table
     app.add_exception_handler(RequestValidationError, validation_error)
     quiet_aborted_turns()

@@ -14,6 +14,7 @@ from api.auth import forbidden, new_candidate_token
 from api.deps import (
     AdminDep,
     IdempotencyKeyDep,
+    InvitedSessionDep,
     PrincipalDep,
     RepoDep,
     ServiceDep,
@@ -37,7 +38,10 @@ from api.models import (
     SessionSummary,
 )
 from api.projections import history_of
-from api.sessions import SessionBusy, SessionNotFound
+from api.rights.accommodation import accommodation_status
+from api.rights.invitations import expires_at as invitation_expiry
+from api.rights.invitations import is_expired
+from api.sessions import SessionBusy, SessionNotFound, now_iso
 from api.streaming import stream_turn
 from graph.llm import MODEL_NAME, describe
 
@@ -57,15 +61,20 @@ def _names_session(raw: str, session_id: str) -> bool:
 async def create_session(
     repo: RepoDep,
     principal: AdminDep,
+    server: SettingsDep,
     settings: Annotated[InterviewSettings | None, Body()] = None,
 ) -> SessionResponse:
     """Create a session with the given settings; the interview is not started.
 
+    The session is an invitation until `expires_at` (its `invitation_days`, else the server's).
     With auth on, the response adds `candidate_token`, valid for this one session.
     """
     session_id = str(uuid.uuid4())
     token, token_hash = new_candidate_token() if principal.role == "admin" else (None, None)
-    await repo.create(session_id, settings or InterviewSettings(), token_hash)
+    chosen = settings or InterviewSettings()
+    created = now_iso()
+    until = invitation_expiry(chosen, server.invitation_days, created)
+    await repo.create(session_id, chosen, token_hash, until, created)
     return SessionResponse(
         session_id=session_id, message="Session created successfully", candidate_token=token
     )
@@ -123,8 +132,9 @@ async def reset(session: SessionDep, service: ServiceDep, _: AdminDep) -> Sessio
 
 
 @router.get("/interview-status/{session_id}", response_model=InterviewStatus)
-async def interview_status(session: SessionDep, repo: RepoDep) -> InterviewStatus:
-    """The counts of the session's head, from its row (no checkpoint is decoded)."""
+async def interview_status(session: InvitedSessionDep, repo: RepoDep) -> InterviewStatus:
+    """The counts of the session's head, from its row (no checkpoint is decoded); 410 for a
+    candidate once the invitation expired unstarted."""
     await repo.touch(session.session_id)
     return InterviewStatus(
         session_id=session.session_id,
@@ -133,6 +143,9 @@ async def interview_status(session: SessionDep, repo: RepoDep) -> InterviewStatu
         total_expected_questions=session.total_expected_questions,
         stage=session.stage,
         job_position=session.settings.job_position,
+        expires_at=session.expires_at,
+        consented=session.consent_at is not None,
+        accommodation=accommodation_status(session),
     )
 
 
@@ -142,7 +155,7 @@ async def interview_status(session: SessionDep, repo: RepoDep) -> InterviewStatu
     response_model_exclude_none=True,
 )
 async def conversation_history(
-    session: SessionDep,
+    session: InvitedSessionDep,
     service: ServiceDep,
     repo: RepoDep,
     principal: PrincipalDep,
@@ -208,6 +221,7 @@ async def list_sessions(
     repo: RepoDep, settings: SettingsDep, _: AdminDep
 ) -> dict[str, SessionSummary]:
     provider = describe(settings).name
+    holds = await repo.held()
     return {
         row.session_id: SessionSummary(
             provider=provider,
@@ -219,6 +233,11 @@ async def list_sessions(
             potential_cheat_attempts=row.cheat_attempts,
             candidate_name=row.settings.candidate_name,
             job_position=row.settings.job_position,
+            expires_at=row.expires_at,
+            invitation_expired=is_expired(row),
+            consented_at=row.consent_at,
+            accommodation=row.accommodation,
+            legal_hold=row.session_id in holds,
         )
         for row in await repo.all()
     }
@@ -239,9 +258,10 @@ async def delete_session(session: SessionDep, service: ServiceDep, _: AdminDep) 
     except BaseException:
         await service.release(lease)
         raise
+    where = "the database" if path is None else str(path)
     return SessionResponse(
         session_id=session.session_id,
-        message=f"Session saved to {path} and deleted successfully",
+        message=f"Session saved to {where} and deleted successfully",
     )
 
 
