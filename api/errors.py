@@ -465,6 +465,7 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/candidate-data/{session_id}"): (*_ADMIN, "nothing_held"),
     ("post", "/erase/{session_id}"): (*_ADMIN, *_BUSY, *_BODY, "nothing_held", "legal_hold"),
     ("post", "/legal-hold/{session_id}"): (*_ADMIN, *_BODY, "nothing_held"),
+    ("get", "/audit"): (*_ADMIN, *_SESSION),
     ("get", "/model-info"): (),
     ("get", "/healthz"): (),
 }  # fmt: skip

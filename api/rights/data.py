@@ -19,16 +19,19 @@ Where each category lives, so an erasure misses none:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from api import audit
+from api.audit import Actor
 from api.errors import Refused
 from api.interviews import InterviewService
 from api.projections import history_of
-from api.sessions import SessionRow, now_iso
+from api.sessions import SessionRepository, SessionRow, now_iso
 from graph.state import State
 
 logger = logging.getLogger(__name__)
@@ -47,6 +50,8 @@ class Held:
     files: list[Path]
     turn_keys: int
     hold: tuple[str, str] | None
+    audit: list[dict[str, Any]]
+    """The session's audit entries (who did what, when; never transcript text)."""
 
     @property
     def latest_document(self) -> dict[str, Any] | None:
@@ -54,6 +59,7 @@ class Held:
 
     @property
     def exists(self) -> bool:
+        """Whether any data of the candidate is held (audit entries alone are not theirs)."""
         return bool(self.row or self.saved or self.report or self.files)
 
 
@@ -145,6 +151,10 @@ def _files(held: Held) -> Any:
     return [str(path) for path in held.files]
 
 
+def _audit(held: Held) -> Any:
+    return held.audit
+
+
 def _legal_hold(held: Held) -> Any:
     if held.hold is None:
         return None
@@ -185,6 +195,9 @@ CATEGORIES: tuple[DataCategory, ...] = (
                  "restart (database).", _saved_documents, True),
     DataCategory("saved_files", "The same documents as files in the archive directory.",
                  _files, True),
+    DataCategory("audit_entries", "Who did what to the session, when (api/audit.py). Kept "
+                 "after an erasure: they hold no transcript text, and the erasure is one of "
+                 "them.", _audit, False),
     DataCategory("legal_hold", "A legal hold, while one is on: it blocks erasure, so an "
                  "erasure never meets one.", _legal_hold, False),
 )  # fmt: skip
@@ -214,7 +227,31 @@ async def gather(service: InterviewService, session_id: str) -> Held:
         files=await asyncio.to_thread(files_of, service.sessions_dir, session_id),
         turn_keys=await repo.turn_key_count(session_id),
         hold=holds.get(session_id),
+        audit=await _audit_entries(repo, session_id),
     )
+
+
+async def _audit_entries(repo: SessionRepository, session_id: str) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        page = await repo.audit_entries(
+            after=after, limit=audit.PAGE, session_id=session_id, since=None
+        )
+        entries += [
+            {
+                "seq": row.seq,
+                "at": row.at,
+                "actor": row.actor,
+                "role": row.role,
+                "action": row.action,
+                "details": json.loads(row.details),
+            }
+            for row in page
+        ]
+        if len(page) < audit.PAGE:
+            return entries
+        after = page[-1].seq
 
 
 def export(held: Held) -> dict[str, Any]:
@@ -227,8 +264,12 @@ def export(held: Held) -> dict[str, Any]:
     }
 
 
+ERASURE_ACTIONS = {"request": "session.erased", "retention": "session.purged"}
+"""The audit log's action for each reason of an erasure."""
+
+
 async def erase(
-    service: InterviewService, session_id: str, actor: str, reason: str
+    service: InterviewService, session_id: str, actor: Actor, reason: str
 ) -> dict[str, Any]:
     """Erase everything held about the session but its tombstone; the tombstone.
 
@@ -247,7 +288,7 @@ async def erase(
     lease = await repo.acquire(session_id, "erase") if held.row is not None else None
     stamp = now_iso()
     try:
-        await repo.erase(session_id, lease, (stamp, actor, reason, list(ERASED)))
+        await repo.erase(session_id, lease, (stamp, actor.name, reason, list(ERASED)))
     except BaseException:
         if lease is not None:
             await service.release(lease)
@@ -256,7 +297,17 @@ async def erase(
     # the retention purge (files_of), never the other way round.
     for path in held.files:
         await asyncio.to_thread(path.unlink, True)
-    logger.info("erased session %s (%s, by %s)", session_id, reason, actor)
+    logger.info("erased session %s (%s, by %s)", session_id, reason, actor.name)
+    # The entry names what went, never what it held: the log outlives the erasure.
+    await audit.append(
+        repo,
+        actor,
+        ERASURE_ACTIONS[reason],
+        session_id=session_id,
+        details={"categories": list(ERASED)},
+    )
+    # Last: the WAL is emptied after every write of the erasure, the audit entry's too.
+    await repo.scrub()
     tombstone = await repo.erasure(session_id)
     assert tombstone is not None
     return tombstone

@@ -14,6 +14,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
+from api.audit import SYSTEM, Actor
 from api.config import Settings
 from api.errors import Refused
 from api.interviews import InterviewService
@@ -23,7 +24,8 @@ from api.sessions import SessionBusy
 logger = logging.getLogger(__name__)
 
 RETENTION_DUTY = "retention"
-SYSTEM_ACTOR = "system:retention"
+SYSTEM_ACTOR = Actor("system:retention", SYSTEM.role)
+"""The retention purge, as tombstones and the audit log name it."""
 
 
 def cutoff(settings: Settings, now: datetime | None = None) -> str:

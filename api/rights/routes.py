@@ -10,9 +10,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
+from api import audit
 from api.deps import (
     AdminDep,
     InvitedSessionDep,
+    PrincipalDep,
     RepoDep,
     ServiceDep,
     SessionDep,
@@ -150,6 +152,7 @@ async def consent(
     session: InvitedSessionDep,
     repo: RepoDep,
     settings: SettingsDep,
+    principal: PrincipalDep,
     body: Annotated[ConsentIn | None, Body()] = None,
 ) -> ConsentOut:
     """Record that the candidate acknowledged the AI notice (its version and the time)."""
@@ -158,6 +161,13 @@ async def consent(
         raise Refused("notice_changed", version=shown.version)
     at = now_iso()
     await repo.set_consent(session.session_id, at, shown.version)
+    await audit.append(
+        repo,
+        principal.actor,
+        "consent.recorded",
+        session_id=session.session_id,
+        details={"notice_version": shown.version},
+    )
     return ConsentOut(session_id=session.session_id, consented_at=at, notice_version=shown.version)
 
 
@@ -166,12 +176,19 @@ async def consent(
 
 @router.post("/invitation/{session_id}/extend", response_model=InvitationOut)
 async def extend_invitation(
-    session: SessionDep, repo: RepoDep, _: AdminDep, body: ExtendIn
+    session: SessionDep, repo: RepoDep, principal: AdminDep, body: ExtendIn
 ) -> InvitationOut:
     """Give the candidate more time to start: `days` more (from now, if it had lapsed)."""
     until = extended(session, body.days)
     await repo.set_expiry(session.session_id, until)
     logger.info("invitation of %s extended to %s", session.session_id, until)
+    await audit.append(
+        repo,
+        principal.actor,
+        "invitation.extended",
+        session_id=session.session_id,
+        details={"days": body.days, "expires_at": until},
+    )
     return InvitationOut(
         session_id=session.session_id, expires_at=until, expired=False, started=session.started
     )
@@ -210,6 +227,13 @@ async def _announce(service: ServiceDep, settings: SettingsDep, session_id: str)
         request_timeout=settings.webhook_timeout,
         event="accommodation.requested",
     )
+    await audit.append(
+        service.repo,
+        audit.SYSTEM,
+        "webhook.delivered" if outcome.delivered else "webhook.failed",
+        session_id=session_id,
+        details={"event": "accommodation.requested", "attempts": outcome.attempts},
+    )
     latest = await service.repo.get(session_id)
     if latest is not None and latest.accommodation:
         webhook = outcome.model_dump(mode="json")
@@ -226,6 +250,7 @@ async def request_accommodation(
     session: InvitedSessionDep,
     service: ServiceDep,
     settings: SettingsDep,
+    principal: PrincipalDep,
     body: AccommodationIn,
 ) -> AccommodationOut:
     """The candidate asks for another process or an accommodation: the interview pauses, the
@@ -233,6 +258,9 @@ async def request_accommodation(
     request = {"text": body.text, "requested_at": now_iso(), "status": "requested"}
     await service.repo.set_accommodation(session.session_id, request)
     logger.info("session %s: the candidate asked for another process", session.session_id)
+    await audit.append(
+        service.repo, principal.actor, "accommodation.requested", session_id=session.session_id
+    )
     if settings.webhook_url:
         task = asyncio.create_task(_announce(service, settings, session.session_id))
         _background.add(task)
@@ -246,7 +274,7 @@ async def request_accommodation(
 
 @router.post("/accommodation/{session_id}/resolve", response_model=AccommodationOut)
 async def resolve_accommodation(
-    session: SessionDep, repo: RepoDep, _: AdminDep, body: ResolveIn
+    session: SessionDep, repo: RepoDep, principal: AdminDep, body: ResolveIn
 ) -> AccommodationOut:
     """The hiring team's answer: `resume` the interview, or `close` it for another process."""
     if accommodation_status(session) != "requested" or session.accommodation is None:
@@ -255,6 +283,13 @@ async def resolve_accommodation(
     request = {**session.accommodation, "status": status, "resolved_at": now_iso()}
     await repo.set_accommodation(session.session_id, request)
     logger.info("session %s: request for another process %s", session.session_id, status)
+    await audit.append(
+        repo,
+        principal.actor,
+        "accommodation.resolved",
+        session_id=session.session_id,
+        details={"status": status},
+    )
     return _accommodation_out(session.session_id, request, f"The interview is {status}.")
 
 
@@ -274,7 +309,7 @@ async def candidate_data(session_id: str, service: ServiceDep, _: AdminDep) -> C
 async def erase(session_id: str, service: ServiceDep, principal: AdminDep) -> Tombstone:
     """Erase everything held about the session (Art. 17) but a tombstone: who, when, what."""
     tombstone = await data.erase(
-        service, canonical_session_id(session_id), principal.role, "request"
+        service, canonical_session_id(session_id), principal.actor, "request"
     )
     return Tombstone.model_validate(tombstone)
 
@@ -293,10 +328,12 @@ async def legal_hold(
     if not held.exists:
         raise Refused("nothing_held")
     if hold:
-        await service.repo.hold(sid, principal.role)
+        await service.repo.hold(sid, principal.actor.name)
     else:
         await service.repo.unhold(sid)
     logger.info("session %s: legal hold %s", sid, "on" if hold else "off")
+    action = "legal_hold.set" if hold else "legal_hold.lifted"
+    await audit.append(service.repo, principal.actor, action, session_id=sid)
     found = (await service.repo.held(sid)).get(sid)
     return LegalHoldOut(
         session_id=sid,

@@ -66,6 +66,7 @@ def _export_and_erase(api: Api, sid: str, phrase: str) -> dict[str, object]:
     assert data["report"]["status"] == "ready"
     assert data["idempotent_replies"]["stored_replies"] >= 1
     assert data["checkpoints"]["head"]
+    assert "session.created" in [e["action"] for e in data["audit_entries"]]
 
     erased = api.http.post(f"/erase/{sid}")
     assert erased.status_code == 200, erased.text
@@ -77,6 +78,11 @@ def _export_and_erase(api: Api, sid: str, phrase: str) -> dict[str, object]:
     assert api.http.get(f"/saved-sessions/{sid}").status_code == 404
     assert api.http.get(f"/candidate-data/{sid}").status_code == 404
     assert api.http.post(f"/erase/{sid}").json() == tombstone
+    # The audit log keeps who erased what, and when; never the words.
+    entries = api.http.get("/audit", params={"session_id": sid}).json()["entries"]
+    erased_entry = [e for e in entries if e["action"] == "session.erased"]
+    assert erased_entry and erased_entry[0]["details"]["categories"] == list(ERASED)
+    assert phrase not in str(entries)
     return tombstone
 
 
@@ -211,6 +217,10 @@ def _purged_but_held(server: ThreadedServer) -> None:
         tombstone = api.http.post(f"/erase/{finished}").json()
         assert tombstone["reason"] == "retention"
         assert tombstone["erased_by"] == "system:retention"
+        purges = api.http.get("/audit", params={"session_id": finished}).json()["entries"]
+        assert [e["actor"] for e in purges if e["action"] == "session.purged"] == [
+            "system:retention"
+        ]
         assert api.http.get(f"/candidate-data/{held}").status_code == 200
         assert held in api.sessions()
 

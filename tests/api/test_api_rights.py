@@ -179,7 +179,10 @@ def test_the_notice_is_served_with_its_version_and_consent_stores_both(api: Api)
     again = api.http.get(f"/notice/{sid}").json()
     assert again["consented_version"] == notice["version"]
     assert again["consented_at"] == given.json()["consented_at"]
-    stored = api.http.get(f"/candidate-data/{sid}").json()["data"]["consent"]
+    exported = api.http.get(f"/candidate-data/{sid}").json()["data"]
+    consents = [e for e in exported["audit_entries"] if e["action"] == "consent.recorded"]
+    assert consents[0]["details"] == {"notice_version": notice["version"]}
+    stored = exported["consent"]
     assert stored == {
         "consented_at": given.json()["consented_at"],
         "notice_version": notice["version"],
