@@ -9,6 +9,7 @@ candidate route, its candidate token with it, until an admin extends it.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from api.sessions import SessionRow, now_iso
 from graph.state import InterviewSettings
@@ -40,7 +41,16 @@ def extended(row: SessionRow, days: float, now: str | None = None) -> str:
     return _stamp(min(base + timedelta(days=days), current + timedelta(days=MAX_DAYS)))
 
 
-def is_expired(row: SessionRow, now: str | None = None) -> bool:
+class Invitation(Protocol):
+    """What the rule reads of a session (a row, or a row of the session list)."""
+
+    @property
+    def started(self) -> bool: ...
+    @property
+    def expires_at(self) -> str | None: ...
+
+
+def is_expired(row: Invitation, now: str | None = None) -> bool:
     """Whether the invitation has lapsed: not started, and past its `expires_at`."""
     if row.started or row.expires_at is None:
         return False

@@ -64,6 +64,27 @@ class SessionRow(Progress):
 
 
 @dataclass(frozen=True)
+class SessionSummaryRow:
+    """A session as the session list shows it (read without decoding its settings)."""
+
+    session_id: str
+    created_at: str
+    last_access: str
+    active: bool
+    questions_asked: int
+    total_expected_questions: int
+    stage: str
+    cheat_attempts: int
+    candidate_name: str
+    job_position: str
+    started: bool = False
+    expires_at: str | None = None
+    consent_at: str | None = None
+    accommodation: dict[str, Any] | None = None
+    legal_hold: bool = False
+
+
+@dataclass(frozen=True)
 class Lease:
     """A claim on one session, held in the database until released or expired."""
 

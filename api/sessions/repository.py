@@ -33,6 +33,7 @@ from api.sessions.base import (
     Progress,
     SavedSummary,
     SessionRow,
+    SessionSummaryRow,
     TurnRecord,
     now_iso,
 )
@@ -114,10 +115,14 @@ class SessionRepository:
         token_hash: str | None,
         expires_at: str | None = None,
         created_at: str | None = None,
-    ) -> None:
-        """A new session (`expires_at`: when its invitation lapses unless started)."""
+        cap: int | None = None,
+    ) -> bool:
+        """Insert the session, unless the database already holds `cap` sessions (False).
+        The count and the insert are one statement; replicas creating at the same instant on
+        PostgreSQL may pass the cap by the few they race with, never by more. `expires_at`:
+        when its invitation lapses unless the interview starts."""
         stamp = created_at or now_iso()
-        await self._change(
+        changed = await self._change(
             q.INSERT_SESSION,
             session_id,
             stamp,
@@ -126,7 +131,9 @@ class SessionRepository:
             token_hash,
             settings.total_expected_questions,
             expires_at,
+            cap if cap is not None else 2**62,
         )
+        return changed == 1
 
     async def get(self, session_id: str) -> SessionRow | None:
         rows = await self._rows(q.SESSION_BY_ID, session_id)
@@ -137,11 +144,39 @@ class SessionRepository:
         return self._session(rows[0]) if rows else None
 
     async def all(self) -> list[SessionRow]:
+        """Every session, whole (start-up recovery; the session list reads `page`)."""
         return [self._session(r) for r in await self._rows(q.ALL_SESSIONS)]
 
-    async def touch(self, session_id: str) -> None:
-        """Record an access (last_access) without a lease: it changes no interview state."""
-        await self._change(q.TOUCH, now_iso(), session_id)
+    async def page(
+        self, limit: int, after: tuple[str, str] | None = None
+    ) -> list[SessionSummaryRow]:
+        """Up to `limit` sessions in list order (created_at, session_id), after the
+        (created_at, session_id) `after`: the database sorts, limits and picks the fields."""
+        if after is None:
+            rows = await self._rows(q.SESSION_PAGE, limit)
+        else:
+            created_at, session_id = after
+            rows = await self._rows(q.SESSION_PAGE_AFTER, created_at, created_at, session_id, limit)
+        return [
+            SessionSummaryRow(
+                session_id=r[0],
+                created_at=r[1],
+                last_access=r[2],
+                active=bool(r[3]),
+                questions_asked=int(r[4]),
+                total_expected_questions=int(r[5]),
+                stage=r[6],
+                cheat_attempts=int(r[7]),
+                candidate_name=str(r[8]),
+                job_position=str(r[9]),
+                started=bool(r[10]),
+                expires_at=r[11],
+                consent_at=r[12],
+                accommodation=None if r[13] is None else dict(self.dialect.decode_json(r[13])),
+                legal_hold=bool(r[14]),
+            )
+            for r in rows
+        ]
 
     async def idle_since(self, cutoff: str) -> list[str]:
         """Sessions whose last access is older than `cutoff` (a `now_iso()` timestamp)."""
@@ -215,6 +250,7 @@ class SessionRepository:
                 self._step(
                     q.INSERT_TURN_KEY,
                     sid,
+                    commit.generation,
                     record.key,
                     record.request_hash,
                     record.reply,
@@ -240,7 +276,16 @@ class SessionRepository:
         thread's checkpoints are orphans for the next prune)."""
         sid = lease.session_id
         params = (*q.progress_params(progress), now_iso(), sid, lease.token)
-        await self._guarded(lease, [self._step(q.RESET, *params), self._step(q.DELETE_REPORT, sid)])
+        await self._guarded(
+            lease,
+            [
+                self._step(q.RESET, *params),
+                self._step(q.DELETE_REPORT, sid),
+                # Keys of the old interview could never replay again (they are scoped to
+                # their generation): gone with it.
+                self._step(q.DELETE_TURN_KEYS, sid),
+            ],
+        )
 
     async def delete(self, lease: Lease) -> None:
         """Remove the session, its checkpoints, keys and report (saved documents stay)."""
@@ -279,9 +324,14 @@ class SessionRepository:
 
     # --- saved sessions -------------------------------------------------------------------
 
-    async def save_document(self, session_id: str, reason: str, document: dict[str, Any]) -> None:
-        """Keep a saved session document in the database, readable from every replica."""
-        await self._change(q.INSERT_SAVED, session_id, now_iso(), reason, self._json(document))
+    async def save_document(
+        self, session_id: str, reason: str, document: dict[str, Any], generation: int = 0
+    ) -> None:
+        """Keep a saved session document in the database, readable from every replica: one
+        per session, interview `generation` and reason (saving again replaces it)."""
+        await self._change(
+            q.UPSERT_SAVED, session_id, generation, now_iso(), reason, self._json(document)
+        )
 
     async def saved_documents(self) -> list[SavedSummary]:
         return [SavedSummary(*r) for r in await self._rows(q.SAVED_LIST)]
