@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from api.config import Settings
 from api.projections import history_of
 from api.report_types import Reports
 from api.sessions import SessionRow
@@ -25,6 +26,26 @@ if TYPE_CHECKING:
     from api.interviews import InterviewService
 
 logger = logging.getLogger(__name__)
+
+
+def archive_directory(settings: Settings) -> Path | None:
+    """Where saved documents are also written as files, besides the database.
+
+    INTERVIEWER_ARCHIVE_DIR when set. Otherwise, on SQLite, the sessions directory (the seed's
+    `interview_sessions/`); on PostgreSQL none: one replica's local disk is not where a fleet
+    keeps candidate data, and what no one can find cannot be erased.
+    """
+    if settings.archive_dir is not None:
+        return settings.archive_dir
+    return None if settings.database_url else settings.sessions_dir
+
+
+def _settings(row: SessionRow) -> dict[str, Any]:
+    # The seed's settings shape: additions appear only when they were set.
+    settings = row.settings.model_dump()
+    if settings.get("invitation_days") is None:
+        settings.pop("invitation_days", None)
+    return settings
 
 
 def session_document(
@@ -43,7 +64,7 @@ def session_document(
         "created_at": row.created_at,
         "last_access": row.last_access,
         "saved_at": datetime.now(UTC).isoformat(),
-        "settings": row.settings.model_dump(),
+        "settings": _settings(row),
         "active": bool(state and state.active),
         "stage": state.stage if state else "created",
         "questions_asked": state.questions_asked if state else 0,

@@ -75,7 +75,17 @@ ACTIONS: dict[str, str] = {
     "user.revoked": "a person's API key was revoked",
     "service.paused": "new interviews were paused on every replica",
     "service.resumed": "new interviews were allowed again",
+    # candidate rights (api/rights/, docs/RIGHTS.md)
+    "consent.recorded": "the AI notice was acknowledged (its version)",
+    "invitation.extended": "an invitation was given more days (its new expiry)",
+    "accommodation.requested": "the candidate asked for another process or an accommodation "
+    "(never its text)",
+    "accommodation.resolved": "the hiring side resumed or closed the interview after a request",
+    "legal_hold.set": "a session was put on legal hold: no erasure, no retention purge",
+    "legal_hold.lifted": "a session's legal hold was lifted",
+    "session.erased": "everything held about the session was erased (the categories)",
     # automated steps
+    "session.purged": "retention erased a session past its period (the categories)",
     "interview.finished": "the interview reached its end",
     "session.expired": "an idle session was saved and removed by the sweeper",
     "report.generated": "the evaluation report was made, with the versions that made it",
@@ -88,6 +98,7 @@ ACTIONS: dict[str, str] = {
 
 AUTOMATED = frozenset(
     {
+        "session.purged",
         "interview.finished",
         "session.expired",
         "report.generated",

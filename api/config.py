@@ -136,6 +136,35 @@ class Settings(BaseSettings, ContextFields):
         description="On SIGTERM, how long running replies may take to finish (and be "
         "committed); past it they end with an error event and are not committed.",
     )
+    invitation_days: float = Field(
+        default=7.0,
+        gt=0,
+        le=90,
+        description="How long a created session's invitation lasts unless the interview starts "
+        "(days, fractions allowed); a session's own `invitation_days` overrides it.",
+    )
+    require_consent: bool = Field(
+        default=False,
+        description="1: start-interview answers 428 until the candidate has acknowledged the AI "
+        "notice (POST /consent/{id}); off, the seed's clients work unchanged.",
+    )
+    archive_dir: Path | None = Field(
+        default=None,
+        description="Where saved session documents are also written as files on PostgreSQL "
+        "(unset: in the database only); on SQLite it replaces sessions_dir.",
+    )
+    retention_days: float = Field(
+        default=730.0,
+        gt=0,
+        description="Finished sessions (and saved documents of deleted ones) whose last contact "
+        "is older than this many days are erased, unless on legal hold.",
+    )
+    retention_interval_seconds: float = Field(
+        default=3600.0, gt=0, description="How often one replica looks for sessions past retention."
+    )
+    retention_batch: int = Field(
+        default=20, ge=1, le=1000, description="Sessions erased per retention pass, at most."
+    )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     log_format: Literal["text", "json"] = Field(
         default="text",

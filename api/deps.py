@@ -12,6 +12,7 @@ from api.auth import Principal, bearer_token, digest, forbidden, same_digest, un
 from api.config import Settings
 from api.errors import ERRORS
 from api.interviews import InterviewService, check_key
+from api.rights.invitations import is_expired
 from api.sessions import SessionRepository, SessionRow
 
 # Dependencies are `async def` on purpose: FastAPI runs a plain `def` in a thread pool, a
@@ -121,6 +122,17 @@ async def get_session(
 
 
 SessionDep = Annotated[SessionRow, Depends(get_session)]
+
+
+async def get_invited_session(session: SessionDep, principal: PrincipalDep) -> SessionRow:
+    """The session, on a route the candidate uses: 410 once its invitation expired unstarted
+    (the admin still sees it, to extend it)."""
+    if principal.role != "admin" and is_expired(session):
+        raise ERRORS["invitation_expired"].http(expires_at=session.expires_at)
+    return session
+
+
+InvitedSessionDep = Annotated[SessionRow, Depends(get_invited_session)]
 
 
 async def get_session_id(

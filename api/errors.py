@@ -189,6 +189,11 @@ TABLE: tuple[ApiError, ...] = (
         False,
     ),
     ApiError(
+        "nothing_held", 404, "Nothing is held about this session",
+        "No session, saved document, report or erasure record has this id.",
+        False,
+    ),
+    ApiError(
         "no_saved_document", 404, "No saved document for this session",
         "The session was never saved (save-session, delete, expiry or restart).",
         False,
@@ -215,6 +220,54 @@ TABLE: tuple[ApiError, ...] = (
         "interview_not_finished", 409, "The interview has not finished",
         "The interview has not started, or is still in progress: there is no report to make.",
         False, "once the interview has finished",
+    ),
+    ApiError(
+        "accommodation_pending", 409,
+        "This interview is paused: you asked for another process or an accommodation, and the "
+        "hiring team will get back to you.",
+        "The candidate asked for another process or an accommodation (POST /accommodation); "
+        "turns wait until an admin resolves it.",
+        False, "once an admin resumes the interview",
+    ),
+    ApiError(
+        "accommodation_closed", 409,
+        "This interview was closed so that the hiring team can offer another process.",
+        "An admin closed the interview after a request for another process or an "
+        "accommodation.",
+        False,
+    ),
+    ApiError(
+        "no_accommodation_request", 409, "There is no open request for another process",
+        "resolve on a session without an open request for another process or an accommodation.",
+        False,
+    ),
+    ApiError(
+        "notice_changed", 409,
+        "The notice has changed since it was shown (version {version} is current); read it "
+        "again and acknowledge that one.",
+        "consent names a notice version other than the current one.",
+        False, "acknowledge the current version",
+    ),
+    ApiError(
+        "legal_hold", 409, "This session is on legal hold: its data may not be erased",
+        "erase on a session on legal hold (POST /legal-hold/{id} with false lifts it).",
+        False, "lift the hold first",
+    ),
+    # 410, 428
+    ApiError(
+        "invitation_expired", 410,
+        "This interview invitation expired on {expires_at} UTC. Please contact the hiring team "
+        "that invited you for a new link.",
+        "The interview was not started before the invitation's `expires_at`; an admin can "
+        "extend it (POST /invitation/{id}/extend).",
+        False, "once an admin extends it",
+    ),
+    ApiError(
+        "consent_required", 428,
+        "The candidate has not acknowledged the AI notice yet: show it (GET /notice/<session>) "
+        "and record the acknowledgement (POST /consent/<session>) first.",
+        "start-interview with INTERVIEWER_REQUIRE_CONSENT=1 before POST /consent.",
+        False, "after POST /consent",
     ),
     # 408, 413, 422: the request itself
     ApiError(
@@ -501,24 +554,25 @@ _LLM_FAILED = (
     "turn_failed", "shutting_down", "overloaded",
 )  # fmt: skip
 _KEYED = ("bad_idempotency_key", "idempotency_key_reused")
+_PAUSED = ("accommodation_pending", "accommodation_closed")
 
 ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/create-session"): (*_AUTH, *_BODY, "create_rate_limited", "too_many_sessions"),
     ("post", "/start-interview/{session_id}"): (
         "interview_in_progress", "interview_finished", *_AUTH, *_SESSION, *_BUSY, *_BODY,
-        *_KEYED, *_LLM_FAILED,
+        *_KEYED, *_PAUSED, "invitation_expired", "consent_required", *_LLM_FAILED,
     ),
     ("post", "/chat/{session_id}"): (
         "no_active_interview", "session_id_mismatch", *_ADMIN, *_SESSION, *_BUSY, *_BODY,
-        *_KEYED, "turn_limit_reached", *_LLM_FAILED,
+        *_KEYED, *_PAUSED, "invitation_expired", "turn_limit_reached", *_LLM_FAILED,
     ),
     ("post", "/end-interview/{session_id}"): (
         "no_active_interview", *_ADMIN, *_SESSION, *_BUSY, *_BODY, "turn_limit_reached",
         *_LLM_FAILED,
     ),
     ("post", "/reset/{session_id}"): (*_ADMIN, *_SESSION, *_BUSY, "lease_lost", *_BODY),
-    ("get", "/interview-status/{session_id}"): (*_AUTH, *_SESSION),
-    ("get", "/conversation-history/{session_id}"): (*_ADMIN, *_SESSION),
+    ("get", "/interview-status/{session_id}"): (*_AUTH, *_SESSION, "invitation_expired"),
+    ("get", "/conversation-history/{session_id}"): (*_ADMIN, *_SESSION, "invitation_expired"),
     ("get", "/security-info/{session_id}"): (*_ADMIN, *_SESSION),
     ("post", "/save-session/{session_id}"): (*_ADMIN, *_SESSION, *_BODY),
     ("delete", "/session/{session_id}"): (*_ADMIN, *_SESSION, *_BUSY, "lease_lost", *_BODY),
@@ -529,6 +583,18 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/report/{session_id}/regenerate"): (
         *_ADMIN, *_SESSION, "interview_not_finished", *_BODY,
     ),
+    ("get", "/notice/{session_id}"): (*_AUTH, *_SESSION, "invitation_expired"),
+    ("post", "/consent/{session_id}"): (
+        *_AUTH, *_SESSION, *_BODY, "invitation_expired", "notice_changed",
+    ),
+    ("post", "/invitation/{session_id}/extend"): (*_ADMIN, *_SESSION, *_BODY),
+    ("post", "/accommodation/{session_id}"): (*_AUTH, *_SESSION, *_BODY, "invitation_expired"),
+    ("post", "/accommodation/{session_id}/resolve"): (
+        *_ADMIN, *_SESSION, *_BODY, "no_accommodation_request",
+    ),
+    ("get", "/candidate-data/{session_id}"): (*_ADMIN, "nothing_held"),
+    ("post", "/erase/{session_id}"): (*_ADMIN, *_BUSY, *_BODY, "nothing_held", "legal_hold"),
+    ("post", "/legal-hold/{session_id}"): (*_ADMIN, *_BODY, "nothing_held"),
     ("get", "/audit"): (*_ADMIN, *_SESSION, "invalid_query"),
     ("get", "/model-info"): (),
     ("get", "/healthz"): (),

@@ -27,6 +27,8 @@ from api import audit
 from api.errors import ERRORS, Refused, llm_failure_kind, turn_error
 from api.metrics import TurnClock, turn_replayed
 from api.projections import progress_of, state_event
+from api.rights.accommodation import accommodation_status
+from api.rights.invitations import is_expired
 from api.sessions import (
     Commit,
     Lease,
@@ -162,6 +164,7 @@ class InterviewService:
         on_finished: Callable[[str], Awaitable[None]] | None = None,
         sessions_dir: Path | None = None,
         turn_deadline: float | None = None,
+        require_consent: bool = False,
     ) -> None:
         self.graph = graph
         self.repo = repo
@@ -174,6 +177,8 @@ class InterviewService:
         self.turn_deadline = turn_deadline
         self.draining = False
         """Stopping: running turns finish, and /readyz says this replica takes no more."""
+        self.require_consent = require_consent
+        """INTERVIEWER_REQUIRE_CONSENT: no start before the AI notice was acknowledged."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = 0
         """Turns claimed or running in this process (the max_active_turns cap)."""
@@ -222,6 +227,9 @@ class InterviewService:
             return claimed
         lease, row = claimed
         try:
+            refuse_paused(row)
+            if self.require_consent and row.consent_at is None and not row.started:
+                raise TurnRefused("consent_required")
             if row.active:
                 raise TurnRefused("interview_in_progress")
             generation = row.generation
@@ -253,6 +261,7 @@ class InterviewService:
             return claimed
         lease, row = claimed
         try:
+            refuse_paused(row, admin_command=kind == "system")
             if not row.active or row.head is None:
                 raise TurnRefused("no_active_interview")
             # The cap bounds what a candidate can make the service do; the hiring side's
@@ -500,6 +509,21 @@ class InterviewService:
 
     async def release(self, lease: Lease) -> None:
         await self._release(lease)
+
+
+def refuse_paused(row: SessionRow, admin_command: bool = False) -> None:
+    """Refuse a turn the candidate's rights put on hold: an invitation that expired before
+    the interview started (410), a request for another process waiting for the hiring team
+    or one that closed the interview (409). An admin's command still runs."""
+    if is_expired(row):
+        raise TurnRefused("invitation_expired", expires_at=row.expires_at)
+    status = accommodation_status(row)
+    if admin_command or status is None:
+        return
+    if status == "requested":
+        raise TurnRefused("accommodation_pending")
+    if status == "closed":
+        raise TurnRefused("accommodation_closed")
 
 
 def _kept(plan: _Plan, head: str) -> list[tuple[str, str]]:

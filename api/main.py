@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 
+from api.archive import archive_directory
 from api.config import Settings, get_settings
 from api.deps import authenticate
 from api.docs import add_offline_docs
@@ -32,6 +33,8 @@ from api.openapi import install as install_openapi
 from api.oversight import router as oversight_router
 from api.readiness import router as readiness_router
 from api.reports import router as reports_router
+from api.rights.retention import run_retention
+from api.rights.routes import router as rights_router
 from api.routes import router
 from api.sessions import LeasePolicy, SchemaTooNew, SessionRepository, open_repository
 from api.streaming import quiet_aborted_turns
@@ -97,6 +100,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     sweeper: asyncio.Task[None] | None = None
     outbox: Outbox | None = None
     pump: asyncio.Task[None] | None = None
+    retention: asyncio.Task[None] | None = None
     try:
         # Constant time whatever the number of sessions: no recovery scan is needed, since a
         # turn that never committed left the session's head where it was. The schema is
@@ -128,8 +132,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             max_active_turns=settings.max_active_turns,
             max_turns_per_session=settings.max_turns_per_session,
             stream_flush_interval=settings.stream_flush_ms / 1000,
-            sessions_dir=settings.sessions_dir,
+            sessions_dir=archive_directory(settings),
             turn_deadline=settings.turn_deadline_seconds,
+            require_consent=settings.require_consent,
         )
         owner = replica_name()
         outbox = Outbox(repo, settings, owner)
@@ -142,12 +147,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gc.collect()
         gc.freeze()
         sweeper = asyncio.create_task(run_sweeper(service, settings, owner))
+        retention = asyncio.create_task(run_retention(service, settings, owner))
         # Webhook events a stop left undelivered are resumed by one replica (the outbox duty).
         pump = asyncio.create_task(outbox.run(), name="webhook-outbox")
         yield
         await service.shutdown(grace=settings.shutdown_grace_seconds)
     finally:
-        for task in (sweeper, pump):
+        for task in (sweeper, retention, pump):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -215,6 +221,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_router)
     app.include_router(observability_router)
     app.include_router(readiness_router)
+    app.include_router(rights_router)
     app.include_router(oversight_router)
     install_handlers(app)  # the domain's errors, from the error table
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +32,10 @@ class SessionResponse(BaseModel):
     candidate_token: str | None = Field(
         default=None, description="Only when auth is on: the candidate's token for this session."
     )
+    expires_at: str | None = Field(
+        default=None,
+        description="create-session: when the invitation lapses unless the interview starts (UTC).",
+    )
 
 
 class InterviewStatus(BaseModel):
@@ -41,6 +45,16 @@ class InterviewStatus(BaseModel):
     total_expected_questions: int
     stage: str = Field(description="created, welcome, personal, behavioral, technical, ...")
     job_position: str = Field(default="", description="The role, for the candidate's page.")
+    expires_at: str | None = Field(
+        default=None, description="When the invitation lapses unless the interview starts (UTC)."
+    )
+    consented: bool = Field(
+        default=False, description="Whether the candidate has acknowledged the AI notice."
+    )
+    accommodation: str | None = Field(
+        default=None,
+        description="A request for another process: requested (paused), resumed or closed.",
+    )
 
 
 class MessageLabel(BaseModel):
@@ -92,6 +106,17 @@ class SessionSummary(BaseModel):
     potential_cheat_attempts: int = 0
     candidate_name: str = ""
     job_position: str = ""
+    expires_at: str | None = Field(
+        default=None, description="When the invitation lapses unless the interview starts."
+    )
+    invitation_expired: bool = False
+    consented_at: str | None = None
+    accommodation: dict[str, Any] | None = Field(
+        default=None,
+        description="A request for another process or an accommodation: text, requested_at, "
+        "status (requested, resumed, closed).",
+    )
+    legal_hold: bool = False
 
 
 class SavedSessionSummary(BaseModel):

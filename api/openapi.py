@@ -18,6 +18,7 @@ from fastapi.openapi.utils import get_openapi
 
 from api.errors import ERRORS, ApiError, route_errors
 from api.report_types import FailedReport
+from api.rights.examples import RIGHTS_EXAMPLES
 from graph.evaluation.report import Report
 from graph.llm import MODEL_NAME
 
@@ -156,6 +157,7 @@ _REPORT_EXAMPLES: dict[str, dict[str, Any]] = {
 # The seed's examples, and ours for the models the seed does not show.
 EXAMPLES: dict[str, dict[str, Any]] = {
     **_REPORT_EXAMPLES,
+    **RIGHTS_EXAMPLES,
     "InterviewSettings": {
         "temperature": 0.7,
         "top_p": 0.9,

@@ -17,6 +17,7 @@ from api.auth import forbidden, new_candidate_token
 from api.deps import (
     AdminDep,
     IdempotencyKeyDep,
+    InvitedSessionDep,
     PrincipalDep,
     RepoDep,
     ServiceDep,
@@ -41,7 +42,10 @@ from api.models import (
     SessionSummary,
 )
 from api.projections import history_of
-from api.sessions import SessionBusy, SessionNotFound
+from api.rights.accommodation import accommodation_status
+from api.rights.invitations import expires_at as invitation_expiry
+from api.rights.invitations import is_expired
+from api.sessions import SessionBusy, SessionNotFound, now_iso
 from api.sessions.base import SessionSummaryRow
 from api.streaming import stream_turn
 from graph.context import ProviderName
@@ -72,6 +76,7 @@ async def create_session(
 ) -> SessionResponse:
     """Create a session with the given settings; the interview is not started.
 
+    The session is an invitation until `expires_at` (its `invitation_days`, else the server's).
     With auth on, the response adds `candidate_token`, valid for this one session. In open
     mode each client address may create INTERVIEWER_CREATE_RATE_PER_SECOND sessions a second
     (429 past it); the database holds at most INTERVIEWER_MAX_SESSIONS (503 past it).
@@ -84,7 +89,11 @@ async def create_session(
     session_id = str(uuid.uuid4())
     token, token_hash = new_candidate_token() if principal.role == "admin" else (None, None)
     chosen = settings or InterviewSettings()
-    created = await repo.create(session_id, chosen, token_hash, cap=config.max_sessions)
+    stamp = now_iso()
+    until = invitation_expiry(chosen, config.invitation_days, stamp)
+    created = await repo.create(
+        session_id, chosen, token_hash, until, stamp, cap=config.max_sessions
+    )
     if not created:
         raise Refused("too_many_sessions", limit=config.max_sessions)
     await audit.append(
@@ -169,10 +178,11 @@ async def reset(session: SessionDep, service: ServiceDep, principal: AdminDep) -
 
 
 @router.get("/interview-status/{session_id}", response_model=InterviewStatus)
-async def interview_status(session: SessionDep) -> InterviewStatus:
-    """The counts of the session's head, from its row (no checkpoint is decoded). A read
-    writes nothing (not even `last_access`): it works on a full disk, and polling it does not
-    keep an idle session alive."""
+async def interview_status(session: InvitedSessionDep) -> InterviewStatus:
+    """The counts of the session's head, from its row (no checkpoint is decoded); 410 for a
+    candidate once the invitation expired unstarted. A read writes nothing (not even
+    `last_access`): it works on a full disk, and polling it does not keep an idle session
+    alive."""
     return InterviewStatus(
         session_id=session.session_id,
         active=session.active,
@@ -180,6 +190,9 @@ async def interview_status(session: SessionDep) -> InterviewStatus:
         total_expected_questions=session.total_expected_questions,
         stage=session.stage,
         job_position=session.settings.job_position,
+        expires_at=session.expires_at,
+        consented=session.consent_at is not None,
+        accommodation=accommodation_status(session),
     )
 
 
@@ -189,7 +202,7 @@ async def interview_status(session: SessionDep) -> InterviewStatus:
     response_model_exclude_none=True,
 )
 async def conversation_history(
-    session: SessionDep,
+    session: InvitedSessionDep,
     service: ServiceDep,
     principal: PrincipalDep,
     labels: Annotated[
@@ -310,6 +323,11 @@ def _session_list_json(rows: list[SessionSummaryRow], provider: ProviderName) ->
                 potential_cheat_attempts=row.cheat_attempts,
                 candidate_name=row.candidate_name,
                 job_position=row.job_position,
+                expires_at=row.expires_at,
+                invitation_expired=is_expired(row),
+                consented_at=row.consent_at,
+                accommodation=row.accommodation,
+                legal_hold=row.legal_hold,
             ).model_dump()
             for row in rows
         }

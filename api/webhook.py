@@ -89,6 +89,11 @@ EVENTS: tuple[EventType, ...] = (
         "The report, as GET /report/{session_id} serves it.",
     ),
     EventType(
+        "accommodation.requested",
+        "A candidate asked for another process or an accommodation; the interview is paused.",
+        "`session_id`, `candidate_name`, `job_position`, the request's `text` and `requested_at`.",
+    ),
+    EventType(
         "report.failed",
         "An interview's evaluation failed for good: its automatic retries are used up.",
         "The failed report (`status: failed`, its `error`); POST /report/{id}/regenerate.",

@@ -15,6 +15,7 @@ from langgraph.types import interrupt
 from graph import events, stages
 from graph.cheat_rules import screen_message
 from graph.context import Context
+from graph.disclosure import DisclosureGuard
 from graph.follow_up import judge_follow_up, read_answer
 from graph.language import (
     END_MARKER,
@@ -65,22 +66,33 @@ PROCESS_REPLIES = {
 # --- speaking -------------------------------------------------------------------------------
 
 
-async def _speak(state: State, runtime: Runtime[Context], task: ReplyTask) -> str:
-    """Stream the interviewer's reply for `task` to the client and return its full text."""
+async def _speak(
+    state: State, runtime: Runtime[Context], task: ReplyTask, disclose: bool = False
+) -> str:
+    """Stream the interviewer's reply for `task` to the client and return its full text
+    (`disclose`: the greeting, which must say Mia is an AI and people decide)."""
     model = reply_model(runtime.context, state.settings, task)
     messages = render_messages(task, runtime.context.prompts)
     ensure_fits(messages, runtime.context)
     guard = MarkerGuard()
+    disclosure = DisclosureGuard() if disclose else None
     parts: list[str] = []
-    async for chunk in model.astream(messages):
-        piece = guard.feed(message_text(chunk))
+
+    def write(piece: str) -> None:
+        if disclosure is not None:
+            piece = disclosure.feed(piece)
         if piece:
             runtime.stream_writer(events.token(piece))
             parts.append(piece)
-    tail = guard.flush()
-    if tail:
-        runtime.stream_writer(events.token(tail))
-        parts.append(tail)
+
+    async for chunk in model.astream(messages):
+        write(guard.feed(message_text(chunk)))
+    write(guard.flush())
+    if disclosure is not None:
+        tail = disclosure.flush()
+        if tail:
+            runtime.stream_writer(events.token(tail))
+            parts.append(tail)
     return "".join(parts)  # exactly what the client received
 
 
@@ -226,7 +238,7 @@ async def begin_interview(state: State, runtime: Runtime[Context]) -> dict[str, 
 async def greet_candidate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Welcome: greet by name and ask the first personal question, or ask for the name."""
     task = _base_task(state, "welcome", number=1, of=state.personal_planned)
-    text = await _speak(state, runtime, task)
+    text = await _speak(state, runtime, task, disclose=True)
     question = last_paragraph(text)
     stage = "personal" if state.candidate_name else "welcome"
     update: dict[str, Any] = {

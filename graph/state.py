@@ -88,6 +88,14 @@ class InterviewSettings(BaseModel):
         default=None, max_length=20
     )
     candidate_name: str = Field(default="", max_length=100)
+    invitation_days: float | None = Field(
+        default=None,
+        gt=0,
+        le=90,
+        strict=True,
+        description="How long the invitation lasts unless the interview starts, in days "
+        "(fractions allowed); unset, the server's INTERVIEWER_INVITATION_DAYS.",
+    )
 
     @property
     def total_expected_questions(self) -> int:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from api.sessions import threads
 from graph.state import InterviewSettings
 
-LeasePurpose = Literal["turn", "reset", "delete", "save", "expire", "evaluate"]
+LeasePurpose = Literal["turn", "reset", "delete", "save", "expire", "evaluate", "erase"]
 
 
 def now_iso() -> str:
@@ -46,6 +46,16 @@ class SessionRow(Progress):
     generation: int
     head: str | None
     """Checkpoint id the next turn resumes from; None before the first committed start."""
+    expires_at: str | None = None
+    """When the invitation lapses if the interview has not started (None: never, a session
+    of an older release). api/rights/invitations.py owns the rule."""
+    consent_at: str | None = None
+    """When the candidate acknowledged the AI notice (None: not yet)."""
+    consent_notice: str | None = None
+    """The version (hash) of the notice they acknowledged."""
+    accommodation: dict[str, Any] | None = None
+    """A request for another process or an accommodation: text, requested_at, status
+    (requested, resumed, closed), resolved_at (api/rights/accommodation.py)."""
 
     @property
     def thread_id(self) -> str:
@@ -67,6 +77,11 @@ class SessionSummaryRow:
     cheat_attempts: int
     candidate_name: str
     job_position: str
+    started: bool = False
+    expires_at: str | None = None
+    consent_at: str | None = None
+    accommodation: dict[str, Any] | None = None
+    legal_hold: bool = False
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,11 @@ class Database(abc.ABC):
         """Run `steps` in order on one connection, in one transaction if `atomic`. `guarded`:
         unless the first changes exactly one row, roll everything back and return None."""
 
+    async def scrub(self) -> None:
+        """After an erasure: make sure no copy of deleted rows remains outside the tables
+        (SQLite's write-ahead log). Nothing to do where deleted rows are simply gone."""
+        return None
+
     async def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """The rows one statement returns."""
         outcomes = await self.run([(sql, params)], atomic=False)

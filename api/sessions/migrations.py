@@ -187,7 +187,31 @@ MIGRATIONS: tuple[Migration, ...] = (
             " ON interviewer_webhook_deliveries (session_id)",
         ),
     ),
-    # Append the next migration here (version 7, ...).
+    Migration(
+        7,
+        "candidate rights: invitation expiry, consent, accommodation, legal holds, erasures",
+        (
+            # NULL: a session of an older release, whose invitation never expires.
+            "ALTER TABLE interviewer_sessions ADD COLUMN expires_at TEXT",
+            "ALTER TABLE interviewer_sessions ADD COLUMN consent_at TEXT",
+            "ALTER TABLE interviewer_sessions ADD COLUMN consent_notice TEXT",
+            "ALTER TABLE interviewer_sessions ADD COLUMN accommodation {json}",
+            # Apart from the session row: a hold outlives a delete (saved documents remain).
+            """CREATE TABLE interviewer_legal_holds (
+                session_id TEXT PRIMARY KEY,
+                held_at TEXT NOT NULL,
+                held_by TEXT NOT NULL
+            )""",
+            """CREATE TABLE interviewer_erasures (
+                session_id TEXT PRIMARY KEY,
+                erased_at TEXT NOT NULL,
+                erased_by TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                categories {json} NOT NULL
+            )""",
+        ),
+    ),
+    # Append the next migration here (version 8, ...).
 )
 
 VERSION_TABLE = """CREATE TABLE IF NOT EXISTS interviewer_schema_version (

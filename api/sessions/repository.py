@@ -162,12 +162,15 @@ class SessionRepository:
         session_id: str,
         settings: InterviewSettings,
         token_hash: str | None,
+        expires_at: str | None = None,
+        created_at: str | None = None,
         cap: int | None = None,
     ) -> bool:
         """Insert the session, unless the database already holds `cap` sessions (False).
         The count and the insert are one statement; replicas creating at the same instant on
-        PostgreSQL may pass the cap by the few they race with, never by more."""
-        stamp = now_iso()
+        PostgreSQL may pass the cap by the few they race with, never by more. `expires_at`:
+        when its invitation lapses unless the interview starts."""
+        stamp = created_at or now_iso()
         changed = await self._change(
             q.INSERT_SESSION,
             session_id,
@@ -176,6 +179,7 @@ class SessionRepository:
             self._json(settings.model_dump(mode="json")),
             token_hash,
             settings.total_expected_questions,
+            expires_at,
             cap if cap is not None else 2**62,
         )
         return changed == 1
@@ -214,6 +218,11 @@ class SessionRepository:
                 cheat_attempts=int(r[7]),
                 candidate_name=str(r[8]),
                 job_position=str(r[9]),
+                started=bool(r[10]),
+                expires_at=r[11],
+                consent_at=r[12],
+                accommodation=None if r[13] is None else dict(self.dialect.decode_json(r[13])),
+                legal_hold=bool(r[14]),
             )
             for r in rows
         ]
@@ -404,6 +413,105 @@ class SessionRepository:
             reports=await grouped(q.REPORTS_BY_STATUS),
         )
 
+    # --- candidate rights (the rules: api/rights/) ------------------------------------------
+
+    async def set_expiry(self, session_id: str, expires_at: str) -> bool:
+        return await self._change(q.SET_EXPIRY, expires_at, session_id) == 1
+
+    async def set_consent(self, session_id: str, at: str, notice: str) -> bool:
+        return await self._change(q.SET_CONSENT, at, notice, session_id) == 1
+
+    async def set_accommodation(self, session_id: str, request: dict[str, Any]) -> bool:
+        return await self._change(q.SET_ACCOMMODATION, self._json(request), session_id) == 1
+
+    async def hold(self, session_id: str, by: str) -> None:
+        await self._change(q.HOLD, session_id, now_iso(), by)
+
+    async def unhold(self, session_id: str) -> None:
+        await self._change(q.UNHOLD, session_id)
+
+    async def held(self, session_id: str | None = None) -> dict[str, tuple[str, str]]:
+        """Legal holds: session -> (held_at, held_by); all of them, or the one session's."""
+        rows = await (self._rows(q.HELD_ONE, session_id) if session_id else self._rows(q.HELD))
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    async def saved_of(self, session_id: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """Every saved document of a session, oldest first: (saved_at, reason, document)."""
+        rows = await self._rows(q.SAVED_OF, session_id)
+        return [(r[0], r[1], dict(self.dialect.decode_json(r[2]))) for r in rows]
+
+    async def turn_key_count(self, session_id: str) -> int:
+        rows = await self._rows(
+            "SELECT COUNT(*) FROM interviewer_turn_keys WHERE session_id = ?", session_id
+        )
+        return int(rows[0][0])
+
+    async def erase(
+        self,
+        session_id: str,
+        lease: Lease | None,
+        tombstone: tuple[str, str, str, list[str]],
+        extra: Sequence[tuple[str, tuple[Any, ...]]] = (),
+    ) -> None:
+        """Delete everything held about the session, in one transaction, and leave the
+        tombstone `(erased_at, erased_by, reason, categories)`: the row (under `lease` when
+        there is one), every checkpoint of every generation, keys, report, saved documents,
+        and `extra` statements (templates and parameters) of other tables. Call `scrub`
+        when the erasure's writes are done."""
+        threads, params = self.dialect.threads_of_session(session_id)
+        at, by, reason, categories = tombstone
+        first = (
+            self._step(q.DELETE_SESSION, session_id, lease.token)
+            if lease is not None
+            else self._step(q.DELETE_SESSION_ANYHOW, session_id)
+        )
+        steps = [
+            first,
+            self._step(q.DELETE_TURN_KEYS, session_id),
+            self._step(q.DELETE_REPORT, session_id),
+            self._step(q.DELETE_SAVED, session_id),
+            # Their payloads quote the candidate (reports) and hold their requests.
+            self._step(q.DELETE_DELIVERIES, session_id),
+            *(
+                self._step(q.delete_threads(table, threads), *params)
+                for table in self.dialect.thread_tables
+            ),
+            *(self._step(sql, *values) for sql, values in extra),
+            self._step(q.INSERT_ERASURE, session_id, at, by, reason, self._json(categories)),
+        ]
+        if lease is not None:
+            await self._guarded(lease, steps)
+        else:
+            await self.database.run(steps)
+
+    async def scrub(self) -> None:
+        """After an erasure: no copy of the deleted rows left outside the tables (SQLite's
+        write-ahead log); `Database.scrub`."""
+        await self.database.scrub()
+
+    async def erasure(self, session_id: str) -> dict[str, Any] | None:
+        """The tombstone of an erased session."""
+        rows = await self._rows(q.ERASURE, session_id)
+        if not rows:
+            return None
+        sid, at, by, reason, categories = rows[0]
+        return {
+            "session_id": sid,
+            "erased_at": at,
+            "erased_by": by,
+            "reason": reason,
+            "categories": list(self.dialect.decode_json(categories)),
+        }
+
+    async def retained(self, cutoff: str, batch: int) -> list[str]:
+        """Up to `batch` sessions past retention at `cutoff` (finished or never started,
+        not on legal hold), then saved documents of deleted sessions past it."""
+        found = [r[0] for r in await self._rows(q.RETAINED_SESSIONS, cutoff, batch)]
+        if len(found) < batch:
+            rows = await self._rows(q.RETAINED_DOCUMENTS, cutoff, batch - len(found))
+            found += [r[0] for r in rows]
+        return found
+
     # --- replica-wide duties --------------------------------------------------------------
 
     async def claim_duty(self, name: str, owner: str, seconds: float) -> bool:
@@ -506,6 +614,10 @@ class SessionRepository:
     async def due_deliveries(self, limit: int) -> list[str]:
         """Pending deliveries whose next attempt is due, oldest first."""
         return [r[0] for r in await self._rows(q.DUE_DELIVERIES, limit)]
+
+    async def deliveries_of(self, session_id: str) -> list[DeliveryRow]:
+        """Every webhook event sent about the session, oldest first."""
+        return [self._delivery(r) for r in await self._rows(q.DELIVERIES_OF, session_id)]
 
     async def outbox_depth(self) -> int:
         """Deliveries not yet delivered nor given up."""

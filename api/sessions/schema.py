@@ -25,6 +25,9 @@ PROGRESS_COLUMNS = (
 )
 """What the head implies, in `Progress`'s field order."""
 
+RIGHTS_COLUMNS = ("expires_at", "consent_at", "consent_notice", "accommodation")
+"""The candidate's invitation, consent and accommodation (migration 2)."""
+
 SESSION_COLUMNS = (
     "session_id",
     "created_at",
@@ -34,6 +37,7 @@ SESSION_COLUMNS = (
     "generation",
     "head",
     *PROGRESS_COLUMNS,
+    *RIGHTS_COLUMNS,
 )
 """A session row as `SessionRow` reads it."""
 
@@ -48,6 +52,8 @@ def session_row(values: Sequence[Any], dialect: Dialect) -> SessionRow:
     row = dict(zip(SESSION_COLUMNS, values, strict=True))
     settings = InterviewSettings.model_validate(dialect.decode_json(row.pop("settings")))
     row["started"], row["active"] = bool(row["started"]), bool(row["active"])
+    if row["accommodation"] is not None:
+        row["accommodation"] = dict(dialect.decode_json(row["accommodation"]))
     return SessionRow(settings=settings, **row)
 
 
@@ -60,16 +66,19 @@ def progress_params(progress: Progress) -> tuple[Any, ...]:
 
 INSERT_SESSION = (
     "INSERT INTO interviewer_sessions (session_id, created_at, last_access, settings,"
-    " token_hash, total_expected_questions) SELECT ?, ?, ?, ?, ?, ?"
+    " token_hash, total_expected_questions, expires_at) SELECT ?, ?, ?, ?, ?, ?, ?"
     " WHERE (SELECT COUNT(*) FROM interviewer_sessions) < ?"
 )
-"""(session, created, last access, settings, token hash, total, cap): nothing past the cap."""
+"""(session, created, last access, settings, token hash, total, expires, cap): nothing past
+the cap."""
 SESSION_BY_ID = f"SELECT {_COLUMNS} FROM interviewer_sessions WHERE session_id = ?"
 SESSION_BY_TOKEN = f"SELECT {_COLUMNS} FROM interviewer_sessions WHERE token_hash = ?"
 
 _SUMMARY = (
     "session_id, created_at, last_access, active, questions_asked, total_expected_questions,"
-    " stage, cheat_attempts, COALESCE({candidate_name}, ''), COALESCE({job_position}, '')"
+    " stage, cheat_attempts, COALESCE({candidate_name}, ''), COALESCE({job_position}, ''),"
+    " started, expires_at, consent_at, accommodation, EXISTS (SELECT 1 FROM"
+    " interviewer_legal_holds h WHERE h.session_id = interviewer_sessions.session_id)"
 )
 SESSION_PAGE = (
     f"SELECT {_SUMMARY} FROM interviewer_sessions ORDER BY created_at, session_id LIMIT ?"
@@ -82,7 +91,10 @@ SESSION_PAGE_AFTER = (
 )
 """(created, created, session, limit): the page after a cursor (keyset: constant cost)."""
 ALL_SESSIONS = f"SELECT {_COLUMNS} FROM interviewer_sessions ORDER BY created_at, session_id"
-IDLE_SINCE = "SELECT session_id FROM interviewer_sessions WHERE last_access < ?"
+IDLE_SINCE = (
+    "SELECT session_id FROM interviewer_sessions WHERE last_access < ? AND started <> {false}"
+)
+"""Only interviews that started: an invitation lasts until its `expires_at`."""
 
 # --- leases: (token, purpose, seconds, session) / (seconds, session, token) / (session, token) -
 
@@ -196,7 +208,55 @@ DUE_DELIVERIES = (
     "SELECT delivery_id FROM interviewer_webhook_deliveries"
     " WHERE state = 'pending' AND next_attempt <= {now} ORDER BY created_at LIMIT ?"
 )
+DELIVERIES_OF = (
+    f"SELECT {', '.join(DELIVERY_COLUMNS)} FROM interviewer_webhook_deliveries"
+    " WHERE session_id = ? ORDER BY created_at"
+)
+DELETE_DELIVERIES = "DELETE FROM interviewer_webhook_deliveries WHERE session_id = ?"
 OUTBOX_DEPTH = "SELECT COUNT(*) FROM interviewer_webhook_deliveries WHERE state = 'pending'"
+
+# --- candidate rights (api/rights/) ---------------------------------------------------------
+
+SET_EXPIRY = "UPDATE interviewer_sessions SET expires_at = ? WHERE session_id = ?"
+SET_CONSENT = (
+    "UPDATE interviewer_sessions SET consent_at = ?, consent_notice = ? WHERE session_id = ?"
+)
+SET_ACCOMMODATION = "UPDATE interviewer_sessions SET accommodation = ? WHERE session_id = ?"
+HOLD = (
+    "INSERT INTO interviewer_legal_holds (session_id, held_at, held_by) VALUES (?, ?, ?)"
+    " ON CONFLICT (session_id) DO NOTHING"
+)
+UNHOLD = "DELETE FROM interviewer_legal_holds WHERE session_id = ?"
+HELD = "SELECT session_id, held_at, held_by FROM interviewer_legal_holds"
+HELD_ONE = f"{HELD} WHERE session_id = ?"
+SAVED_OF = (
+    "SELECT saved_at, reason, document FROM interviewer_saved_sessions WHERE session_id = ?"
+    " ORDER BY id"
+)
+DELETE_SAVED = "DELETE FROM interviewer_saved_sessions WHERE session_id = ?"
+DELETE_SESSION_ANYHOW = "DELETE FROM interviewer_sessions WHERE session_id = ?"
+INSERT_ERASURE = (
+    "INSERT INTO interviewer_erasures (session_id, erased_at, erased_by, reason, categories)"
+    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id) DO NOTHING"
+)
+ERASURE = (
+    "SELECT session_id, erased_at, erased_by, reason, categories FROM interviewer_erasures"
+    " WHERE session_id = ?"
+)
+_UNHELD = " AND NOT EXISTS (SELECT 1 FROM interviewer_legal_holds h WHERE h.session_id = {alias})"
+RETAINED_SESSIONS = (
+    "SELECT session_id FROM interviewer_sessions s WHERE s.last_access < ? AND s.active = {false}"
+    + _UNHELD.format(alias="s.session_id")
+    + " ORDER BY s.last_access LIMIT ?"
+)
+"""(cutoff, batch): finished (or never started) sessions last touched before the cutoff."""
+RETAINED_DOCUMENTS = (
+    "SELECT d.session_id FROM interviewer_saved_sessions d"
+    " WHERE NOT EXISTS (SELECT 1 FROM interviewer_sessions s WHERE s.session_id = d.session_id)"
+    + _UNHELD.format(alias="d.session_id")
+    + " GROUP BY d.session_id HAVING MAX(d.saved_at) < ? ORDER BY MAX(d.saved_at) LIMIT ?"
+)
+"""(cutoff, batch): saved documents of deleted sessions whose last save is older."""
 
 # --- the audit log (api/audit.py makes and checks the chain) ---------------------------------
 

@@ -10,7 +10,9 @@ turns on it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
@@ -20,6 +22,8 @@ from api.sessions.database import Database, Outcome, Step
 from api.sessions.dialect import SQLITE
 from api.sessions.migrations import LockedConnection
 from api.sessions.sqlite_thread import SqliteThread, ThreadedSqliteSaver, transaction
+
+logger = logging.getLogger(__name__)
 
 
 class SharedFileRefused(RuntimeError):
@@ -116,6 +120,20 @@ class SqliteDatabase(Database):
         if self._db is not None:
             await self._db.close()
         self._db = self._saver = None
+
+    async def scrub(self) -> None:
+        # The WAL still holds the erased pages' old images until a checkpoint copies the
+        # zeroed pages back and TRUNCATE empties it. A reader in another process can hold the
+        # checkpoint back: tried for a second, then logged.
+        def checkpoint(conn: sqlite3.Connection) -> bool:
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            return not busy
+
+        for _ in range(20):
+            if await self.db.run(checkpoint, self.db.conn):
+                return
+            await asyncio.sleep(0.05)
+        logger.warning("the write-ahead log of %s could not be emptied after an erasure", self.path)
 
     async def run(
         self, steps: Sequence[Step], *, atomic: bool = True, guarded: bool = False

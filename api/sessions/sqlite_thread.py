@@ -67,6 +67,9 @@ def connect(path: Path) -> sqlite3.Connection:
                 raise
             time.sleep(0.05)
     conn.execute("PRAGMA synchronous=NORMAL").fetchall()
+    # Deleted rows are overwritten with zeros, not left in free pages: an erased candidate's
+    # words must not linger in the file (the WAL is emptied after an erasure: `scrub`).
+    conn.execute("PRAGMA secure_delete=ON").fetchall()
     return conn
 
 

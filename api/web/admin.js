@@ -25,9 +25,15 @@ function emptyView() {
 // --- words -----------------------------------------------------------------------------------
 
 function statusWords(s) {
-  if (s.interview_active) return "In progress";
-  if (s.stage === "created") return "Not started";
-  return "Finished";
+  // A candidate's request and a lapsed invitation come first: the hiring team has to act.
+  const request = s.accommodation?.status;
+  const hold = s.legal_hold ? " · legal hold" : "";
+  if (request === "requested") return `Asked for another process (paused)${hold}`;
+  if (request === "closed") return `Closed for another process${hold}`;
+  if (s.invitation_expired) return `Invitation expired${hold}`;
+  if (s.interview_active) return `In progress${hold}`;
+  if (s.stage === "created") return `Not started${hold}`;
+  return `Finished${hold}`;
 }
 
 function when(iso) {

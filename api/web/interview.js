@@ -5,6 +5,7 @@
 // interview but the link is not left in the history, a bookmark or a screenshot.
 
 import { ApiError, json, newKey, streamTurn } from "./api.js";
+import { setupAccommodation, showExpired, showNotice, showPaused } from "./notice.js";
 
 const $ = (id) => document.getElementById(id);
 const sessionId = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
@@ -30,6 +31,7 @@ const ui = {
 const token = takeToken();
 let pending = null; // the turn being sent: {path, body, key, userBubble}; kept for "Try again"
 let finished = false;
+let acknowledge = async () => {}; // records the AI notice's acknowledgement (notice.js)
 
 function takeToken() {
   const params = new URLSearchParams(location.hash.slice(1));
@@ -120,7 +122,12 @@ function describe(error) {
     case 404:
       return "This interview could not be found. Please check the link you were given.";
     case 409:
+      // Paused or closed for another process: the server's own words say what to expect.
+      if (/another process|paused/.test(error.detail)) return error.detail;
       return "A reply is still coming for your last message. Wait a few seconds, then try again.";
+    case 410:
+    case 428:
+      return error.detail;
     case 429:
       return "This interview has reached its limit of messages. Please contact the hiring team.";
     case 422:
@@ -203,8 +210,14 @@ function sendAnswer() {
   runPending();
 }
 
-function begin() {
-  if (pending) return;
+async function begin() {
+  if (pending || ui.startButton.disabled) return;
+  try {
+    await acknowledge();
+  } catch (error) {
+    showProblem(error);
+    return;
+  }
   ui.start.hidden = true;
   ui.composer.hidden = false;
   pending = { path: `/start-interview/${sessionId}`, body: {}, key: newKey() };
@@ -222,6 +235,11 @@ async function load() {
       json("GET", `/conversation-history/${sessionId}`, token),
     ]);
   } catch (error) {
+    if (error instanceof ApiError && error.status === 410) {
+      ui.notice.hidden = true;
+      showExpired(error.detail);
+      return;
+    }
     ui.notice.textContent = describe(error);
     ui.notice.classList.add("error");
     return;
@@ -234,11 +252,36 @@ async function load() {
   setProgress(status.questions_asked, status.total_expected_questions);
   ui.log.replaceChildren();
   for (const item of transcript.history) bubble(item.role, item.content);
+  if (status.accommodation === "requested" || status.accommodation === "closed") {
+    pause(
+      status.accommodation === "closed"
+        ? "This interview was closed so that the hiring team can offer another process."
+        : "You asked for another process or an accommodation. The interview is paused until the hiring team answers.",
+    );
+    return;
+  }
+  setupAccommodation(sessionId, token, () => pause(null));
   if (status.active) showComposer();
   else if (status.stage === "created" || transcript.history.length === 0) {
     ui.start.hidden = false;
-    ui.startButton.focus();
+    try {
+      acknowledge = await showNotice(sessionId, token, ui.startButton);
+    } catch (error) {
+      showProblem(error);
+    }
+    (ui.startButton.disabled ? document.getElementById("acknowledge") : ui.startButton).focus();
   } else showEnd();
+}
+
+/** A request for another process stops the interview on this page (the server refuses turns
+ *  meanwhile too); `message`: after a reload, what the request's state is. */
+function pause(message) {
+  ui.start.hidden = true;
+  ui.composer.hidden = true;
+  ui.answer.disabled = true;
+  ui.send.disabled = true;
+  document.getElementById("accommodation").hidden = false;
+  if (message) showPaused(message);
 }
 
 ui.startButton.addEventListener("click", begin);

@@ -20,6 +20,8 @@ class CandidatePage:
         self.answer = page.get_by_label("Your answer")
         self.send = page.get_by_role("button", name="Send")
         self.begin = page.get_by_role("button", name="Begin interview")
+        self.acknowledgement = page.get_by_role("checkbox", name="I have read this notice")
+        self.notice = page.get_by_role("region", name="Notice: an AI interviewer")
         self.retry = page.get_by_role("button", name="Try again")
         self.progress = page.get_by_role("progressbar")
         self.log = page.get_by_role("log")
@@ -42,10 +44,19 @@ class CandidatePage:
         return texts
 
     def start_with_keyboard(self) -> None:
+        """Acknowledge the AI notice (it has the focus; Begin waits for it), then begin."""
+        expect(self.acknowledgement).to_be_focused()
+        expect(self.begin).to_be_disabled()
+        self.page.keyboard.press("Space")
+        self.page.keyboard.press("Tab")
         expect(self.begin).to_be_focused()
         self.page.keyboard.press("Enter")
         self.wait_turn()
         expect(self.answer).to_be_focused()
+
+    def acknowledge_and_begin(self) -> None:
+        self.acknowledgement.check()
+        self.begin.click()
 
     def type_answer(self, text: str) -> None:
         """Keyboard only: the answer box has the focus after every reply."""

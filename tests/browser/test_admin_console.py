@@ -92,7 +92,7 @@ def test_admin_creates_a_session_follows_it_live_and_shows_its_report(
 
     candidate = CandidatePage(context.new_page(), server.base_url, session_id)
     candidate.page.goto(link.input_value())
-    candidate.begin.click()
+    candidate.acknowledge_and_begin()
     candidate.wait_turn()
     expect(admin.transcript.locator("li.assistant").first).to_contain_text("Greeting")
     expect(row).to_contain_text("In progress")

@@ -185,6 +185,16 @@ def test_a_turns_error_before_the_first_byte_is_its_rows_status_and_headers() ->
 # --- the exception handlers ------------------------------------------------------------------
 
 
+FIELDS = {
+    "limit": 7,
+    "purpose": "delete",
+    "detail": "it is too long",
+    "version": "0123abcd",
+    "expires_at": "2026-12-01T09:00:00.000000",
+}
+"""Every `{field}` a row's message names."""
+
+
 @pytest.fixture(scope="module")
 def client() -> TestClient:
     app = FastAPI()
@@ -192,7 +202,7 @@ def client() -> TestClient:
 
     @app.get("/refused/{name}")
     async def refused(name: str) -> None:
-        raise Refused(name, limit=7, purpose="delete", detail="it is too long")
+        raise Refused(name, **FIELDS)
 
     @app.get("/busy/{purpose}")
     async def busy(purpose: str) -> None:
@@ -218,7 +228,7 @@ def test_a_refusal_is_answered_with_its_rows_status_detail_and_headers(
     assert response.status_code == row.status
     coded = {"code": name} if row.says_code else {}
     assert response.json() == {
-        "detail": row.detail(limit=7, purpose="delete", detail="it is too long"),
+        "detail": row.detail(**FIELDS),
         **coded,
     }
     for header, value in row.http_headers().items():

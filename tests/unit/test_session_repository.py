@@ -241,15 +241,32 @@ async def test_a_duty_has_one_holder_until_it_lapses(repo: SessionRepository) ->
     assert not await repo.claim_duty("sweeper", "replica-a", 0.4)
 
 
+async def _started(repo: SessionRepository) -> str:
+    sid = await new_session(repo)
+    lease = await repo.acquire(sid, "turn")
+    await repo.commit(lease, None, Commit(0, "ckpt-1", progress(1)))
+    return sid
+
+
 async def test_idle_sessions_are_those_accessed_before_the_cutoff(repo: SessionRepository) -> None:
-    old = await new_session(repo)
+    old = await _started(repo)
     from api.sessions import now_iso
 
     cutoff = now_iso()
     await asyncio.sleep(0.01)
-    fresh = await new_session(repo)
+    fresh = await _started(repo)
     idle = await repo.idle_since(cutoff)
     assert old in idle and fresh not in idle
+
+
+async def test_an_invitation_never_started_is_not_idle_however_old(
+    repo: SessionRepository,
+) -> None:
+    unstarted = await new_session(repo)
+    from api.sessions import now_iso
+
+    await asyncio.sleep(0.01)
+    assert unstarted not in await repo.idle_since(now_iso())
 
 
 async def test_claim_takes_the_lease_and_reads_the_row_or_says_what_holds_it(
