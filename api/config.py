@@ -82,6 +82,14 @@ class Settings(BaseSettings, ContextFields):
         description="On SIGTERM, how long running replies may take to finish (and be "
         "committed); past it they end with an error event and are not committed.",
     )
+    answer_time_limit_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        le=86_400,
+        description="The time limit per answer of sessions whose settings leave "
+        "answer_time_limit_seconds unset (fixed into the session when it is created); unset: "
+        "no limit. A late answer is kept and labelled late, never refused.",
+    )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     admin_token: SecretStr | None = Field(
         default=None, description="Turns access control on: the admin's bearer token."

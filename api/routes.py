@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Query, Request
@@ -39,7 +40,9 @@ from api.models import (
 from api.projections import history_of
 from api.sessions import SessionBusy, SessionNotFound
 from api.streaming import stream_turn
+from graph import integrity
 from graph.llm import MODEL_NAME, describe
+from graph.state import State
 
 router = APIRouter()
 logger = logging.getLogger(__name__)
@@ -57,6 +60,7 @@ def _names_session(raw: str, session_id: str) -> bool:
 async def create_session(
     repo: RepoDep,
     principal: AdminDep,
+    server: SettingsDep,
     settings: Annotated[InterviewSettings | None, Body()] = None,
 ) -> SessionResponse:
     """Create a session with the given settings; the interview is not started.
@@ -65,7 +69,13 @@ async def create_session(
     """
     session_id = str(uuid.uuid4())
     token, token_hash = new_candidate_token() if principal.role == "admin" else (None, None)
-    await repo.create(session_id, settings or InterviewSettings(), token_hash)
+    settings = settings or InterviewSettings()
+    if settings.answer_time_limit_seconds is None and server.answer_time_limit_seconds:
+        # Fixed into the session: a later change of the server's default changes no session.
+        settings = settings.model_copy(
+            update={"answer_time_limit_seconds": server.answer_time_limit_seconds}
+        )
+    await repo.create(session_id, settings, token_hash)
     return SessionResponse(
         session_id=session_id, message="Session created successfully", candidate_token=token
     )
@@ -106,7 +116,7 @@ async def chat(
         if await repo.get(session_id) is None:
             raise SessionNotFound(session_id)
         raise refusal
-    turn = await service.send(session_id, body.message, body.type, key)
+    turn = await service.send(session_id, body.message, body.type, key, signals=body.signals)
     return await stream_turn(request, turn)
 
 
@@ -122,18 +132,33 @@ async def reset(session: SessionDep, service: ServiceDep, _: AdminDep) -> Sessio
     )
 
 
-@router.get("/interview-status/{session_id}", response_model=InterviewStatus)
-async def interview_status(session: SessionDep, repo: RepoDep) -> InterviewStatus:
-    """The counts of the session's head, from its row (no checkpoint is decoded)."""
+@router.get(
+    "/interview-status/{session_id}",
+    response_model=InterviewStatus,
+    response_model_exclude_none=True,
+)
+async def interview_status(
+    session: SessionDep, repo: RepoDep, service: ServiceDep
+) -> InterviewStatus:
+    """The counts of the session's head, from its row; with a time limit, the current
+    question's deadline too (only then is the head's checkpoint read)."""
     await repo.touch(session.session_id)
-    return InterviewStatus(
+    limit = session.settings.answer_time_limit_seconds or None
+    status = InterviewStatus(
         session_id=session.session_id,
         active=session.active,
         questions_asked=session.questions_asked,
         total_expected_questions=session.total_expected_questions,
         stage=session.stage,
         job_position=session.settings.job_position,
+        answer_time_limit_seconds=limit,
     )
+    if limit is not None and session.active:
+        due = integrity.deadline(await service.state(session.session_id) or State())
+        if due is not None:
+            status.answer_deadline = due.isoformat()
+            status.answer_seconds_left = round((due - datetime.now(UTC)).total_seconds(), 1)
+    return status
 
 
 @router.get(
@@ -309,4 +334,5 @@ async def security_info(session: SessionDep, service: ServiceDep, _: AdminDep) -
         events=[CheatEventOut.model_validate(e.model_dump()) for e in state.cheat_events]
         if state
         else [],
+        integrity=integrity.section(state or State()),
     )

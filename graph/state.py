@@ -16,6 +16,7 @@ from langgraph.graph import add_messages
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from graph import stages
+from graph.integrity import AnswerSignals, ClientSignals, DepthProbe
 
 Stage = stages.StageName
 """Where the interview is: a stage of the plan (graph/stages.py)."""
@@ -88,6 +89,16 @@ class InterviewSettings(BaseModel):
         default=None, max_length=20
     )
     candidate_name: str = Field(default="", max_length=100)
+    answer_time_limit_seconds: WholeNumber | None = Field(
+        default=None,
+        # Unset, it is left out of stored settings and saved documents, as the seed's are.
+        exclude_if=lambda limit: limit is None,
+        ge=0,
+        le=86_400,
+        description="Seconds the candidate has for each answer: the candidate page counts down, "
+        "a late answer is kept and labelled late, never refused. 0: no limit; unset: the "
+        "server's INTERVIEWER_ANSWER_TIME_LIMIT_SECONDS (off unless configured).",
+    )
 
     @property
     def total_expected_questions(self) -> int:
@@ -167,6 +178,10 @@ class CandidateInput(BaseModel):
 
     type: Literal["user", "system"] = "user"
     message: str = ""
+    signals: ClientSignals | None = None
+    """What the candidate page saw while the message was written (None: another client)."""
+    received_at: str | None = None
+    """When the API received the message (ISO 8601, UTC); None: now (Studio, tests)."""
 
 
 def _settings_from_any(value: Any) -> InterviewSettings:
@@ -271,6 +286,16 @@ class State(InputState):
     turns: int = 0
     """Candidate messages received (user and system)."""
 
+    answer_signals: Annotated[list[AnswerSignals], operator.add] = field(default_factory=list)
+    """Integrity signals of every non-empty candidate message, in order (graph/integrity.py):
+    evidence for people, never counted as cheating."""
+
+    probe: DepthProbe | None = None
+    """A depth probe decided on the latest answer and not yet asked (graph/depth_probe.py)."""
+
+    depth_probes: Annotated[list[DepthProbe], operator.add] = field(default_factory=list)
+    """Every depth probe asked, in order."""
+
     def __post_init__(self) -> None:
         super().__post_init__()
         # Checkpoints rebuild our models (they are on the strict-msgpack allowlist), but a state
@@ -289,4 +314,13 @@ class State(InputState):
         self.process_events = [
             ProcessEvent.model_validate(e) if isinstance(e, dict) else e
             for e in self.process_events
+        ]
+        self.answer_signals = [
+            AnswerSignals.model_validate(e) if isinstance(e, dict) else e
+            for e in self.answer_signals
+        ]
+        if isinstance(self.probe, dict):
+            self.probe = DepthProbe.model_validate(self.probe)
+        self.depth_probes = [
+            DepthProbe.model_validate(e) if isinstance(e, dict) else e for e in self.depth_probes
         ]

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from graph.integrity import AnswerEvidence, ProbeOutcome
 from graph.state import MainStage
 
 RUBRIC_VERSION = "2026-12-01.r1"
@@ -114,6 +115,18 @@ class Integrity(BaseModel):
         "cheating, listed so the hiring team sees them.",
     )
     note: str = INTEGRITY_NOTE
+    answer_signals: list[AnswerEvidence] = Field(
+        default_factory=list,
+        description="Paste, focus and timing signals of every answer, each with a plain-language "
+        "note (graph/integrity.py): evidence for people, never counted, never scored.",
+    )
+    signals_summary: str = Field(
+        default="", description='The signals in one line: "3 of 7 answers mostly pasted".'
+    )
+    depth_probes: list[ProbeOutcome] = Field(
+        default_factory=list,
+        description="Each depth probe beside the answer it probed and the answer it got.",
+    )
 
 
 class WebhookOutcome(BaseModel):
