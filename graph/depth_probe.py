@@ -24,8 +24,9 @@ from graph import stages
 from graph.context import Context
 from graph.follow_up import last_answer, read_answer
 from graph.integrity import PROBE_FLAGS, AnswerSignals, DepthProbe
+from graph.language import content_words, sentences
+from graph.language.words import tech_stems
 from graph.state import FollowUpDecision, State
-from graph.text import TECH_STEMS, content_words
 
 PROBE_KIND = "depth_probe"
 """The label a depth probe's message carries (`depth_probe: true`) and the decision's reason
@@ -42,11 +43,13 @@ def _latest_signals(state: State) -> AnswerSignals | None:
 
 def choose_phrase(answer: str) -> str:
     """The part of the answer to ask about, in the candidate's words: its clause that names the
-    most technical things, cut to a few words (graph/language.py will own this choice)."""
+    most technical things, cut to a few words. Sentences and technical words are
+    graph.language's; the cut into clauses at commas and semicolons is this choice's own."""
     clauses = [
         " ".join(part.split())
-        for sentence in answer.replace(";", ",").replace(".", ",").split(",")
-        if (part := sentence.strip(" '\"()"))
+        for sentence in sentences(answer)
+        for piece in sentence.replace(";", ",").split(",")
+        if (part := piece.strip(" .!?'\"()"))
     ]
     if not clauses:
         return ""
@@ -54,7 +57,7 @@ def choose_phrase(answer: str) -> str:
     def weight(window: tuple[list[str], bool]) -> tuple[int, bool]:
         # The most technical words; then a window that ends where its clause does.
         words, ends_clause = window
-        return (len(content_words(" ".join(words)) & TECH_STEMS), ends_clause)
+        return (len(content_words(" ".join(words)) & tech_stems()), ends_clause)
 
     windows: list[tuple[list[str], bool]] = []
     for clause in clauses:
