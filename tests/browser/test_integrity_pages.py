@@ -120,3 +120,34 @@ def test_the_page_says_what_it_notes_and_counts_down_a_time_limit_calmly(
     countdown = page.get_by_role("timer")
     expect(countdown).to_contain_text("left")
     expect(countdown).to_contain_text("1:5")
+
+
+HIDE_FOR = """(ms) => new Promise((resolve) => {
+  // Headless Chromium never hides a tab, whatever is in front: the page's own visibility
+  // state is set as a browser sets it, and the same event fired.
+  const set = (state) => {
+    Object.defineProperty(document, "visibilityState", { value: state, configurable: true });
+    document.dispatchEvent(new Event("visibilitychange"));
+  };
+  set("hidden");
+  setTimeout(() => { set("visible"); resolve(); }, ms);
+})"""
+
+
+def test_time_on_a_hidden_page_is_sent_with_its_duration(
+    page: Any, api: Api, server: ThreadedServer
+) -> None:
+    sid = api.create(**PLAN)
+    candidate = CandidatePage(page, server.base_url, sid)
+    _to_technical(candidate, api, sid)
+    page.keyboard.type("I would add an index ")
+    page.evaluate(HIDE_FOR, AWAY_MS)
+    candidate.answer.focus()
+    page.keyboard.type("on the join keys.")
+    page.keyboard.press("Enter")
+    candidate.wait_turn()
+    answer = api.security(sid)["integrity"]["answers"][-1]
+    [hidden] = answer["client"]["hidden"]
+    assert AWAY_MS - 100 <= hidden["duration_ms"] <= AWAY_MS + 2000
+    assert "left_page" in answer["flags"] and "hidden once" in answer["note"]
+    assert api.security(sid)["potential_cheat_attempts"] == 0
