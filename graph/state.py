@@ -284,7 +284,8 @@ class State(InputState):
     """Main questions the candidate passed on (recorded as not answered)."""
 
     turns: int = 0
-    """Candidate messages received (user and system)."""
+    """Candidate messages received (`user` only: admin `system` commands are not counted, so
+    they never use up the candidate's turn allowance)."""
 
     answer_signals: Annotated[list[AnswerSignals], operator.add] = field(default_factory=list)
     """Integrity signals of every non-empty candidate message, in order (graph/integrity.py):
