@@ -165,6 +165,14 @@ class Settings(BaseSettings, ContextFields):
     retention_batch: int = Field(
         default=20, ge=1, le=1000, description="Sessions erased per retention pass, at most."
     )
+    answer_time_limit_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        le=86_400,
+        description="The time limit per answer of sessions whose settings leave "
+        "answer_time_limit_seconds unset (fixed into the session when it is created); unset: "
+        "no limit. A late answer is kept and labelled late, never refused.",
+    )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     log_format: Literal["text", "json"] = Field(
         default="text",

@@ -42,6 +42,7 @@ from api.sessions.threads import session_seed, thread_config, thread_id
 from graph.context import Context
 from graph.events import GraphEvent, TurnEvent, done, end, graph_event, token
 from graph.graph import InterviewGraph
+from graph.integrity import ClientSignals, now_iso
 from graph.state import InputState, State
 
 logger = logging.getLogger(__name__)
@@ -253,8 +254,15 @@ class InterviewService:
         message: str,
         kind: Literal["user", "system"],
         key: str | None = None,
+        signals: ClientSignals | None = None,
     ) -> Turn:
-        """A candidate message or an admin command, as the next turn."""
+        """A candidate message or an admin command, as the next turn.
+
+        `signals` (what the candidate page saw) and the time of arrival go with the message
+        into the graph, which keeps them with the answer (graph/integrity.py); they are not
+        part of the request an Idempotency-Key is bound to: a retry may carry later ones.
+        """
+        received_at = now_iso()
         digest = request_hash(kind, message)
         claimed = await self._claim(session_id, key, digest)
         if isinstance(claimed, Turn):
@@ -268,7 +276,12 @@ class InterviewService:
             # commands (end_interview above all) must work whatever the count.
             if kind == "user" and row.turns >= self.max_turns_per_session:
                 raise TurnLimitReached(self.max_turns_per_session)
-            resume: Command[Any] = Command(resume={"type": kind, "message": message})
+            payload: dict[str, Any] = {"type": kind, "message": message}
+            if kind == "user":
+                payload["received_at"] = received_at
+                if signals is not None:
+                    payload["signals"] = signals.model_dump()
+            resume: Command[Any] = Command(resume=payload)
             plan = _Plan(lease, row, row.generation, row.head, resume, key, digest, kind)
             return self._launch(plan)
         except BaseException:

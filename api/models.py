@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from graph.context import ProviderName
+from graph.integrity import ClientSignals, IntegritySignals
 from graph.llm import MODEL_NAME
 from graph.state import InterviewSettings
 
@@ -24,6 +25,12 @@ class ChatMessage(BaseModel):
     message: str = Field(max_length=MAX_MESSAGE_CHARS)
     session_id: str
     type: Literal["user", "system"] = "user"
+    signals: ClientSignals | None = Field(
+        default=None,
+        description="Optional: what the candidate page saw while the answer was written "
+        "(keystrokes, typing time, pastes' lengths, focus losses; never the text). Kept with "
+        "the answer as evidence for people; it never changes the cheat count.",
+    )
 
 
 class SessionResponse(BaseModel):
@@ -54,6 +61,19 @@ class InterviewStatus(BaseModel):
     accommodation: str | None = Field(
         default=None,
         description="A request for another process: requested (paused), resumed or closed.",
+    )
+    answer_time_limit_seconds: int | None = Field(
+        default=None, description="The session's time limit per answer, if it has one."
+    )
+    answer_deadline: str | None = Field(
+        default=None,
+        description="With a time limit, while the interview waits for an answer: when the "
+        "current question's time runs out (ISO 8601, UTC). A later answer is kept, labelled late.",
+    )
+    answer_seconds_left: float | None = Field(
+        default=None,
+        description="Seconds until `answer_deadline` as the server counts them (negative: "
+        "past it), so a page's countdown does not depend on its own clock.",
     )
 
 
@@ -150,6 +170,10 @@ class SecurityInfo(BaseModel):
     potential_cheat_attempts: int
     active: bool
     events: list[CheatEventOut] = Field(default_factory=list)
+    integrity: IntegritySignals | None = Field(
+        default=None,
+        description="Integrity signals of the answers; they never change potential_cheat_attempts.",
+    )
 
 
 class Health(BaseModel):

@@ -154,6 +154,71 @@ _REPORT_EXAMPLES: dict[str, dict[str, Any]] = {
     "ReportError": _FAILED["error"],
 }
 
+_PASTE = {"length": 1040, "at_ms": 4000}
+_ABSENCE = {"at_ms": 1200, "duration_ms": 2500}
+_CLIENT_SIGNALS = {
+    "first_key_ms": 4000,
+    "typing_ms": 300,
+    "keystrokes": 2,
+    "pastes": [_PASTE],
+    "blurs": [_ABSENCE],
+    "hidden": [_ABSENCE],
+}
+_ANSWER_EVIDENCE = {
+    "message_index": 7,
+    "turn": 4,
+    "stage": "technical",
+    "number": 2,
+    "follow_up": 0,
+    "screening": "answer",
+    "words": 180,
+    "chars": 1040,
+    "received_at": "2024-05-12T15:31:02.000000+00:00",
+    "seconds_to_answer": 5.2,
+    "words_per_minute": 2076.9,
+    "pasted_chars": 1040,
+    "pasted_share": 1.0,
+    "client": _CLIENT_SIGNALS,
+    "inconsistencies": [],
+    "time_limit_seconds": None,
+    "late": False,
+    "flags": ["mostly_pasted", "implausibly_fast", "left_page"],
+    "note": "About 100% of this answer was pasted, 4 s after the question; sent 5 s after the "
+    "question (180 words, about 2077 words a minute); faster than anyone types; the page was "
+    "hidden once, 2 s in all; the page was out of focus once, 2 s in all.",
+}
+_INTEGRITY = {
+    "answers": [_ANSWER_EVIDENCE],
+    "summary": "1 of 1 answer mostly pasted; 1 implausibly fast; 1 written while leaving the page",
+    "counts": {
+        "answers": 1,
+        "mostly_pasted": 1,
+        "implausibly_fast": 1,
+        "inconsistent": 0,
+        "late": 0,
+        "left_page": 1,
+    },
+    "depth_probes": 1,
+    "note": "Signals for a person to weigh, never verdicts.",
+}
+_INTEGRITY_EXAMPLES: dict[str, dict[str, Any]] = {
+    "Paste": _PASTE,
+    "Absence": _ABSENCE,
+    "ClientSignals": _CLIENT_SIGNALS,
+    "AnswerEvidence": _ANSWER_EVIDENCE,
+    "IntegritySignals": _INTEGRITY,
+    "ProbeOutcome": {
+        "number": 2,
+        "reason": "depth_probe: the answer was mostly pasted and implausibly fast",
+        "phrase": "materialized view",
+        "original_answer": "I would move the slow aggregate queries to a materialized view...",
+        "question": "Thank you. Before we go on, I'd like to hear one part of that in your own "
+        "words. You mentioned \u201cmaterialized view\u201d: could you explain what you mean "
+        "by it, and how you have used it yourself?",
+        "answer": "It stores the query's result, so reads skip the expensive joins.",
+    },
+}
+
 # The seed's examples, and ours for the models the seed does not show.
 EXAMPLES: dict[str, dict[str, Any]] = {
     **_REPORT_EXAMPLES,
@@ -225,6 +290,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "events": [],
     },
     "Health": {"status": "ok", "provider": "offline"},
+    **_INTEGRITY_EXAMPLES,
     "SavedSessionSummary": {
         "session_id": SESSION_ID,
         "saved_at": "2024-05-12T16:02:11.000000+00:00",

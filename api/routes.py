@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
@@ -48,8 +49,10 @@ from api.rights.invitations import is_expired
 from api.sessions import SessionBusy, SessionNotFound, now_iso
 from api.sessions.base import SessionSummaryRow
 from api.streaming import stream_turn
+from graph import integrity
 from graph.context import ProviderName
 from graph.llm import MODEL_NAME, describe
+from graph.state import State
 
 router = APIRouter()
 logger = logging.getLogger(__name__)
@@ -89,6 +92,11 @@ async def create_session(
     session_id = str(uuid.uuid4())
     token, token_hash = new_candidate_token() if principal.role == "admin" else (None, None)
     chosen = settings or InterviewSettings()
+    if chosen.answer_time_limit_seconds is None and config.answer_time_limit_seconds:
+        # Fixed into the session: a later change of the server's default changes no session.
+        chosen = chosen.model_copy(
+            update={"answer_time_limit_seconds": config.answer_time_limit_seconds}
+        )
     stamp = now_iso()
     until = invitation_expiry(chosen, config.invitation_days, stamp)
     created = await repo.create(
@@ -147,7 +155,7 @@ async def chat(
         if await repo.get(session_id) is None:
             raise SessionNotFound(session_id)
         raise refusal
-    turn = await service.send(session_id, body.message, body.type, key)
+    turn = await service.send(session_id, body.message, body.type, key, signals=body.signals)
     if body.type == "system":
         # The command's name only: anything else typed there is not kept in the log.
         said = body.message.strip().lower()
@@ -177,13 +185,18 @@ async def reset(session: SessionDep, service: ServiceDep, principal: AdminDep) -
     )
 
 
-@router.get("/interview-status/{session_id}", response_model=InterviewStatus)
-async def interview_status(session: InvitedSessionDep) -> InterviewStatus:
-    """The counts of the session's head, from its row (no checkpoint is decoded); 410 for a
-    candidate once the invitation expired unstarted. A read writes nothing (not even
-    `last_access`): it works on a full disk, and polling it does not keep an idle session
-    alive."""
-    return InterviewStatus(
+@router.get(
+    "/interview-status/{session_id}",
+    response_model=InterviewStatus,
+    response_model_exclude_none=True,
+)
+async def interview_status(session: InvitedSessionDep, service: ServiceDep) -> InterviewStatus:
+    """The counts of the session's head, from its row; with a time limit, the current
+    question's deadline too (only then is the head's checkpoint read); 410 for a candidate
+    once the invitation expired unstarted. A read writes nothing (not even `last_access`): it
+    works on a full disk, and polling it does not keep an idle session alive."""
+    limit = session.settings.answer_time_limit_seconds or None
+    status = InterviewStatus(
         session_id=session.session_id,
         active=session.active,
         questions_asked=session.questions_asked,
@@ -193,7 +206,14 @@ async def interview_status(session: InvitedSessionDep) -> InterviewStatus:
         expires_at=session.expires_at,
         consented=session.consent_at is not None,
         accommodation=accommodation_status(session),
+        answer_time_limit_seconds=limit,
     )
+    if limit is not None and session.active:
+        due = integrity.deadline(await service.state(session.session_id) or State())
+        if due is not None:
+            status.answer_deadline = due.isoformat()
+            status.answer_seconds_left = round((due - datetime.now(UTC)).total_seconds(), 1)
+    return status
 
 
 @router.get(
@@ -430,4 +450,5 @@ async def security_info(session: SessionDep, service: ServiceDep, _: AdminDep) -
         events=[CheatEventOut.model_validate(e.model_dump()) for e in state.cheat_events]
         if state
         else [],
+        integrity=integrity.section(state or State()),
     )

@@ -109,6 +109,31 @@ class ContextFields(BaseModel):
             "template text, used instead of prompts/<name>.md. Empty: the files."
         ),
     )
+    integrity_pasted_share: float = Field(
+        default=0.6,
+        gt=0,
+        le=1,
+        description="An answer with at least this share of its characters pasted on the "
+        "candidate page is 'mostly pasted' (a signal for people, and a depth probe).",
+    )
+    integrity_fast_wpm: float = Field(
+        default=150.0,
+        gt=0,
+        description="An answer whose words per minute, counted from the end of the question to "
+        "its arrival, exceed this is 'implausibly fast' (fast typists sustain about 100).",
+    )
+    integrity_min_words: int = Field(
+        default=20,
+        ge=1,
+        description="Answers shorter than this many words are never flagged mostly pasted, "
+        "implausibly fast or inconsistent: a short answer says too little either way.",
+    )
+    integrity_depth_probes: bool = Field(
+        default=True,
+        description="Ask a depth probe (explain part of it in your own words) as the next "
+        "follow-up after a mostly pasted or implausibly fast answer from the candidate page, "
+        "within the follow-up budget.",
+    )
     context_window: int = Field(
         default=131072,
         ge=256,

@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from graph import events, stages
+from graph import depth_probe, events, integrity, stages
 from graph.cheat_rules import screen_message
 from graph.context import Context
 from graph.disclosure import DisclosureGuard
@@ -182,7 +182,32 @@ def _label(state: State, kind: LabelKind, **fields: Any) -> dict[str, Any]:
 
 
 def _reply(text: str, label: dict[str, Any]) -> AIMessage:
-    return AIMessage(content=text, name=INTERVIEWER_NAME, additional_kwargs={LABEL_KEY: label})
+    # When its last word was streamed: the next answer is timed from here (graph/integrity.py).
+    return AIMessage(
+        content=text,
+        name=INTERVIEWER_NAME,
+        additional_kwargs={LABEL_KEY: label},
+        response_metadata={integrity.SPOKEN_AT: integrity.now_iso()},
+    )
+
+
+def _measured(
+    state: State, context: Context, screening: str, label: dict[str, Any]
+) -> dict[str, Any]:
+    """The update keeping the signals of the message being handled with it; a late answer's
+    label says `late: true`."""
+    if state.inbox is None:
+        return {}
+    measured = integrity.measure(
+        state,
+        state.inbox,
+        integrity.Thresholds.of(context),
+        message_index=len(state.messages),
+        screening=screening,
+    )
+    if measured.late:
+        label["late"] = True
+    return {"answer_signals": [measured]}
 
 
 # --- the plan -------------------------------------------------------------------------------
@@ -308,16 +333,20 @@ async def detect_cheating(state: State, runtime: Runtime[Context]) -> dict[str, 
     match = screen_message(text)
     if match is None:
         label["flagged"] = False
-        return reset | {
-            "messages": [HumanMessage(content=text, additional_kwargs={LABEL_KEY: label})]
-        }
+        measured = _measured(state, runtime.context, "answer", label)
+        return (
+            reset
+            | measured
+            | {"messages": [HumanMessage(content=text, additional_kwargs={LABEL_KEY: label})]}
+        )
     if match.outcome == "integrity":
         event = CheatEvent(
             turn=state.turns, category=match.category, rule=match.rule, excerpt=match.excerpt
         )
         runtime.stream_writer(events.flag(event))
         label["flagged"] = True
-        return {
+        measured = _measured(state, runtime.context, "integrity", label)
+        return measured | {
             "messages": [HumanMessage(content=text, additional_kwargs={LABEL_KEY: label})],
             "flagged": True,
             "screening": "integrity",
@@ -343,6 +372,7 @@ async def detect_cheating(state: State, runtime: Runtime[Context]) -> dict[str, 
     else:
         label |= {"flagged": False, "process": match.category}
         update["screening"] = "process"
+    update |= _measured(state, runtime.context, update["screening"], label)
     message = HumanMessage(content=text, additional_kwargs={LABEL_KEY: label})
     return update | {"messages": [message]}
 
@@ -416,7 +446,11 @@ async def decide_follow_up(state: State, runtime: Runtime[Context]) -> dict[str,
     """After an answer in a stage with follow-ups (graph/stages.py): probe, clarify, redirect or
     move on (kept in state, with why)."""
     decision = await judge_follow_up(state, runtime)
-    return {"last_decision": decision, "decisions": [decision]}
+    # The one place an integrity signal changes the interview: a question, never a verdict.
+    probe = depth_probe.consider(state, runtime.context, decision)
+    if probe is not None:
+        decision = depth_probe.as_decision(probe, decision)
+    return {"last_decision": decision, "decisions": [decision], "probe": probe}
 
 
 async def redirect_candidate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -440,6 +474,19 @@ async def redirect_candidate(state: State, runtime: Runtime[Context]) -> dict[st
 
 async def ask_follow_up(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Cross-question the current answer; counts as part of the same main question."""
+    label = _label(state, "follow_up", follow_up=state.follow_ups + 1)
+    if state.probe is not None:
+        text = depth_probe.question(state.probe)
+        _say(runtime, text)
+        asked = state.probe.model_copy(update={"question_index": len(state.messages)})
+        return {
+            "messages": [_reply(text, label | {depth_probe.PROBE_KIND: True})],
+            "follow_ups": state.follow_ups + 1,
+            "current_question": last_paragraph(text),
+            "asked_questions": [last_paragraph(text)],
+            "probe": None,
+            "depth_probes": [asked],
+        }
     decision = state.last_decision
     task = _base_task(
         state,
@@ -452,7 +499,6 @@ async def ask_follow_up(state: State, runtime: Runtime[Context]) -> dict[str, An
     )
     text = await _speak(state, runtime, task)
     question = last_paragraph(text)
-    label = _label(state, "follow_up", follow_up=state.follow_ups + 1)
     return {
         "messages": [_reply(text, label)],
         "follow_ups": state.follow_ups + 1,

@@ -16,6 +16,7 @@ from langgraph.graph import add_messages
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from graph import stages
+from graph.integrity import AnswerSignals, ClientSignals, DepthProbe
 
 Stage = stages.StageName
 """Where the interview is: a stage of the plan (graph/stages.py)."""
@@ -96,6 +97,16 @@ class InterviewSettings(BaseModel):
         description="How long the invitation lasts unless the interview starts, in days "
         "(fractions allowed); unset, the server's INTERVIEWER_INVITATION_DAYS.",
     )
+    answer_time_limit_seconds: WholeNumber | None = Field(
+        default=None,
+        # Unset, it is left out of stored settings and saved documents, as the seed's are.
+        exclude_if=lambda limit: limit is None,
+        ge=0,
+        le=86_400,
+        description="Seconds the candidate has for each answer: the candidate page counts down, "
+        "a late answer is kept and labelled late, never refused. 0: no limit; unset: the "
+        "server's INTERVIEWER_ANSWER_TIME_LIMIT_SECONDS (off unless configured).",
+    )
 
     @property
     def total_expected_questions(self) -> int:
@@ -175,6 +186,10 @@ class CandidateInput(BaseModel):
 
     type: Literal["user", "system"] = "user"
     message: str = ""
+    signals: ClientSignals | None = None
+    """What the candidate page saw while the message was written (None: another client)."""
+    received_at: str | None = None
+    """When the API received the message (ISO 8601, UTC); None: now (Studio, tests)."""
 
 
 def _settings_from_any(value: Any) -> InterviewSettings:
@@ -280,6 +295,16 @@ class State(InputState):
     """Candidate messages received (`user` only: admin `system` commands are not counted, so
     they never use up the candidate's turn allowance)."""
 
+    answer_signals: Annotated[list[AnswerSignals], operator.add] = field(default_factory=list)
+    """Integrity signals of every non-empty candidate message, in order (graph/integrity.py):
+    evidence for people, never counted as cheating."""
+
+    probe: DepthProbe | None = None
+    """A depth probe decided on the latest answer and not yet asked (graph/depth_probe.py)."""
+
+    depth_probes: Annotated[list[DepthProbe], operator.add] = field(default_factory=list)
+    """Every depth probe asked, in order."""
+
     def __post_init__(self) -> None:
         super().__post_init__()
         # Checkpoints rebuild our models (they are on the strict-msgpack allowlist), but a state
@@ -298,4 +323,13 @@ class State(InputState):
         self.process_events = [
             ProcessEvent.model_validate(e) if isinstance(e, dict) else e
             for e in self.process_events
+        ]
+        self.answer_signals = [
+            AnswerSignals.model_validate(e) if isinstance(e, dict) else e
+            for e in self.answer_signals
+        ]
+        if isinstance(self.probe, dict):
+            self.probe = DepthProbe.model_validate(self.probe)
+        self.depth_probes = [
+            DepthProbe.model_validate(e) if isinstance(e, dict) else e for e in self.depth_probes
         ]

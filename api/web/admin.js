@@ -5,6 +5,7 @@
 // rows and transcript items are updated in place, so a keyboard user's focus stays put.
 
 import { ApiError, json } from "./api.js";
+import { renderSignals, renderSummary, reportSignals } from "./integrity.js";
 import { STAGE_LABELS } from "./stages.js";
 
 const $ = (id) => document.getElementById(id);
@@ -59,7 +60,9 @@ function labelTags(role, label) {
     case "greeting": tags.push("Greeting"); break;
     case "personal": tags.push("Personal question"); break;
     case "question": tags.push(`${stage} question ${label.number}`); break;
-    case "follow_up": tags.push(`Follow-up ${label.follow_up ?? ""} to question ${label.number}`); break;
+    case "follow_up":
+      tags.push(`${label.depth_probe ? "Depth probe" : "Follow-up"} ${label.follow_up ?? ""} to question ${label.number}`);
+      break;
     case "warning": tags.push("Warning"); break;
     case "closing": tags.push("Closing"); break;
     case "answer":
@@ -68,6 +71,7 @@ function labelTags(role, label) {
     default: tags.push(label.kind);
   }
   if (label.kind === "follow_up") tags.push(stage);
+  if (label.late) tags.push("Late");
   if (label.skill && role === "assistant") tags.push(`Skill: ${label.skill}`);
   return tags;
 }
@@ -276,6 +280,8 @@ async function refreshSession() {
   ]);
   if (sid !== openId) return;
   renderTranscript(history.body.history);
+  renderSignals($("transcript"), security.body.integrity);
+  renderSummary($("signals-summary"), security.body.integrity);
   renderCheats(security.body.events || []);
   await refreshReport(sid, summary);
 }
@@ -458,6 +464,7 @@ function renderReport(report) {
     const count = report.integrity.potential_cheat_attempts ?? 0;
     block.append(el("p", `${count} potential cheat attempt${count === 1 ? "" : "s"}.`));
     block.append(el("p", report.integrity.note || "Signals for a person to review, not verdicts.", "quiet"));
+    block.append(reportSignals(report.integrity));
     body.append(block);
   }
   $("report-empty").hidden = true;

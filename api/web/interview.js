@@ -6,6 +6,7 @@
 
 import { ApiError, json, newKey, streamTurn } from "./api.js";
 import { setupAccommodation, showExpired, showNotice, showPaused } from "./notice.js";
+import { createCountdown, createSignals } from "./signals.js";
 
 const $ = (id) => document.getElementById(id);
 const sessionId = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
@@ -26,7 +27,14 @@ const ui = {
   composer: $("composer"),
   answer: $("answer"),
   send: $("send"),
+  countdown: $("countdown"),
+  timeLimitNotice: $("time-limit-notice"),
 };
+
+// How each answer was written (counts and times, never text): docs/INTEGRITY.md.
+const signals = createSignals(ui.answer);
+const countdown = createCountdown(ui.countdown);
+let timeLimit = null; // seconds per answer, when the session has a limit
 
 const token = takeToken();
 let pending = null; // the turn being sent: {path, body, key, userBubble}; kept for "Try again"
@@ -93,6 +101,7 @@ function hideProblem() {
 
 function showEnd() {
   finished = true;
+  countdown.stop();
   ui.composer.hidden = true;
   ui.answer.disabled = true;
   ui.send.disabled = true;
@@ -103,9 +112,11 @@ function showEnd() {
   document.body.classList.add("finished");
 }
 
-function showComposer() {
+function showComposer(secondsLeft = timeLimit) {
   ui.start.hidden = true;
   ui.composer.hidden = false;
+  signals.reset(); // the question has just finished: the next answer is timed from here
+  countdown.start(secondsLeft);
   setBusy(false);
   ui.answer.focus();
   scrollToEnd(); // the answer box just took its share of the screen from the transcript
@@ -201,9 +212,10 @@ function sendAnswer() {
   ui.notice.hidden = true;
   const userBubble = bubble("user", message);
   ui.answer.value = "";
+  countdown.stop();
   pending = {
     path: `/chat/${sessionId}`,
-    body: { message, session_id: sessionId, type: "user" },
+    body: { message, session_id: sessionId, type: "user", signals: signals.snapshot() },
     key: newKey(),
     userBubble,
   };
@@ -222,6 +234,11 @@ async function begin() {
   ui.composer.hidden = false;
   pending = { path: `/start-interview/${sessionId}`, body: {}, key: newKey() };
   runPending();
+}
+
+function limitWords(seconds) {
+  if (seconds % 60 === 0) return `${seconds / 60} minute${seconds === 60 ? "" : "s"}`;
+  return `${seconds} seconds`;
 }
 
 // --- loading (also what a reload does) ---------------------------------------------------------
@@ -250,6 +267,11 @@ async function load() {
     document.title = `Interview: ${status.job_position}`;
   }
   setProgress(status.questions_asked, status.total_expected_questions);
+  timeLimit = status.answer_time_limit_seconds ?? null;
+  if (timeLimit !== null) {
+    ui.timeLimitNotice.textContent = `Each answer has a suggested time of ${limitWords(timeLimit)}; a countdown shows it. An answer sent later is still accepted.`;
+    ui.timeLimitNotice.hidden = false;
+  }
   ui.log.replaceChildren();
   for (const item of transcript.history) bubble(item.role, item.content);
   if (status.accommodation === "requested" || status.accommodation === "closed") {
@@ -261,7 +283,7 @@ async function load() {
     return;
   }
   setupAccommodation(sessionId, token, () => pause(null));
-  if (status.active) showComposer();
+  if (status.active) showComposer(status.answer_seconds_left ?? timeLimit);
   else if (status.stage === "created" || transcript.history.length === 0) {
     ui.start.hidden = false;
     try {

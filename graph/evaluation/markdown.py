@@ -79,6 +79,21 @@ def render_markdown(report: Report) -> str:
         lines += ["", "Process requests (not cheating):"] + [
             f'- turn {e.turn}: {e.kind}: "{_cell(e.excerpt)}"' for e in integrity.process_requests
         ]
+    if integrity.answer_signals:
+        lines += ["", f"Answer signals (evidence, not verdicts): {integrity.signals_summary}."]
+        lines += [
+            f"- turn {a.turn} ({a.stage} {a.number}): {_cell(a.note)}"
+            for a in integrity.answer_signals
+            if a.screening == "answer"
+        ]
+    for probe in integrity.depth_probes:
+        lines += [
+            "",
+            f"Depth probe on question {probe.number} ({_cell(probe.reason)}):",
+            f'- original answer: "{_cell(probe.original_answer)}"',
+            f'- asked: "{_cell(probe.question)}"',
+            f'- in their own words: "{_cell(probe.answer or "(not answered)")}"',
+        ]
     if report.webhook is not None:
         hook = report.webhook
         lines += [

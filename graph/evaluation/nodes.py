@@ -15,6 +15,7 @@ from graph.evaluation.markdown import render_markdown
 from graph.evaluation.report import FlaggedEvent, Integrity, ProcessRequest, Report, Usage
 from graph.evaluation.state import EvaluationState
 from graph.evaluation.transcript import collect_questions
+from graph.integrity import probe_outcomes, section
 from graph.llm import describe
 
 
@@ -53,6 +54,7 @@ async def aggregate_scores(state: EvaluationState, runtime: Runtime[Context]) ->
     info = runtime.execution_info
     session_id = state.session_id or (info.thread_id if info else None) or ""
     skills = skill_scores(state.settings.skills, state.checked)
+    signals = section(state)
     generated_by = state.generated_by or heuristic.GENERATED_BY
     report = Report(
         session_id=session_id,
@@ -72,6 +74,9 @@ async def aggregate_scores(state: EvaluationState, runtime: Runtime[Context]) ->
             process_requests=[
                 ProcessRequest.model_validate(e.model_dump()) for e in state.process_events
             ],
+            answer_signals=signals.answers,
+            signals_summary=signals.summary,
+            depth_probes=probe_outcomes(state),
         ),
         usage=state.usage,
     )

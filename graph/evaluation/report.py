@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from graph.integrity import AnswerEvidence, ProbeOutcome
 from graph.state import MainStage
 
 RUBRIC_VERSION = "2026-12-01.r1"
@@ -114,6 +115,23 @@ class Integrity(BaseModel):
         "cheating, listed so the hiring team sees them.",
     )
     note: str = INTEGRITY_NOTE
+    # Left out when empty, so a report stored before these fields existed reads back unchanged.
+    answer_signals: list[AnswerEvidence] = Field(
+        default_factory=list,
+        exclude_if=lambda answers: not answers,
+        description="Paste, focus and timing signals of every answer, each with a plain-language "
+        "note (graph/integrity.py): evidence for people, never counted, never scored.",
+    )
+    signals_summary: str = Field(
+        default="",
+        exclude_if=lambda summary: not summary,
+        description='The signals in one line: "3 of 7 answers mostly pasted".',
+    )
+    depth_probes: list[ProbeOutcome] = Field(
+        default_factory=list,
+        exclude_if=lambda probes: not probes,
+        description="Each depth probe beside the answer it probed and the answer it got.",
+    )
 
 
 WebhookStatus = Literal["not_configured", "pending", "delivered", "failed"]
