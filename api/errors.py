@@ -151,8 +151,8 @@ TABLE: tuple[ApiError, ...] = (
     ),
     ApiError(
         "forbidden", 403, "This token may not do that",
-        "The token may not do this: a candidate token on an admin route, or sending a system "
-        "message.",
+        "The token's role may not call this endpoint (the permission table, docs/API.md's "
+        "Access control), or a candidate token sending a system message.",
         False, needs_auth=True,
     ),
     # 404

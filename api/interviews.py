@@ -24,6 +24,7 @@ from typing import Any, Literal, cast
 from langgraph.types import Command
 
 from api import audit
+from api.auth import Role
 from api.errors import ERRORS, Refused, turn_error
 from api.projections import progress_of, state_event
 from api.sessions import (
@@ -44,7 +45,6 @@ from graph.state import InputState, State
 logger = logging.getLogger(__name__)
 
 GraphInput = InputState | Command[Any]
-Role = Literal["open", "admin", "candidate"]
 
 MAX_KEY_CHARS = 200
 

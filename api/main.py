@@ -23,10 +23,12 @@ from api.deps import authenticate
 from api.docs import add_offline_docs
 from api.errors import install_handlers
 from api.guard import BodyLimits, RequestGuard, validation_error
+from api.idp import JwtVerifier
 from api.interviews import InterviewService
 from api.models import Health
 from api.openapi import install as install_openapi
 from api.oversight import router as oversight_router
+from api.permissions import check_routes
 from api.reports import router as reports_router
 from api.routes import router
 from api.sessions import LeasePolicy, SchemaTooNew, SessionRepository, open_repository
@@ -173,6 +175,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(reports_router)
     app.include_router(oversight_router)
+    check_routes(app)  # every guarded route has a row in the permission table
+    app.state.jwt = JwtVerifier.configured(settings)
     install_handlers(app)  # the domain's errors, from the error table
     app.add_exception_handler(RequestValidationError, validation_error)
     quiet_aborted_turns()

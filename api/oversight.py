@@ -6,16 +6,17 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from api import audit
-from api.deps import AdminDep, RepoDep, canonical_session_id
+from api.deps import PrincipalDep, RepoDep, canonical_session_id
+from api.permissions import authorize
 from api.sessions import SessionRepository
 
-router = APIRouter(tags=["oversight"])
+router = APIRouter(tags=["oversight"], dependencies=[Depends(authorize)])
 
 JSON_LINES = "application/x-ndjson"
 MAX_PAGE = 1000
@@ -65,7 +66,7 @@ async def _lines(
 async def audit_log(
     request: Request,
     repo: RepoDep,
-    _: AdminDep,
+    _: PrincipalDep,
     session_id: Annotated[str | None, Query(description="Only this session's entries.")] = None,
     since: Annotated[
         datetime | None, Query(description="Only entries at or after this time (ISO 8601).")

@@ -17,10 +17,11 @@ from starlette.responses import Response
 
 from api import audit
 from api.config import Settings
-from api.deps import AdminDep, SessionDep
+from api.deps import PrincipalDep, SessionDep
 from api.errors import ERRORS
 from api.evaluations import EvaluationRunner, is_current
 from api.interviews import InterviewService
+from api.permissions import authorize
 from api.report_types import FailedReport, ReportPending, ServedReport
 from api.sessions import SessionRepository, SessionRow
 from graph.evaluation.markdown import render_markdown
@@ -47,7 +48,7 @@ async def reports_lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runner.close()
 
 
-router = APIRouter(tags=["reports"], lifespan=reports_lifespan)
+router = APIRouter(tags=["reports"], lifespan=reports_lifespan, dependencies=[Depends(authorize)])
 
 
 async def get_runner(request: Request) -> EvaluationRunner:
@@ -91,7 +92,7 @@ def _failed_markdown(report: FailedReport) -> str:
 
 @router.get("/report/{session_id}", response_model=ServedReport, responses=REPORT_RESPONSES)
 async def get_report(
-    request: Request, session: SessionDep, runner: RunnerDep, _: AdminDep
+    request: Request, session: SessionDep, runner: RunnerDep, _: PrincipalDep
 ) -> ServedReport | Response:
     """The interview's evaluation report (admin)."""
     _finished(session)
@@ -114,7 +115,7 @@ async def get_report(
 
 @router.post("/report/{session_id}/regenerate", status_code=202, response_model=ReportPending)
 async def regenerate_report(
-    session: SessionDep, runner: RunnerDep, principal: AdminDep
+    session: SessionDep, runner: RunnerDep, principal: PrincipalDep
 ) -> ReportPending:
     """Run the evaluation again (e.g. after a prompt change); poll GET /report for it."""
     _finished(session)

@@ -6,14 +6,13 @@ import logging
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Body, Depends, HTTPException, Query, Request
 from starlette.responses import Response
 
 from api import audit
 from api.archive import archive_session
 from api.auth import forbidden, new_candidate_token
 from api.deps import (
-    AdminDep,
     IdempotencyKeyDep,
     PrincipalDep,
     RepoDep,
@@ -37,12 +36,13 @@ from api.models import (
     SessionResponse,
     SessionSummary,
 )
+from api.permissions import authorize
 from api.projections import history_of
 from api.sessions import SessionBusy, SessionNotFound
 from api.streaming import stream_turn
 from graph.llm import MODEL_NAME, describe
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(authorize)])
 logger = logging.getLogger(__name__)
 
 SYSTEM_COMMANDS = frozenset({"end_interview", "get_stats"})
@@ -60,7 +60,7 @@ def _names_session(raw: str, session_id: str) -> bool:
 @router.post("/create-session", response_model=SessionResponse, response_model_exclude_none=True)
 async def create_session(
     repo: RepoDep,
-    principal: AdminDep,
+    principal: PrincipalDep,
     settings: Annotated[InterviewSettings | None, Body()] = None,
 ) -> SessionResponse:
     """Create a session with the given settings; the interview is not started.
@@ -68,7 +68,7 @@ async def create_session(
     With auth on, the response adds `candidate_token`, valid for this one session.
     """
     session_id = str(uuid.uuid4())
-    token, token_hash = new_candidate_token() if principal.role == "admin" else (None, None)
+    token, token_hash = new_candidate_token() if principal.role != "open" else (None, None)
     chosen = settings or InterviewSettings()
     await repo.create(session_id, chosen, token_hash)
     await audit.append(
@@ -140,7 +140,9 @@ async def chat(
 @router.post(
     "/reset/{session_id}", response_model=SessionResponse, response_model_exclude_none=True
 )
-async def reset(session: SessionDep, service: ServiceDep, principal: AdminDep) -> SessionResponse:
+async def reset(
+    session: SessionDep, service: ServiceDep, principal: PrincipalDep
+) -> SessionResponse:
     """Forget the interview so far; the session keeps its settings (409 during a turn)."""
     await service.reset(session.session_id)
     await audit.append(
@@ -226,7 +228,7 @@ async def save(
     session: SessionDep,
     service: ServiceDep,
     background: BackgroundTasks,
-    principal: AdminDep,
+    principal: PrincipalDep,
 ) -> SessionResponse:
     """Save the session (database and sessions directory) in the background."""
     await audit.append(
@@ -238,7 +240,7 @@ async def save(
 
 @router.get("/sessions", response_model=dict[str, SessionSummary])
 async def list_sessions(
-    repo: RepoDep, settings: SettingsDep, _: AdminDep
+    repo: RepoDep, settings: SettingsDep, _: PrincipalDep
 ) -> dict[str, SessionSummary]:
     provider = describe(settings).name
     return {
@@ -261,7 +263,7 @@ async def list_sessions(
     "/session/{session_id}", response_model=SessionResponse, response_model_exclude_none=True
 )
 async def delete_session(
-    session: SessionDep, service: ServiceDep, principal: AdminDep
+    session: SessionDep, service: ServiceDep, principal: PrincipalDep
 ) -> SessionResponse:
     """Save the session (database and file), then delete it; 409 while a turn runs."""
     lease = await service.locked(session.session_id, "delete")
@@ -284,7 +286,7 @@ async def delete_session(
 
 
 @router.get("/saved-sessions", response_model=list[SavedSessionSummary])
-async def saved_sessions(repo: RepoDep, _: AdminDep) -> list[SavedSessionSummary]:
+async def saved_sessions(repo: RepoDep, _: PrincipalDep) -> list[SavedSessionSummary]:
     """Every saved document (save-session, delete, expiry, restart), oldest first."""
     return [
         SavedSessionSummary(session_id=s.session_id, saved_at=s.saved_at, reason=s.reason)
@@ -293,7 +295,7 @@ async def saved_sessions(repo: RepoDep, _: AdminDep) -> list[SavedSessionSummary
 
 
 @router.get("/saved-sessions/{session_id}")
-async def saved_session(session_id: str, repo: RepoDep, _: AdminDep) -> dict[str, Any]:
+async def saved_session(session_id: str, repo: RepoDep, _: PrincipalDep) -> dict[str, Any]:
     """The latest saved document of a session, from any replica, even after deletion."""
     document = await repo.saved_document(canonical_session_id(session_id))
     if document is None:
@@ -305,7 +307,7 @@ async def saved_session(session_id: str, repo: RepoDep, _: AdminDep) -> dict[str
     "/end-interview/{session_id}", response_model=SessionResponse, response_model_exclude_none=True
 )
 async def end_interview(
-    session: SessionDep, service: ServiceDep, principal: AdminDep
+    session: SessionDep, service: ServiceDep, principal: PrincipalDep
 ) -> SessionResponse:
     """End the interview now: Mia closes it (the closing is in the history)."""
     turn = await service.send(session.session_id, "end_interview", "system")
@@ -343,7 +345,7 @@ async def model_info(settings: SettingsDep) -> ModelInfo:
 
 
 @router.get("/security-info/{session_id}", response_model=SecurityInfo)
-async def security_info(session: SessionDep, service: ServiceDep, _: AdminDep) -> SecurityInfo:
+async def security_info(session: SessionDep, service: ServiceDep, _: PrincipalDep) -> SecurityInfo:
     state = await service.state(session.session_id)
     return SecurityInfo(
         session_id=session.session_id,

@@ -110,3 +110,14 @@ class AuditRow:
     """Canonical JSON text, exactly as hashed."""
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A named person's API key, as stored (its digest is never read back)."""
+
+    name: str
+    role: str
+    created_at: str
+    created_by: str
+    revoked_at: str | None

@@ -117,7 +117,25 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX interviewer_audit_log_at ON interviewer_audit_log (at)",
         ),
     ),
-    # Append the next migration here (version 3, ...).
+    Migration(
+        3,
+        "people: named API keys with a role (stored as digests), revocable",
+        (
+            # A person's key is 256 random bits, so its SHA-256 digest is what is kept and
+            # looked up; `revoked_at` set refuses it on the next request on every replica.
+            """CREATE TABLE interviewer_people (
+                id {serial_key},
+                name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                key_hash TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                revoked_at TEXT
+            )""",
+            "CREATE INDEX interviewer_people_name ON interviewer_people (name)",
+        ),
+    ),
+    # Append the next migration here (version 4, ...).
 )
 
 VERSION_TABLE = """CREATE TABLE IF NOT EXISTS interviewer_schema_version (

@@ -30,6 +30,7 @@ from api.sessions.base import (
     Commit,
     Lease,
     LeasePurpose,
+    PersonRow,
     Progress,
     SavedSummary,
     SessionRow,
@@ -335,3 +336,25 @@ class SessionRepository:
     async def audit_purge(self, cutoff: str) -> int:
         """Remove entries older than `cutoff` (never the newest); how many."""
         return await self._change(q.AUDIT_PURGE, cutoff)
+
+    # --- people ---------------------------------------------------------------------------
+
+    async def add_person(self, name: str, role: str, key_hash: str, created_by: str) -> None:
+        await self._change(q.INSERT_PERSON, name, role, key_hash, now_iso(), created_by)
+
+    async def person_by_key(self, key_hash: str) -> PersonRow | None:
+        """The person whose unrevoked key has this digest."""
+        rows = await self._rows(q.PERSON_BY_KEY, key_hash)
+        return PersonRow(*rows[0]) if rows else None
+
+    async def active_person(self, name: str) -> PersonRow | None:
+        rows = await self._rows(q.ACTIVE_PERSON, name)
+        return PersonRow(*rows[0]) if rows else None
+
+    async def people(self) -> list[PersonRow]:
+        """Everyone ever given a key, revoked ones too, oldest first."""
+        return [PersonRow(*r) for r in await self._rows(q.ALL_PEOPLE)]
+
+    async def revoke_person(self, name: str) -> int:
+        """Revoke the person's keys; how many were active."""
+        return await self._change(q.REVOKE_PERSON, now_iso(), name)
