@@ -189,6 +189,14 @@ TABLE: tuple[ApiError, ...] = (
         "The interview has not started, or is still in progress: there is no report to make.",
         False, "once the interview has finished",
     ),
+    ApiError(
+        "report_not_ready", 409,
+        "The AI's report is not ready ({status}); review, decide or explain it once "
+        "GET /report answers 200.",
+        "A review, decision or explanation asked for before the AI's report is ready, or after "
+        "its evaluation failed (regenerate it).",
+        True, "once the report is ready",
+    ),
     # 413, 422: the request itself
     ApiError(
         "body_too_large", 413,
@@ -213,6 +221,11 @@ TABLE: tuple[ApiError, ...] = (
         "This Idempotency-Key was already used for a different request on this session",
         "The `Idempotency-Key` was used before on this session with another request.",
         False, "use a new key for a new request",
+    ),
+    ApiError(
+        "review_refused", 422, "{reason}",
+        "A review names a question or skill the report does not have, or a score off its scale.",
+        False, "fix the item named",
     ),
     # 429
     ApiError(
@@ -259,6 +272,13 @@ TABLE: tuple[ApiError, ...] = (
         "Send the same message again.",
         "The server stopped before the reply finished (its grace ran out).",
         True, "to this or another replica", turn=True, says_retryable=False,
+    ),
+    ApiError(
+        "interviews_paused", 503,
+        "New interviews are paused by the hiring team ({reason}); try again later.",
+        "An admin paused new interviews (POST /admin/pause) on every replica; interviews "
+        "already running go on.",
+        True, "after `Retry-After`, or once resumed", retry_after=60,
     ),
     ApiError(
         "overloaded", 503, "The server is at its limit of concurrent replies; retry shortly.",
@@ -373,10 +393,10 @@ _LLM_FAILED = (
 _KEYED = ("bad_idempotency_key", "idempotency_key_reused")
 
 ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("post", "/create-session"): (*_AUTH, *_BODY),
+    ("post", "/create-session"): (*_ADMIN, *_BODY),
     ("post", "/start-interview/{session_id}"): (
-        "interview_in_progress", "interview_finished", *_AUTH, *_SESSION, *_BUSY, *_BODY,
-        *_KEYED, *_LLM_FAILED,
+        "interview_in_progress", "interview_finished", *_ADMIN, *_SESSION, *_BUSY, *_BODY,
+        *_KEYED, *_LLM_FAILED, "interviews_paused",
     ),
     ("post", "/chat/{session_id}"): (
         "no_active_interview", "session_id_mismatch", *_ADMIN, *_SESSION, *_BUSY, *_BODY,
@@ -400,6 +420,18 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
         *_ADMIN, *_SESSION, "interview_not_finished", *_BODY,
     ),
     ("get", "/audit"): (*_ADMIN, *_SESSION),
+    ("post", "/report/{session_id}/review"): (
+        *_ADMIN, *_SESSION, "interview_not_finished", "report_not_ready", "review_refused",
+        *_BODY,
+    ),
+    ("post", "/report/{session_id}/decision"): (
+        *_ADMIN, *_SESSION, "interview_not_finished", "report_not_ready", *_BODY,
+    ),
+    ("get", "/report/{session_id}/explanation"): (
+        *_ADMIN, *_SESSION, "interview_not_finished", "report_not_ready",
+    ),
+    ("post", "/admin/pause"): (*_ADMIN, *_BODY),
+    ("post", "/admin/resume"): (*_ADMIN, *_BODY),
     ("get", "/model-info"): (),
     ("get", "/healthz"): (),
 }  # fmt: skip

@@ -68,8 +68,13 @@ PERMISSIONS: dict[str, Rule] = {
     # reports and people's review
     "get_report": Rule(_READERS),
     "regenerate_report": Rule(_HIRING),
+    "review_report": Rule(_DECIDERS),
+    "decide": Rule(_DECIDERS),
+    "explanation": Rule(_READERS),
     # oversight
     "audit_log": Rule(_ADMIN),
+    "pause": Rule(_ADMIN),
+    "resume": Rule(_ADMIN),
 }
 """Endpoint (route name) -> who may call it."""
 

@@ -36,6 +36,7 @@ from api.models import (
     SessionResponse,
     SessionSummary,
 )
+from api.pause import refuse_if_paused
 from api.permissions import authorize
 from api.projections import history_of
 from api.sessions import SessionBusy, SessionNotFound
@@ -95,6 +96,7 @@ async def start_interview(
     key: IdempotencyKeyDep,
 ) -> Response:
     """Start the interview: streams Mia's greeting."""
+    await refuse_if_paused(service.repo)  # 503 on every replica while paused
     # The turn's lease claim reads the row (404 for an unknown session): one trip, not two.
     turn = await service.start(session_id, principal.role, key)
     await audit.append(service.repo, principal.actor, "interview.started", session_id=session_id)

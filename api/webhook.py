@@ -70,8 +70,10 @@ async def deliver(
     attempts: int,
     backoff: float,
     request_timeout: float,
+    event: str = "report.ready",
 ) -> WebhookOutcome:
-    """POST the report until it is accepted or the attempts run out; never raises."""
+    """POST the report (or another event's body, named by `event`: `decision.recorded`) until
+    it is accepted or the attempts run out; never raises."""
     body = encode(report)
     delivery = str(uuid.uuid4())
     last_error: str | None = None
@@ -83,7 +85,7 @@ async def deliver(
             headers = {
                 "Content-Type": "application/json",
                 TIMESTAMP_HEADER: timestamp,
-                "X-Interviewer-Event": "report.ready",
+                "X-Interviewer-Event": event,
                 "X-Interviewer-Delivery": delivery,
             }
             if secret:

@@ -135,7 +135,31 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX interviewer_people_name ON interviewer_people (name)",
         ),
     ),
-    # Append the next migration here (version 4, ...).
+    Migration(
+        4,
+        "people's reviews and decisions beside the AI's report; the service's switches",
+        (
+            # One row per review or decision, never updated: the latest of each kind is the one
+            # in force, the earlier ones its history. Kept apart from the report (the AI's
+            # work), and after the session's deletion, like saved documents.
+            """CREATE TABLE interviewer_reviews (
+                id {serial_key},
+                session_id TEXT NOT NULL,
+                generation INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                body {json} NOT NULL,
+                at TEXT NOT NULL
+            )""",
+            "CREATE INDEX interviewer_reviews_session ON interviewer_reviews (session_id, id)",
+            # Replica-wide switches (the pause of new interviews), read by every replica.
+            """CREATE TABLE interviewer_switches (
+                name TEXT PRIMARY KEY,
+                state {json} NOT NULL,
+                changed_at TEXT NOT NULL
+            )""",
+        ),
+    ),
+    # Append the next migration here (version 5, ...).
 )
 
 VERSION_TABLE = """CREATE TABLE IF NOT EXISTS interviewer_schema_version (

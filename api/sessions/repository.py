@@ -358,3 +358,24 @@ class SessionRepository:
     async def revoke_person(self, name: str) -> int:
         """Revoke the person's keys; how many were active."""
         return await self._change(q.REVOKE_PERSON, now_iso(), name)
+
+    # --- people's reviews and decisions (api/review.py); switches -------------------------
+
+    async def add_review(
+        self, session_id: str, generation: int, kind: str, body: dict[str, Any]
+    ) -> None:
+        await self._change(
+            q.INSERT_REVIEW, session_id, generation, kind, self._json(body), now_iso()
+        )
+
+    async def reviews(self, session_id: str, generation: int) -> list[tuple[str, dict[str, Any]]]:
+        """(kind, body) of one interview's reviews and decisions, oldest first."""
+        rows = await self._rows(q.REVIEWS, session_id, generation)
+        return [(kind, dict(self.dialect.decode_json(body))) for kind, body in rows]
+
+    async def set_switch(self, name: str, state: dict[str, Any]) -> None:
+        await self._change(q.SET_SWITCH, name, self._json(state), now_iso())
+
+    async def switch(self, name: str) -> dict[str, Any] | None:
+        rows = await self._rows(q.SWITCH, name)
+        return dict(self.dialect.decode_json(rows[0][0])) if rows else None
