@@ -5,6 +5,7 @@
 // rows and transcript items are updated in place, so a keyboard user's focus stays put.
 
 import { ApiError, json } from "./api.js";
+import { clearReview, showReview, wireReview } from "./review.js";
 import { STAGE_LABELS } from "./stages.js";
 
 const $ = (id) => document.getElementById(id);
@@ -228,6 +229,7 @@ async function openSession(sid, focus) {
   $("report-body").hidden = true;
   $("report-empty").hidden = false;
   $("report-empty").textContent = "No report yet.";
+  clearReview();
   $("action-status").textContent = "";
   $("session-view").hidden = false;
   history.replaceState(null, "", `#session=${sid}`);
@@ -355,6 +357,7 @@ async function refreshReport(sid, summary) {
   }
   view.report = result.body;
   renderReport(result.body);
+  showReview(sid, result.body, token);
 }
 
 function el(tag, text, className) {
@@ -562,6 +565,8 @@ function numberField(id) {
   }
   return Number(input.value);
 }
+
+wireReview();
 
 $("create-form").addEventListener("submit", async (event) => {
   event.preventDefault();
