@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from api import audit
 from api.config import Settings
 from api.errors import turn_error
 from api.interviews import InterviewService
@@ -234,6 +235,13 @@ class EvaluationRunner:
         if not await self._still_current(row):
             return
         await self.reports.save(report)
+        await self._audit(
+            "report.generated",
+            session_id,
+            generated_by=report.generated_by,
+            model=report.model,
+            rubric_version=report.rubric_version,
+        )
         if self.settings.webhook_url:
             await self._notify(report)
 
@@ -285,8 +293,18 @@ class EvaluationRunner:
         try:
             if await self._still_current(row):
                 await self.reports.save(failure)
+                await self._audit("report.failed", row.session_id, code=failure.error.code)
         except Exception:
             logger.exception("could not record the failed evaluation of %s", row.session_id)
+
+    async def _audit(self, action: str, session_id: str, **details: str | int | None) -> None:
+        """An automated step in the audit log; its failure never fails the evaluation."""
+        try:
+            await audit.append(
+                self.service.repo, audit.SYSTEM, action, session_id=session_id, details=details
+            )
+        except Exception:
+            logger.exception("could not record %s of %s in the audit log", action, session_id)
 
     async def _notify(self, report: Report) -> None:
         settings = self.settings
@@ -307,6 +325,14 @@ class EvaluationRunner:
                 outcome.last_error,
             )
         await self.reports.save(report.model_copy(update={"webhook": outcome}))
+        await self._audit(
+            "webhook.delivered" if outcome.delivered else "webhook.failed",
+            report.session_id,
+            event="report.ready",
+            attempts=outcome.attempts,
+            status_code=outcome.status_code,
+            error=outcome.last_error,
+        )
 
     def start_recovery(self, rows: Callable[[], Awaitable[list[SessionRow]]]) -> None:
         """Run `recover` on the sessions `rows` lists, as a background task."""
