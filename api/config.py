@@ -149,6 +149,12 @@ class Settings(BaseSettings, ContextFields):
         description="Largest chat body: an 8,000-character message, every character "
         "\\u-escaped, fits.",
     )
+    max_body_bytes_review: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        description="Largest body of a review or decision (POST /report/{id}/review, "
+        "/decision): up to 100 items with reasons, and notes.",
+    )
     max_body_bytes_other: int = Field(
         default=4 * 1024, ge=64, description="Largest body of every other route (none needs one)."
     )

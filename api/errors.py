@@ -419,7 +419,7 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/report/{session_id}/regenerate"): (
         *_ADMIN, *_SESSION, "interview_not_finished", *_BODY,
     ),
-    ("get", "/audit"): (*_ADMIN, *_SESSION),
+    ("get", "/audit"): (*_ADMIN, *_SESSION, "invalid_body"),
     ("post", "/report/{session_id}/review"): (
         *_ADMIN, *_SESSION, "interview_not_finished", "report_not_ready", "review_refused",
         *_BODY,

@@ -136,6 +136,7 @@ def _add_request_guard(app: FastAPI, settings: Settings) -> None:
         by_route={
             "create-session": settings.max_body_bytes_create,
             "chat": settings.max_body_bytes_chat,
+            "report": settings.max_body_bytes_review,
         },
         default=settings.max_body_bytes_other,
     )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
@@ -59,6 +60,15 @@ def _stored_time(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds")
 
 
+def _instant(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        error = {"type": "datetime_parsing", "loc": ("query", "since"), "msg": "Input should "
+                 "be an ISO 8601 time", "input": text}  # fmt: skip
+        raise RequestValidationError([error]) from None
+
+
 async def _lines(
     repo: SessionRepository, after: int, session_id: str | None, since: str | None, limit: int
 ) -> AsyncIterator[bytes]:
@@ -86,37 +96,40 @@ async def audit_log(
     _: PrincipalDep,
     session_id: Annotated[str | None, Query(description="Only this session's entries.")] = None,
     since: Annotated[
-        datetime | None, Query(description="Only entries at or after this time (ISO 8601).")
-    ] = None,
+        str,
+        Query(
+            description="Only entries at or after this time (ISO 8601).",
+            json_schema_extra={"format": "date-time"},
+        ),
+    ] = "",
     after: Annotated[int, Query(ge=0, description="Only entries after this `seq`.")] = 0,
     limit: Annotated[
-        int | None,
+        int,
         Query(
             ge=1,
             le=1_000_000,
             description=f"At most this many entries (JSON: default 100, at most {MAX_PAGE}; "
             "JSON Lines: default all).",
         ),
-    ] = None,
+    ] = 100,
     format: Annotated[
-        Literal["json", "jsonl"] | None,
+        Literal["json", "jsonl"],
         Query(description="`jsonl` (or `Accept: application/x-ndjson`): one entry per line."),
-    ] = None,
+    ] = "json",
 ) -> AuditPage | Response:
     """The audit log (admin): who did what to which session, oldest first, a hash chain
     (`python -m api audit verify` checks it). Entries outlive their session."""
     sid = canonical_session_id(session_id) if session_id is not None else None
-    start = _stored_time(since) if since is not None else None
-    wants_lines = format == "jsonl" or (
-        format is None and JSON_LINES in request.headers.get("accept", "")
-    )
+    start = _stored_time(_instant(since)) if since else None
+    wants_lines = format == "jsonl" or JSON_LINES in request.headers.get("accept", "")
     if wants_lines:
+        everything = "limit" not in request.query_params
         return StreamingResponse(
-            _lines(repo, after, sid, start, limit or 1_000_000),
+            _lines(repo, after, sid, start, 1_000_000 if everything else limit),
             media_type=JSON_LINES,
             headers={"Content-Disposition": 'attachment; filename="audit.jsonl"'},
         )
-    size = min(limit or 100, MAX_PAGE)
+    size = min(limit, MAX_PAGE)
     rows = await repo.audit_entries(after=after, limit=size + 1, session_id=sid, since=start)
     page = rows[:size]
     return AuditPage(
