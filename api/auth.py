@@ -1,10 +1,12 @@
 """Access control: off by default (the seed's open mode), bearer tokens when configured.
 
-With `INTERVIEWER_ADMIN_TOKEN` set, the admin token is needed for everything but a candidate's
-own turns and status; `create-session` hands out a candidate token scoped to that one session.
-Tokens travel only in `Authorization: Bearer`, and only their SHA-256 digests are kept: the
-candidate tokens are 256-bit random, so a digest lookup leaks nothing a timing attack could use,
-and the final comparison is constant-time all the same.
+With `INTERVIEWER_ADMIN_TOKEN` set, every request but the public ones needs a bearer token:
+the admin token (the bootstrap admin), a named person's key (`python -m api users add`, with a
+role: api/people.py), a JWT from the team's identity provider (api/idp.py), or a candidate token
+that `create-session` hands out for one session. What each role may call is one table,
+api/permissions.py. Tokens travel only in `Authorization: Bearer`, and only the SHA-256 digests
+of keys and candidate tokens are kept: both are 256-bit random, so a digest lookup leaks nothing
+a timing attack could use, and the final comparison is constant-time all the same.
 """
 
 from __future__ import annotations
@@ -20,12 +22,20 @@ from fastapi import HTTPException, Request
 from api.audit import Actor
 from api.errors import ERRORS
 
-Role = Literal["open", "admin", "candidate"]
+Role = Literal["open", "admin", "recruiter", "reviewer", "candidate"]
+"""What each may call is `PERMISSIONS` (api/permissions.py); "open": access control is off."""
+
+StaffRole = Literal["admin", "recruiter", "reviewer"]
+"""The roles a person's key or an identity provider's token may carry (a candidate's token is
+made by create-session, for one session)."""
+
+STAFF_ROLES: tuple[StaffRole, ...] = ("admin", "recruiter", "reviewer")
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: anyone (auth off), the admin, or one session's candidate."""
+    """Who is calling: anyone (auth off), a named person or the bootstrap admin, or one
+    session's candidate."""
 
     role: Role
     session_id: str | None = None
@@ -43,6 +53,8 @@ class Principal:
 _UNNAMED: dict[str, str] = {
     "open": "anonymous (access control off)",
     "admin": "admin (bootstrap token)",
+    "recruiter": "recruiter",
+    "reviewer": "reviewer",
     "candidate": "candidate",
 }
 

@@ -183,6 +183,33 @@ class Settings(BaseSettings, ContextFields):
         default=None, description="Turns access control on: the admin's bearer token."
     )
 
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="Accept HS256 JWTs signed with this secret from the team's identity "
+        "provider (with admin_token set); the role and name come from the claims below.",
+    )
+    jwt_jwks_url: str | None = Field(
+        default=None,
+        description="Accept JWTs signed by a key of this JWKS (RS256, ES256, PS256, EdDSA), e.g. "
+        "the identity provider's `.../.well-known/jwks.json`; fetched when needed, cached 5 min.",
+    )
+    jwt_audience: str | None = Field(
+        default=None, description="When set, a JWT's `aud` must name it."
+    )
+    jwt_issuer: str | None = Field(default=None, description="When set, a JWT's `iss` must be it.")
+    jwt_role_claim: str = Field(
+        default="role",
+        description="The JWT claim (a string or a list) that gives the role, mapped by jwt_roles.",
+    )
+    jwt_name_claim: str = Field(
+        default="name", description="The JWT claim that names the person (the audit log's actor)."
+    )
+    jwt_roles: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON: the role claim\'s values and the role each gives, e.g. {"hr-admins": '
+        '"admin", "recruiting": "recruiter"}; unset, the values admin, recruiter and reviewer '
+        "themselves. A token with no mapped value is refused.",
+    )
     audit_retention_days: int = Field(
         default=1461,
         ge=1,
@@ -255,6 +282,12 @@ class Settings(BaseSettings, ContextFields):
         ge=1024,
         description="Largest chat body: an 8,000-character message, every character "
         "\\u-escaped, fits.",
+    )
+    max_body_bytes_review: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        description="Largest body of a review or decision (POST /report/{id}/review, "
+        "/decision): up to 100 items with reasons, and notes.",
     )
     max_body_bytes_other: int = Field(
         default=4 * 1024, ge=64, description="Largest body of every other route (none needs one)."

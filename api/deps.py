@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Header, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.auth import Principal, bearer_token, digest, forbidden, same_digest, unauthorized
+from api.auth import (
+    Principal,
+    Role,
+    bearer_token,
+    digest,
+    forbidden,
+    same_digest,
+    unauthorized,
+)
 from api.config import Settings
 from api.errors import ERRORS
+from api.idp import JwtVerifier, looks_like_jwt
 from api.interviews import InterviewService, check_key
+from api.people import is_person_key
 from api.rights.invitations import is_expired
 from api.sessions import SessionRepository, SessionRow
 
@@ -42,8 +52,11 @@ RepoDep = Annotated[SessionRepository, Depends(get_repo)]
 async def authenticate(request: Request) -> Principal:
     """Who is calling, from the request's headers alone (the body is not needed, nor read).
 
-    With auth off everyone is "open"; with it on, a valid token is required. The request guard
-    (api/guard.py) calls this before the body is read and leaves the answer in the request state.
+    With auth off everyone is "open"; with it on, a valid token is required: the bootstrap
+    admin token, a person's key (api/people.py), a JWT of the identity provider (api/idp.py)
+    or a candidate token. Keys and candidate tokens are looked up on every request, so a
+    revoked key is refused at once on every replica. The request guard (api/guard.py) calls
+    this before the body is read and leaves the answer in the request state.
     """
     settings: Settings = request.app.state.settings
     if settings.admin_token is None:
@@ -55,18 +68,39 @@ async def authenticate(request: Request) -> Principal:
     if same_digest(presented, digest(settings.admin_token.get_secret_value())):
         return Principal("admin")
     repo: SessionRepository = request.app.state.repo
+    if is_person_key(token):
+        person = await repo.person_by_key(presented)
+        if person is None:
+            raise unauthorized()
+        return Principal(cast(Role, person.role), name=person.name)
+    verifier: JwtVerifier | None = getattr(request.app.state, "jwt", None)
+    if verifier is not None and looks_like_jwt(token):
+        return await verifier.principal(token)
     row = await repo.by_token_hash(presented)
     if row is None or row.token_hash is None or not same_digest(presented, row.token_hash):
         raise unauthorized()
     return Principal("candidate", row.session_id)
 
 
+async def current_principal(request: Request) -> Principal:
+    """Who is calling: as the request guard found, or found now (requests without a body).
+    Found once per request, whoever asks."""
+    found = getattr(request.state, "principal", None)
+    if isinstance(found, Principal):
+        return found
+    principal = await authenticate(request)
+    request.state.principal = principal
+    return principal
+
+
 # Declares the bearer scheme in the OpenAPI document; the token itself is checked by
 # `authenticate` (auto_error off: with auth off no header is needed at all).
 bearer_scheme = HTTPBearer(
     auto_error=False,
-    description="With INTERVIEWER_ADMIN_TOKEN set: the admin token, or a session's candidate "
-    "token from create-session. Without it the API is open and this header is ignored.",
+    description="With INTERVIEWER_ADMIN_TOKEN set: that bootstrap admin token, a person's key "
+    "(`python -m api users add`), a JWT of the team's identity provider, or a session's "
+    "candidate token from create-session. Without it the API is open and this header is "
+    "ignored.",
 )
 
 
@@ -74,19 +108,18 @@ async def get_principal(
     request: Request,
     _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
-    """Who is calling: as the request guard found, or found now (requests without a body)."""
-    found = getattr(request.state, "principal", None)
-    if isinstance(found, Principal):
-        return found
-    return await authenticate(request)
+    """Who is calling (the route's roles are checked by `authorize`, api/permissions.py)."""
+    return await current_principal(request)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 async def require_admin(principal: PrincipalDep) -> Principal:
-    """Admin-only endpoints: the admin token (or open mode)."""
-    if principal.role == "candidate":
+    """Admin only (the bootstrap token or an admin's key; anyone in open mode), whatever
+    router the route is on. Routes of the guarded routers say who may call them in
+    api/permissions.py instead."""
+    if principal.role not in ("admin", "open"):
         raise forbidden()
     return principal
 

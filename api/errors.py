@@ -178,8 +178,8 @@ TABLE: tuple[ApiError, ...] = (
     ),
     ApiError(
         "forbidden", 403, "This token may not do that",
-        "The token may not do this: a candidate token on an admin route, or sending a system "
-        "message.",
+        "The token's role may not call this endpoint (the permission table, docs/API.md's "
+        "Access control), or a candidate token sending a system message.",
         False, needs_auth=True,
     ),
     # 404
@@ -220,6 +220,14 @@ TABLE: tuple[ApiError, ...] = (
         "interview_not_finished", 409, "The interview has not finished",
         "The interview has not started, or is still in progress: there is no report to make.",
         False, "once the interview has finished",
+    ),
+    ApiError(
+        "report_not_ready", 409,
+        "The AI's report is not ready ({status}); review, decide or explain it once "
+        "GET /report answers 200.",
+        "A review, decision or explanation asked for before the AI's report is ready, or after "
+        "its evaluation failed (regenerate it).",
+        True, "once the report is ready",
     ),
     ApiError(
         "accommodation_pending", 409,
@@ -316,6 +324,11 @@ TABLE: tuple[ApiError, ...] = (
         "The `Idempotency-Key` was used before on this session with another request.",
         False, "use a new key for a new request",
     ),
+    ApiError(
+        "review_refused", 422, "{reason}",
+        "A review names a question or skill the report does not have, or a score off its scale.",
+        False, "fix the item named",
+    ),
     # 429
     ApiError(
         "turn_limit_reached", 429, "This interview has reached its limit of {limit} turns",
@@ -401,6 +414,13 @@ TABLE: tuple[ApiError, ...] = (
         "with 200) when the evaluation failed for the service's own reason (its process died, "
         "a bug). Retried automatically with backoff and after a restart.",
         True, "POST /report/{session_id}/regenerate",
+    ),
+    ApiError(
+        "interviews_paused", 503,
+        "New interviews are paused by the hiring team ({reason}); try again later.",
+        "An admin paused new interviews (POST /admin/pause) on every replica; interviews "
+        "already running go on.",
+        True, "after `Retry-After`, or once resumed", retry_after=60,
     ),
     ApiError(
         "overloaded", 503, "The server is at its limit of concurrent replies; retry shortly.",
@@ -557,10 +577,11 @@ _KEYED = ("bad_idempotency_key", "idempotency_key_reused")
 _PAUSED = ("accommodation_pending", "accommodation_closed")
 
 ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("post", "/create-session"): (*_AUTH, *_BODY, "create_rate_limited", "too_many_sessions"),
+    ("post", "/create-session"): (*_ADMIN, *_BODY, "create_rate_limited", "too_many_sessions"),
     ("post", "/start-interview/{session_id}"): (
-        "interview_in_progress", "interview_finished", *_AUTH, *_SESSION, *_BUSY, *_BODY,
+        "interview_in_progress", "interview_finished", *_ADMIN, *_SESSION, *_BUSY, *_BODY,
         *_KEYED, *_PAUSED, "invitation_expired", "consent_required", *_LLM_FAILED,
+        "interviews_paused",
     ),
     ("post", "/chat/{session_id}"): (
         "no_active_interview", "session_id_mismatch", *_ADMIN, *_SESSION, *_BUSY, *_BODY,
@@ -583,12 +604,12 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/report/{session_id}/regenerate"): (
         *_ADMIN, *_SESSION, "interview_not_finished", *_BODY,
     ),
-    ("get", "/notice/{session_id}"): (*_AUTH, *_SESSION, "invitation_expired"),
+    ("get", "/notice/{session_id}"): (*_ADMIN, *_SESSION, "invitation_expired"),
     ("post", "/consent/{session_id}"): (
-        *_AUTH, *_SESSION, *_BODY, "invitation_expired", "notice_changed",
+        *_ADMIN, *_SESSION, *_BODY, "invitation_expired", "notice_changed",
     ),
     ("post", "/invitation/{session_id}/extend"): (*_ADMIN, *_SESSION, *_BODY),
-    ("post", "/accommodation/{session_id}"): (*_AUTH, *_SESSION, *_BODY, "invitation_expired"),
+    ("post", "/accommodation/{session_id}"): (*_ADMIN, *_SESSION, *_BODY, "invitation_expired"),
     ("post", "/accommodation/{session_id}/resolve"): (
         *_ADMIN, *_SESSION, *_BODY, "no_accommodation_request",
     ),
@@ -596,6 +617,18 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/erase/{session_id}"): (*_ADMIN, *_BUSY, *_BODY, "nothing_held", "legal_hold"),
     ("post", "/legal-hold/{session_id}"): (*_ADMIN, *_BODY, "nothing_held"),
     ("get", "/audit"): (*_ADMIN, *_SESSION, "invalid_query"),
+    ("post", "/report/{session_id}/review"): (
+        *_ADMIN, *_SESSION, "interview_not_finished", "report_not_ready", "review_refused",
+        *_BODY,
+    ),
+    ("post", "/report/{session_id}/decision"): (
+        *_ADMIN, *_SESSION, "interview_not_finished", "report_not_ready", *_BODY,
+    ),
+    ("get", "/report/{session_id}/explanation"): (
+        *_ADMIN, *_SESSION, "interview_not_finished", "report_not_ready",
+    ),
+    ("post", "/admin/pause"): (*_ADMIN, *_BODY),
+    ("post", "/admin/resume"): (*_ADMIN, *_BODY),
     ("get", "/model-info"): (),
     ("get", "/healthz"): (),
     ("get", "/metrics"): _ADMIN,

@@ -256,6 +256,13 @@ class EvaluationRunner:
         webhook = await self.outbox.store("report.ready", report, session_id=session_id)
         await self.reports.save(report.model_copy(update={"webhook": webhook}))
         self.outbox.start(webhook)
+        await self._audit(
+            "report.generated",
+            session_id,
+            generated_by=report.generated_by,
+            model=report.model,
+            rubric_version=report.rubric_version,
+        )
 
     async def _evaluate_with_retries(self, row: SessionRow, state: State) -> Report | None:
         """The report, trying again with a doubling backoff while the failure may pass (a dead
@@ -394,6 +401,15 @@ class EvaluationRunner:
             )
         except Exception:
             logger.exception("could not record the failed evaluation of %s", row.session_id)
+
+    async def _audit(self, action: str, session_id: str, **details: str | int | None) -> None:
+        """An automated step in the audit log; its failure never fails the evaluation."""
+        try:
+            await audit.append(
+                self.service.repo, audit.SYSTEM, action, session_id=session_id, details=details
+            )
+        except Exception:
+            logger.exception("could not record %s of %s in the audit log", action, session_id)
 
     def start_recovery(self, rows: Callable[[], Awaitable[list[SessionRow]]]) -> None:
         """Run `recover` on the sessions `rows` lists, as a background task."""

@@ -24,6 +24,7 @@ from typing import Any, Literal, cast
 from langgraph.types import Command
 
 from api import audit
+from api.auth import Role
 from api.errors import ERRORS, Refused, llm_failure_kind, turn_error
 from api.metrics import TurnClock, turn_replayed
 from api.projections import progress_of, state_event
@@ -48,7 +49,6 @@ from graph.state import InputState, State
 logger = logging.getLogger(__name__)
 
 GraphInput = InputState | Command[Any]
-Role = Literal["open", "admin", "candidate"]
 
 MAX_KEY_CHARS = 200
 

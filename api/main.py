@@ -24,6 +24,7 @@ from api.deps import authenticate
 from api.docs import add_offline_docs
 from api.errors import install_handlers
 from api.guard import BodyLimits, RequestGuard, validation_error
+from api.idp import JwtVerifier
 from api.interviews import InterviewService
 from api.limits import CreateRateLimit
 from api.logs import RequestLog
@@ -31,6 +32,7 @@ from api.models import Health
 from api.observability import router as observability_router
 from api.openapi import install as install_openapi
 from api.oversight import router as oversight_router
+from api.permissions import check_routes
 from api.readiness import router as readiness_router
 from api.reports import router as reports_router
 from api.rights.retention import run_retention
@@ -168,6 +170,7 @@ def _add_request_guard(app: FastAPI, settings: Settings) -> None:
         by_route={
             "create-session": settings.max_body_bytes_create,
             "chat": settings.max_body_bytes_chat,
+            "report": settings.max_body_bytes_review,
         },
         default=settings.max_body_bytes_other,
     )
@@ -223,6 +226,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(readiness_router)
     app.include_router(rights_router)
     app.include_router(oversight_router)
+    check_routes(app)  # every guarded route has a row in the permission table
+    app.state.jwt = JwtVerifier.configured(settings)
     install_handlers(app)  # the domain's errors, from the error table
     app.add_exception_handler(RequestValidationError, validation_error)
     quiet_aborted_turns()

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from api import metrics
 from api.deps import AdminDep, RepoDep
+from api.permissions import authorize
 
-router = APIRouter(tags=["ops"])
+router = APIRouter(tags=["ops"], dependencies=[Depends(authorize)])
 
 
 @router.get(

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from api import permissions
 from api.errors import ERRORS, ApiError, route_errors
 from api.report_types import FailedReport
 from api.rights.examples import RIGHTS_EXAMPLES
@@ -378,6 +379,8 @@ def build_document(app: FastAPI, auth_on: bool) -> dict[str, Any]:
     for name, schema in schemas.items():
         if name in EXAMPLES:
             schema["examples"] = [EXAMPLES[name]]
+    if auth_on:
+        permissions.annotate(doc, app)
     for path, operations in doc.get("paths", {}).items():
         for method, operation in operations.items():
             secured = "security" in operation

@@ -15,13 +15,14 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from api import audit
+from api import audit, review
 from api.config import Settings
-from api.deps import AdminDep, SessionDep
+from api.deps import PrincipalDep, SessionDep
 from api.errors import ERRORS
 from api.evaluations import EvaluationRunner, is_current
 from api.interviews import InterviewService
-from api.report_types import FailedReport, ReportPending, ServedReport
+from api.permissions import authorize
+from api.report_types import FailedReport, ReportPending
 from api.sessions import SessionRepository, SessionRow
 from graph.evaluation.markdown import render_markdown
 
@@ -47,7 +48,7 @@ async def reports_lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runner.close()
 
 
-router = APIRouter(tags=["reports"], lifespan=reports_lifespan)
+router = APIRouter(tags=["reports"], lifespan=reports_lifespan, dependencies=[Depends(authorize)])
 
 
 async def get_runner(request: Request) -> EvaluationRunner:
@@ -71,7 +72,8 @@ def _pending() -> JSONResponse:
     return JSONResponse(ReportPending().model_dump(), status_code=202)
 
 
-def _finished(session: SessionRow) -> None:
+def finished(session: SessionRow) -> None:
+    """409 unless the interview has finished (there is a report to make)."""
     if not session.started or session.active:
         raise ERRORS["interview_not_finished"].http()
 
@@ -89,12 +91,14 @@ def _failed_markdown(report: FailedReport) -> str:
     )
 
 
-@router.get("/report/{session_id}", response_model=ServedReport, responses=REPORT_RESPONSES)
+@router.get(
+    "/report/{session_id}", response_model=review.ServedReviewedReport, responses=REPORT_RESPONSES
+)
 async def get_report(
-    request: Request, session: SessionDep, runner: RunnerDep, _: AdminDep
-) -> ServedReport | Response:
+    request: Request, session: SessionDep, runner: RunnerDep, _: PrincipalDep
+) -> review.ServedReviewedReport | Response:
     """The interview's evaluation report (admin)."""
-    _finished(session)
+    finished(session)
     report = await runner.reports.get(session.session_id)
     if report is None or not is_current(report, session):
         # Finished before reports existed, its evaluation was lost, or the stored one is of
@@ -108,18 +112,26 @@ async def get_report(
         return _pending()
     # The stored `webhook` is the delivery as it was stored: the outbox says how it went.
     report = report.model_copy(update={"webhook": await runner.outbox.current(report.webhook)})
+    if report.status == "failed":
+        if _wants_markdown(request):
+            return Response(_failed_markdown(report), media_type=f"{MARKDOWN}; charset=utf-8")
+        return report
+    # The people's review and decision, beside the AI's report (never merged into it).
+    human = await review.human_review(
+        runner.service.repo, session.session_id, session.generation, report.overall.recommendation
+    )
     if _wants_markdown(request):
-        text = _failed_markdown(report) if report.status == "failed" else render_markdown(report)
+        text = review.with_people(render_markdown(report), human)
         return Response(text, media_type=f"{MARKDOWN}; charset=utf-8")
-    return report
+    return review.served(report, human)
 
 
 @router.post("/report/{session_id}/regenerate", status_code=202, response_model=ReportPending)
 async def regenerate_report(
-    session: SessionDep, runner: RunnerDep, principal: AdminDep
+    session: SessionDep, runner: RunnerDep, principal: PrincipalDep
 ) -> ReportPending:
     """Run the evaluation again (e.g. after a prompt change); poll GET /report for it."""
-    _finished(session)
+    finished(session)
     await runner.request(session)
     await audit.append(
         runner.service.repo,

@@ -9,14 +9,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Body, Depends, HTTPException, Query, Request
 from starlette.responses import Response
 
 from api import audit
 from api.archive import archive_session
 from api.auth import forbidden, new_candidate_token
 from api.deps import (
-    AdminDep,
     IdempotencyKeyDep,
     InvitedSessionDep,
     PrincipalDep,
@@ -42,6 +41,8 @@ from api.models import (
     SessionResponse,
     SessionSummary,
 )
+from api.pause import refuse_if_paused
+from api.permissions import authorize
 from api.projections import history_of
 from api.rights.accommodation import accommodation_status
 from api.rights.invitations import expires_at as invitation_expiry
@@ -54,7 +55,7 @@ from graph.context import ProviderName
 from graph.llm import MODEL_NAME, describe
 from graph.state import State
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(authorize)])
 logger = logging.getLogger(__name__)
 
 SYSTEM_COMMANDS = frozenset({"end_interview", "get_stats"})
@@ -73,7 +74,7 @@ def _names_session(raw: str, session_id: str) -> bool:
 async def create_session(
     request: Request,
     repo: RepoDep,
-    principal: AdminDep,
+    principal: PrincipalDep,
     config: SettingsDep,
     settings: Annotated[InterviewSettings | None, Body()] = None,
 ) -> SessionResponse:
@@ -90,7 +91,7 @@ async def create_session(
         if wait:
             raise Refused("create_rate_limited", retry_after=wait, limit=config.create_burst)
     session_id = str(uuid.uuid4())
-    token, token_hash = new_candidate_token() if principal.role == "admin" else (None, None)
+    token, token_hash = new_candidate_token() if principal.role != "open" else (None, None)
     chosen = settings or InterviewSettings()
     if chosen.answer_time_limit_seconds is None and config.answer_time_limit_seconds:
         # Fixed into the session: a later change of the server's default changes no session.
@@ -128,6 +129,7 @@ async def start_interview(
     key: IdempotencyKeyDep,
 ) -> Response:
     """Start the interview: streams Mia's greeting."""
+    await refuse_if_paused(service.repo)  # 503 on every replica while paused
     # The turn's lease claim reads the row (404 for an unknown session): one trip, not two.
     turn = await service.start(session_id, principal.role, key)
     await audit.append(service.repo, principal.actor, "interview.started", session_id=session_id)
@@ -173,7 +175,9 @@ async def chat(
 @router.post(
     "/reset/{session_id}", response_model=SessionResponse, response_model_exclude_none=True
 )
-async def reset(session: SessionDep, service: ServiceDep, principal: AdminDep) -> SessionResponse:
+async def reset(
+    session: SessionDep, service: ServiceDep, principal: PrincipalDep
+) -> SessionResponse:
     """Forget the interview so far; the session keeps its settings (409 during a turn)."""
     await service.reset(session.session_id)
     await audit.append(
@@ -274,7 +278,7 @@ async def save(
     session: SessionDep,
     service: ServiceDep,
     background: BackgroundTasks,
-    principal: AdminDep,
+    principal: PrincipalDep,
 ) -> SessionResponse:
     """Save the session (database and sessions directory) in the background."""
     await audit.append(
@@ -295,7 +299,7 @@ NEXT_CURSOR_HELP = "Present when more sessions follow: pass it as `cursor` for t
 async def list_sessions(
     repo: RepoDep,
     settings: SettingsDep,
-    _: AdminDep,
+    _: PrincipalDep,
     limit: Annotated[
         int,
         Query(
@@ -358,7 +362,7 @@ def _session_list_json(rows: list[SessionSummaryRow], provider: ProviderName) ->
     "/session/{session_id}", response_model=SessionResponse, response_model_exclude_none=True
 )
 async def delete_session(
-    session: SessionDep, service: ServiceDep, principal: AdminDep
+    session: SessionDep, service: ServiceDep, principal: PrincipalDep
 ) -> SessionResponse:
     """Save the session (database and file), then delete it; 409 while a turn runs."""
     lease = await service.locked(session.session_id, "delete")
@@ -382,7 +386,7 @@ async def delete_session(
 
 
 @router.get("/saved-sessions", response_model=list[SavedSessionSummary])
-async def saved_sessions(repo: RepoDep, _: AdminDep) -> list[SavedSessionSummary]:
+async def saved_sessions(repo: RepoDep, _: PrincipalDep) -> list[SavedSessionSummary]:
     """Every saved document (save-session, delete, expiry, restart), oldest first."""
     return [
         SavedSessionSummary(session_id=s.session_id, saved_at=s.saved_at, reason=s.reason)
@@ -391,7 +395,7 @@ async def saved_sessions(repo: RepoDep, _: AdminDep) -> list[SavedSessionSummary
 
 
 @router.get("/saved-sessions/{session_id}")
-async def saved_session(session_id: str, repo: RepoDep, _: AdminDep) -> dict[str, Any]:
+async def saved_session(session_id: str, repo: RepoDep, _: PrincipalDep) -> dict[str, Any]:
     """The latest saved document of a session, from any replica, even after deletion."""
     document = await repo.saved_document(canonical_session_id(session_id))
     if document is None:
@@ -403,7 +407,7 @@ async def saved_session(session_id: str, repo: RepoDep, _: AdminDep) -> dict[str
     "/end-interview/{session_id}", response_model=SessionResponse, response_model_exclude_none=True
 )
 async def end_interview(
-    session: SessionDep, service: ServiceDep, principal: AdminDep
+    session: SessionDep, service: ServiceDep, principal: PrincipalDep
 ) -> SessionResponse:
     """End the interview now: Mia closes it (the closing is in the history)."""
     turn = await service.send(session.session_id, "end_interview", "system")
@@ -441,7 +445,7 @@ async def model_info(settings: SettingsDep) -> ModelInfo:
 
 
 @router.get("/security-info/{session_id}", response_model=SecurityInfo)
-async def security_info(session: SessionDep, service: ServiceDep, _: AdminDep) -> SecurityInfo:
+async def security_info(session: SessionDep, service: ServiceDep, _: PrincipalDep) -> SecurityInfo:
     state = await service.state(session.session_id)
     return SecurityInfo(
         session_id=session.session_id,

@@ -89,6 +89,13 @@ EVENTS: tuple[EventType, ...] = (
         "The report, as GET /report/{session_id} serves it.",
     ),
     EventType(
+        "decision.recorded",
+        "A person decided on an interview (advance, reject or hold), beside the AI's "
+        "recommendation.",
+        "`session_id`, the `decision`, its `reason`, `decided_by`, `role`, `at` and the "
+        "`ai_recommendation` it stands beside.",
+    ),
+    EventType(
         "accommodation.requested",
         "A candidate asked for another process or an accommodation; the interview is paused.",
         "`session_id`, `candidate_name`, `job_position`, the request's `text` and `requested_at`.",

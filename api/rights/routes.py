@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import audit
@@ -21,6 +21,7 @@ from api.deps import (
     canonical_session_id,
 )
 from api.errors import Refused
+from api.permissions import authorize
 from api.rights import data
 from api.rights.accommodation import (
     MAX_TEXT_CHARS,
@@ -34,7 +35,7 @@ from api.rights.notice import current_notice
 from api.sessions import now_iso
 from api.webhook import OutboxDep
 
-router = APIRouter(tags=["candidate rights"])
+router = APIRouter(tags=["candidate rights"], dependencies=[Depends(authorize)])
 logger = logging.getLogger(__name__)
 
 # --- bodies ------------------------------------------------------------------------------------

@@ -170,3 +170,14 @@ class DeliveryRow:
     last_error: str | None
     status_code: int | None
     delivered_at: str | None
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A named person's API key, as stored (its digest is never read back)."""
+
+    name: str
+    role: str
+    created_at: str
+    created_by: str
+    revoked_at: str | None

@@ -211,7 +211,49 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
-    # Append the next migration here (version 8, ...).
+    Migration(
+        8,
+        "people: named API keys with a role (stored as digests), revocable",
+        (
+            # A person's key is 256 random bits, so its SHA-256 digest is what is kept and
+            # looked up; `revoked_at` set refuses it on the next request on every replica.
+            """CREATE TABLE interviewer_people (
+                id {serial_key},
+                name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                key_hash TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                revoked_at TEXT
+            )""",
+            "CREATE INDEX interviewer_people_name ON interviewer_people (name)",
+        ),
+    ),
+    Migration(
+        9,
+        "people's reviews and decisions beside the AI's report; the service's switches",
+        (
+            # One row per review or decision, never updated: the latest of each kind is the one
+            # in force, the earlier ones its history. Kept apart from the report (the AI's
+            # work), and after the session's deletion, like saved documents.
+            """CREATE TABLE interviewer_reviews (
+                id {serial_key},
+                session_id TEXT NOT NULL,
+                generation INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                body {json} NOT NULL,
+                at TEXT NOT NULL
+            )""",
+            "CREATE INDEX interviewer_reviews_session ON interviewer_reviews (session_id, id)",
+            # Replica-wide switches (the pause of new interviews), read by every replica.
+            """CREATE TABLE interviewer_switches (
+                name TEXT PRIMARY KEY,
+                state {json} NOT NULL,
+                changed_at TEXT NOT NULL
+            )""",
+        ),
+    ),
+    # Append the next migration here (version 10, ...).
 )
 
 VERSION_TABLE = """CREATE TABLE IF NOT EXISTS interviewer_schema_version (

@@ -36,6 +36,7 @@ from api.sessions.base import (
     Lease,
     LeasePurpose,
     MetricsCounts,
+    PersonRow,
     Progress,
     SavedSummary,
     SessionRow,
@@ -627,3 +628,46 @@ class SessionRepository:
         row = dict(zip(q.DELIVERY_COLUMNS, values, strict=True))
         row["payload"] = dict(self.dialect.decode_json(row["payload"]))
         return DeliveryRow(**row)
+
+    # --- people ---------------------------------------------------------------------------
+
+    async def add_person(self, name: str, role: str, key_hash: str, created_by: str) -> None:
+        await self._change(q.INSERT_PERSON, name, role, key_hash, now_iso(), created_by)
+
+    async def person_by_key(self, key_hash: str) -> PersonRow | None:
+        """The person whose unrevoked key has this digest."""
+        rows = await self._rows(q.PERSON_BY_KEY, key_hash)
+        return PersonRow(*rows[0]) if rows else None
+
+    async def active_person(self, name: str) -> PersonRow | None:
+        rows = await self._rows(q.ACTIVE_PERSON, name)
+        return PersonRow(*rows[0]) if rows else None
+
+    async def people(self) -> list[PersonRow]:
+        """Everyone ever given a key, revoked ones too, oldest first."""
+        return [PersonRow(*r) for r in await self._rows(q.ALL_PEOPLE)]
+
+    async def revoke_person(self, name: str) -> int:
+        """Revoke the person's keys; how many were active."""
+        return await self._change(q.REVOKE_PERSON, now_iso(), name)
+
+    # --- people's reviews and decisions (api/review.py); switches -------------------------
+
+    async def add_review(
+        self, session_id: str, generation: int, kind: str, body: dict[str, Any]
+    ) -> None:
+        await self._change(
+            q.INSERT_REVIEW, session_id, generation, kind, self._json(body), now_iso()
+        )
+
+    async def reviews(self, session_id: str, generation: int) -> list[tuple[str, dict[str, Any]]]:
+        """(kind, body) of one interview's reviews and decisions, oldest first."""
+        rows = await self._rows(q.REVIEWS, session_id, generation)
+        return [(kind, dict(self.dialect.decode_json(body))) for kind, body in rows]
+
+    async def set_switch(self, name: str, state: dict[str, Any]) -> None:
+        await self._change(q.SET_SWITCH, name, self._json(state), now_iso())
+
+    async def switch(self, name: str) -> dict[str, Any] | None:
+        rows = await self._rows(q.SWITCH, name)
+        return dict(self.dialect.decode_json(rows[0][0])) if rows else None

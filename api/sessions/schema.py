@@ -290,6 +290,40 @@ AUDIT_PURGE = (
 """(cutoff): entries older than the retention, never the head (the next entry links to it)."""
 
 
+# --- people: named API keys with a role -----------------------------------------------------
+
+PERSON_COLUMNS = ("name", "role", "created_at", "created_by", "revoked_at")
+"""A person as `PersonRow` reads it (never the key's digest)."""
+_PERSON = ", ".join(PERSON_COLUMNS)
+INSERT_PERSON = (
+    "INSERT INTO interviewer_people (name, role, key_hash, created_at, created_by)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
+PERSON_BY_KEY = (
+    f"SELECT {_PERSON} FROM interviewer_people WHERE key_hash = ? AND revoked_at IS NULL"
+)
+ACTIVE_PERSON = f"SELECT {_PERSON} FROM interviewer_people WHERE name = ? AND revoked_at IS NULL"
+ALL_PEOPLE = f"SELECT {_PERSON} FROM interviewer_people ORDER BY id"
+REVOKE_PERSON = "UPDATE interviewer_people SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL"
+
+
+# --- people's reviews and decisions; switches -----------------------------------------------
+
+INSERT_REVIEW = (
+    "INSERT INTO interviewer_reviews (session_id, generation, kind, body, at)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
+REVIEWS = (
+    "SELECT kind, body FROM interviewer_reviews WHERE session_id = ? AND generation = ? ORDER BY id"
+)
+"""(session, generation): the reviews and decisions of one interview, oldest first."""
+SET_SWITCH = (
+    "INSERT INTO interviewer_switches (name, state, changed_at) VALUES (?, ?, ?)"
+    " ON CONFLICT (name) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at"
+)
+SWITCH = "SELECT state FROM interviewer_switches WHERE name = ?"
+
+
 def audit_query(by_session: bool, since: bool) -> str:
     """Entries after a seq (and of one session, and at or after a time), oldest first:
     parameters (after seq, [session_id], [since], limit)."""

@@ -6,6 +6,7 @@
 
 import { ApiError, json } from "./api.js";
 import { renderSignals, renderSummary, reportSignals } from "./integrity.js";
+import { clearReview, showReview, wireReview } from "./review.js";
 import { STAGE_LABELS } from "./stages.js";
 
 const $ = (id) => document.getElementById(id);
@@ -238,6 +239,7 @@ async function openSession(sid, focus) {
   $("report-body").hidden = true;
   $("report-empty").hidden = false;
   $("report-empty").textContent = "No report yet.";
+  clearReview();
   $("action-status").textContent = "";
   $("session-view").hidden = false;
   history.replaceState(null, "", `#session=${sid}`);
@@ -367,6 +369,7 @@ async function refreshReport(sid, summary) {
   }
   view.report = result.body;
   renderReport(result.body);
+  showReview(sid, result.body, token);
 }
 
 function el(tag, text, className) {
@@ -575,6 +578,8 @@ function numberField(id) {
   }
   return Number(input.value);
 }
+
+wireReview();
 
 $("create-form").addEventListener("submit", async (event) => {
   event.preventDefault();

@@ -62,7 +62,7 @@ def test_a_sessions_life_is_audited_and_its_entries_outlive_it_without_its_words
     )
     assert said.status_code == 200
     assert secured.post(f"/end-interview/{sid}").status_code == 200
-    _wait_for(secured, sid, "interview.finished")
+    _wait_for(secured, sid, "report.generated")
     assert secured.delete(f"/session/{sid}").status_code == 200
 
     entries = _entries(secured, session_id=sid)
@@ -71,12 +71,15 @@ def test_a_sessions_life_is_audited_and_its_entries_outlive_it_without_its_words
         ("session.created", "admin (bootstrap token)", "admin"),
         ("interview.started", "candidate", "candidate"),
     ]
-    # The end's two entries, the person's and the service's, land in either order.
-    assert sorted(steps[2:4]) == [
+    # The end's entries, the person's and the service's, land in any order.
+    assert sorted(steps[2:5]) == [
         ("interview.ended", "admin (bootstrap token)", "admin"),
         ("interview.finished", "system", "system"),
+        ("report.generated", "system", "system"),
     ]
-    assert steps[4:] == [("session.deleted", "admin (bootstrap token)", "admin")]
+    assert steps[5:] == [("session.deleted", "admin (bootstrap token)", "admin")]
+    generated = next(e for e in entries if e["action"] == "report.generated")
+    assert set(generated["details"]) == {"generated_by", "model", "rubric_version"}
     assert entries[0]["details"] == {"job_position": "Backend Engineer", "expected_questions": 1}
     lines = secured.get("/audit", params={"format": "jsonl"})
     assert lines.headers["content-type"].startswith("application/x-ndjson")
