@@ -234,3 +234,18 @@ _VERBISH = frozenset(
 def has_term(phrase: str) -> bool:
     """Whether `phrase` holds a technical word or a skill's name."""
     return any(w.lower() in TECH_TERMS or is_skill_name(w) for w in phrase.split())
+
+
+def clip_quote(text: str, max_chars: int = 160) -> str:
+    """`text` cut to at most `max_chars` at a word boundary, never inside a word or an
+    identifier ("requests.get", "customer_id" stay whole or go whole), with "..." when cut:
+    for evidence quoted from a long answer."""
+    text = " ".join(text.split())
+    if len(text) <= max_chars:
+        return text
+    cut = text[: max_chars + 1]
+    space = cut.rfind(" ")
+    if space <= 0:
+        # One long token: keep it whole rather than cut it.
+        return text.split(" ", 1)[0]
+    return cut[:space].rstrip(" ,;:-") + "..."

@@ -39,7 +39,7 @@ from devkit.candidate import is_final
 from devkit.graph_driver import answer, start, state_of
 from graph.context import Context
 from graph.graph import build_graph
-from graph.language import GAP_PHRASES, content_words, is_gap
+from graph.language import GAP_PHRASES, content_words, is_gap, message_text
 from graph.state import LABEL_KEY, InterviewSettings, State
 from graph.text import last_paragraph
 from tests.support.personas import Persona, personas
@@ -119,7 +119,7 @@ def _label(message: BaseMessage) -> dict[str, Any]:
 
 
 def _text(message: BaseMessage) -> str:
-    return message.content if isinstance(message.content, str) else str(message.content)
+    return message_text(message)
 
 
 _QUOTE = re.compile(r"(?<![\w])'([^']{1,80}?)'(?![\w])")
