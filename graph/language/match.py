@@ -4,32 +4,44 @@ identifiers whole ("requests.get" is one word, and also mentions "requests")."""
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import lru_cache
 
 from graph.language.words import STOPWORDS, TOKEN_RE, stem
 
 
-@cache
-def _term_stems(term: str) -> tuple[str, ...]:
-    return tuple(stem(t) for t in TOKEN_RE.findall(term.replace("’", "'")))
+@lru_cache(maxsize=4096)
+def _term(term: str) -> tuple[tuple[str, ...], bool]:
+    """A term's word stems, and whether it is made of everyday words only."""
+    words = TOKEN_RE.findall(term.replace("’", "'"))
+    everyday = bool(words) and all(w.lower() in STOPWORDS for w in words)
+    return tuple(stem(w) for w in words), everyday
 
 
-def _indexed(text: str) -> list[tuple[str, int, int, frozenset[str]]]:
-    """Each word of `text`: its stem, its span, and the stems of its parts ("requests.get" has
-    "request" and "get")."""
-    words = []
-    for match in TOKEN_RE.finditer(text.replace("’", "'")):
-        word = match.group(0)
-        parts = re.split(r"[._/\-']", word)
-        words.append(
-            (
-                stem(word),
-                match.start(),
-                match.end(),
-                frozenset(stem(p) for p in parts if p) if len(parts) > 1 else frozenset(),
-            )
-        )
-    return words
+class _Index:
+    """A text's words, read once: each word's stem and span, and where each stem (or part of a
+    compound word: "requests.get" has "request" and "get") occurs."""
+
+    def __init__(self, text: str) -> None:
+        self.stems: list[str] = []
+        self.spans: list[tuple[int, int]] = []
+        self.at: dict[str, list[int]] = {}
+        self.parts: dict[str, list[int]] = {}
+        for index, match in enumerate(TOKEN_RE.finditer(text.replace("’", "'"))):
+            word = match.group(0)
+            key = stem(word)
+            self.stems.append(key)
+            self.spans.append((match.start(), match.end()))
+            self.at.setdefault(key, []).append(index)
+            pieces = re.split(r"[._/\-']", word)
+            if len(pieces) > 1:
+                for piece in pieces:
+                    if piece:
+                        self.parts.setdefault(stem(piece), []).append(index)
+
+
+@lru_cache(maxsize=512)
+def _index(text: str) -> _Index:
+    return _Index(text)
 
 
 def find_term(text: str, term: str) -> tuple[int, int] | None:
@@ -38,22 +50,26 @@ def find_term(text: str, term: str) -> tuple[int, int] | None:
     A term made of everyday words only ("this", "where") never matches: it would make any
     sentence look on topic. A term with no word characters ("==", "===") matches as written.
     """
-    wanted = _term_stems(term)
+    wanted, everyday = _term(term)
     if not wanted:
         stripped = term.strip()
         at = text.find(stripped) if stripped else -1
         return (at, at + len(stripped)) if at >= 0 else None
-    if all(w in STOPWORDS for w in (t.lower() for t in TOKEN_RE.findall(term))):
+    if everyday:
         return None
-    words = _indexed(text)
+    index = _index(text)
     size = len(wanted)
-    for index in range(len(words) - size + 1):
-        window = words[index : index + size]
-        if all(w[0] == s for w, s in zip(window, wanted, strict=True)):
-            return window[0][1], window[-1][2]
-        if size == 1 and wanted[0] in window[0][3]:
-            return window[0][1], window[0][2]
+    for start in index.at.get(wanted[0], ()):
+        if index.stems[start : start + size] == list(wanted):
+            return index.spans[start][0], index.spans[start + size - 1][1]
+    if size == 1 and wanted[0] in index.parts:
+        return index.spans[index.parts[wanted[0]][0]]
     return None
+
+
+def term_stems(term: str) -> tuple[str, ...]:
+    """The stems of a term's words ("hot spots" -> ("hot", "spot"))."""
+    return _term(term)[0]
 
 
 def mentions(text: str, term: str) -> bool:

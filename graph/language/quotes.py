@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from graph.language.markers import has_marker
-from graph.language.match import find_term
+from graph.language.match import find_term, term_stems
 from graph.language.relevance import Topic, read_relevance
 from graph.language.rubrics import Rubric
 from graph.language.words import STOPWORDS, TECH_TERMS, sentences
@@ -171,10 +171,11 @@ def _noun_then_verb(before: str, last: str) -> bool:
 def _rubric_spans(text: str, terms: Sequence[str]) -> list[str]:
     """The rubric's terms of two or more words found in `text`, as the candidate wrote them."""
     spans: list[str] = []
+    parts = sentences(text)
     for term in sorted(set(terms), key=len, reverse=True):
-        if len(_TOKEN_RE.findall(term)) < 2:
+        if len(term_stems(term)) < 2:
             continue
-        for sentence in sentences(text):
+        for sentence in parts:
             found = find_term(sentence, term)
             if found is not None:
                 spans.append(sentence[found[0] : found[1]])

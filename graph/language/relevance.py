@@ -9,6 +9,7 @@ with a sentence that is not: only its on-topic sentences may be quoted.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -68,8 +69,12 @@ def _on_ground(text: str, topic: Topic) -> bool:
     return topic != "skill" and bool(stems & _WORK_STEMS)
 
 
+@lru_cache(maxsize=256)
 def read_relevance(answer: str, rubric: Rubric, topic: Topic = "skill") -> Relevance:
-    """How `answer` relates to the question `rubric` is for (see the module docstring)."""
+    """How `answer` relates to the question `rubric` is for (see the module docstring).
+
+    Cached: one turn reads the same answer against the same rubric several times (the policy,
+    the reply's tone, the quotes)."""
     covered = tuple(c.name for c in rubric.concepts if touches(answer, c))
     missed = tuple(c.name for c in rubric.concepts if c.name not in covered)
     near = tuple(c.name for c in rubric.neighbours if touches(answer, c))
