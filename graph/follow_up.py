@@ -103,6 +103,8 @@ def read_answer(state: State) -> AnswerKind:
         return "neighbour"
     if is_terse(answer):
         return "short"
+    if stages.topic_of(state.stage) is not None and relevance_of(state, answer).kind == "partial":
+        return "partial"
     return "answer"
 
 

@@ -23,10 +23,13 @@ FollowUpKind = Literal["deeper", "edge_case", "trade_off", "explain", "clarify",
 """What a follow-up asks for; `steer` brings an answer on a neighbouring topic back towards the
 question asked, without probing it as if it fitted."""
 
-AnswerKind = Literal["none", "answer", "short", "gap", "passed", "off_topic", "neighbour"]
+AnswerKind = Literal[
+    "none", "answer", "short", "gap", "passed", "off_topic", "neighbour", "partial"
+]
 """What the last candidate message was, as the code judged it: the reply's tone follows it (a gap
 is met with reassurance, a pass with "no problem", an off-topic answer with no thanks for it, an
-answer on a neighbouring topic is steered back to the question)."""
+answer on a neighbouring topic is steered back to the question, of a partly relevant answer only
+the part on the question is quoted or probed)."""
 
 
 class Plan(BaseModel):

@@ -205,3 +205,28 @@ def test_dunno_is_an_admitted_gap_met_with_reassurance(message: str) -> None:
     assert lead in load_question_bank().no_answer_acks or any(
         lead.startswith(ack) for ack in load_question_bank().no_answer_acks
     ), lead
+
+
+def test_a_partly_relevant_answer_is_read_as_partial_and_its_aside_never_quoted() -> None:
+    partial = (
+        "READ COMMITTED avoids dirty reads, and SERIALIZABLE catches write skew at the cost of "
+        "retries. By the way, is there parking near the Oakland office? I drive in daily."
+    )
+    state = _state(ACID, "sql", partial)
+    assert read_answer(state) == "partial"
+    assert choose_follow_up(state).action == "follow_up"
+    for kind in ("deeper", "explain", "edge_case", "trade_off"):
+        for seed in range(4):
+            reply = _follow_up(ACID, "sql", partial, kind, seed)  # type: ignore[arg-type]
+            assert not re.search(r"oakland|parking|office|drive", reply, re.IGNORECASE), reply
+    from graph.prompts import render_messages
+
+    task = ReplyTask(
+        kind="follow_up",
+        skill="sql",
+        question=ACID,
+        last_answer=partial,
+        answer_kind="partial",
+        follow_up_kind="deeper",
+    )
+    assert "only about the part on the question" in str(render_messages(task)[-1].content)
