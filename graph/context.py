@@ -102,6 +102,16 @@ class ContextFields(BaseModel):
         le=60,
         description="Seconds the LLM judge may take before the rules decide.",
     )
+    rubric_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description=(
+            "Seconds the LLM may take to write the rubric of a question the bank does not hold "
+            "(after the question has streamed); past it, a rubric derived from the question and "
+            "the skill's concepts serves."
+        ),
+    )
     prompts: dict[str, str] = Field(
         default_factory=dict,
         description=(

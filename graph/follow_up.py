@@ -19,12 +19,14 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage
 from langgraph.runtime import Runtime
+from pydantic import ValidationError
 
 from graph import stages
 from graph.context import Context
-from graph.language import TERSE_WORDS, content_words, is_gap, message_text
-from graph.language.words import everyday_stems, tech_stems, work_stems
-from graph.skills import skill_vocabulary
+from graph.language import TERSE_WORDS, content_words, is_gap, is_terse, message_text
+from graph.language.relevance import Relevance, read_relevance
+from graph.language.rubrics import Rubric, rubric_for
+from graph.language.words import tech_stems
 from graph.state import FollowUpDecision, FollowUpJudgement, State
 from graph.tasks import AnswerKind, FollowUpKind, ReplyTask
 
@@ -45,29 +47,45 @@ def last_answer(state: State) -> str:
     return ""
 
 
-def topic_of(state: State) -> set[str]:
-    """Content stems that make an answer on topic for the current question.
+def question_rubric(state: State) -> Rubric:
+    """The rubric of the main question being answered: the one stored when it was asked, else
+    (interviews started before rubrics, a state edited by hand) the bank's or a derived one."""
+    if state.rubric:
+        try:
+            return Rubric.model_validate(state.rubric)
+        except ValidationError:
+            logger.warning("unreadable rubric in the state; deriving one")
+    question = state.main_question or state.current_question
+    return rubric_for(question, state.current_skill, stages.topic_of(state.stage))
 
-    An answer on a skill needs the question's, the skill's or technical words; an answer about
-    experience (personal, behavioral) may also be about work in general: teams, deadlines,
-    customers.
-    """
-    topic = content_words(state.current_question) | content_words(state.main_question)
-    if stages.topic_of(state.stage) == "skill":
-        return (
-            topic | content_words(state.current_skill) | set(skill_vocabulary(state.current_skill))
-        )
-    return topic | work_stems()
+
+def relevance_of(state: State, answer: str) -> Relevance:
+    """How `answer` relates to the main question, read from its rubric."""
+    return read_relevance(answer, question_rubric(state), stages.topic_of(state.stage))
 
 
 def is_off_topic(state: State, answer: str) -> bool:
-    """A long enough answer with nothing in common with the question (short ones are asked to
-    clarify instead: "Poetry with lock files." may be exactly on point)."""
-    if len(answer.split()) < SHORT_ANSWER_WORDS or is_gap(answer):
+    """An answer that touches none of the question's concepts, the skill's, or technical (for
+    answers about work: work) ground. Only stages with a topic judge it; terse answers are
+    asked to clarify instead ("Poetry with lock files." may be exactly on point) and gaps are
+    gaps."""
+    if stages.topic_of(state.stage) is None or is_terse(answer) or is_gap(answer):
         return False
-    common = everyday_stems()
-    words = content_words(answer) - common
-    return not (words & (topic_of(state) - common) or words & tech_stems())
+    return relevance_of(state, answer).kind == "off_topic"
+
+
+def is_on_a_neighbour(state: State, answer: str) -> bool:
+    """The first answer to a main question is about a neighbouring topic of its rubric
+    (indexes, to a question on isolation levels) and none of the question's concepts.
+
+    Only the first answer: after a follow-up the candidate answers the follow-up, whose topic
+    the main question's rubric does not hold. Technical ground alone (no named neighbour) is
+    not enough: a derived rubric knows too little to steer on it.
+    """
+    if state.follow_ups or is_gap(answer):
+        return False
+    relevance = relevance_of(state, answer)
+    return relevance.kind == "neighbour" and bool(relevance.neighbours)
 
 
 def read_answer(state: State) -> AnswerKind:
@@ -79,11 +97,14 @@ def read_answer(state: State) -> AnswerKind:
         return "none"
     if is_gap(answer):
         return "gap"
-    words = answer.split()
-    if stages.topic_of(state.stage) is not None and is_off_topic(state, answer):
+    if is_off_topic(state, answer):
         return "off_topic"
-    if len(words) < SHORT_ANSWER_WORDS:
+    if stages.follow_up_rule(state.stage) == "cross_question" and is_on_a_neighbour(state, answer):
+        return "neighbour"
+    if is_terse(answer):
         return "short"
+    if stages.topic_of(state.stage) is not None and relevance_of(state, answer).kind == "partial":
+        return "partial"
     return "answer"
 
 
@@ -110,6 +131,16 @@ def choose_follow_up(state: State) -> FollowUpDecision:
         return FollowUpDecision(action="move_on", reason=f"{state.stage} answer heard")
     if state.follow_ups >= limit:
         return FollowUpDecision(action="move_on", reason=f"follow-up limit reached ({limit})")
+    relevance = relevance_of(state, answer)
+    if is_on_a_neighbour(state, answer):
+        # Indexes in answer to a question on isolation levels: not probed as if it fitted, but
+        # steered towards what was asked.
+        about = ", ".join(relevance.neighbours)
+        return FollowUpDecision(
+            action="follow_up",
+            kind="steer",
+            reason=f"answer on a neighbouring topic ({about}), not the question: steer back",
+        )
     if len(words) < SHORT_ANSWER_WORDS:
         if state.follow_ups == 0:
             return FollowUpDecision(
@@ -118,10 +149,7 @@ def choose_follow_up(state: State) -> FollowUpDecision:
                 reason=f"short on-topic answer ({len(words)} words): ask what exactly",
             )
         return FollowUpDecision(action="move_on", reason="follow-up answered briefly")
-    technical = (
-        tech_stems() | skill_vocabulary(state.current_skill) | content_words(state.current_skill)
-    )
-    if not content_words(answer) & technical:
+    if not relevance.covered and not (content_words(answer) & tech_stems()):
         # "It depends on the context" names nothing technical: ask what exactly, once.
         if state.follow_ups == 0:
             return FollowUpDecision(

@@ -16,7 +16,7 @@ from graph import depth_probe, events, integrity, stages
 from graph.cheat_rules import screen_message
 from graph.context import Context
 from graph.disclosure import DisclosureGuard
-from graph.follow_up import judge_follow_up, read_answer
+from graph.follow_up import judge_follow_up, question_rubric, read_answer
 from graph.language import (
     END_MARKER,
     MarkerGuard,
@@ -25,6 +25,8 @@ from graph.language import (
     message_text,
     remove_markers,
 )
+from graph.language.rubrics import Rubric, rubric_for
+from graph.language.writer import write_rubric
 from graph.llm import ensure_fits, reply_model
 from graph.prompts import render_messages
 from graph.stages import next_main_question
@@ -132,6 +134,7 @@ def _base_task(state: State, kind: ReplyKind, **fields: Any) -> ReplyTask:
         "plan": _plan(state),
         "said": _said(state),
         "seed": state.seed,
+        "rubric": question_rubric(state) if state.main_question else None,
     }
     return ReplyTask(kind=kind, **(values | fields))
 
@@ -219,12 +222,17 @@ def skill_for(state: State, index: int) -> str:
     return skills[index % len(skills)] if skills else ""
 
 
-def main_question_asked(state: State, stage: str, text: str, skill: str = "") -> dict[str, Any]:
-    """The update for main question `stage` asked with `text`: counted, labelled, current.
+def main_question_asked(
+    state: State, stage: str, text: str, skill: str = "", rubric: Rubric | None = None
+) -> dict[str, Any]:
+    """The update for main question `stage` asked with `text`: counted, labelled, current,
+    with its rubric (given, else the bank's or one derived from the question and the skill).
 
     A node of a stage that speaks differently returns this too, so the plan stays whole.
     """
     question = last_paragraph(text)
+    if rubric is None:
+        rubric = rubric_for(question, skill, stages.topic_of(stage))
     label: dict[str, Any] = {
         "kind": "question",
         "stage": stage,
@@ -240,6 +248,7 @@ def main_question_asked(state: State, stage: str, text: str, skill: str = "") ->
         "current_question": question,
         "main_question": question,
         "current_skill": skill,
+        "rubric": rubric.model_dump(mode="json"),
         "asked_questions": [question],
         "redirects": 0,
     }
@@ -439,7 +448,17 @@ async def ask_question(state: State, runtime: Runtime[Context]) -> dict[str, Any
     if row.given is not None:
         fields["question"] = row.given.questions(state.settings)[index]
     text = await _speak(state, runtime, _base_task(state, stage, **fields))
-    return main_question_asked(state, stage, text, skill)
+    # The question has streamed; its rubric is written now (the bank's, the LLM's, or derived)
+    # and kept with it, so the candidate never waits for it before the first word.
+    rubric = await write_rubric(
+        runtime.context,
+        last_paragraph(text),
+        skill,
+        row.topic,
+        state.settings.job_position,
+        state.settings.job_description,
+    )
+    return main_question_asked(state, stage, text, skill, rubric)
 
 
 async def decide_follow_up(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -499,6 +518,12 @@ async def ask_follow_up(state: State, runtime: Runtime[Context]) -> dict[str, An
     )
     text = await _speak(state, runtime, task)
     question = last_paragraph(text)
+    label = _label(
+        state,
+        "follow_up",
+        follow_up=state.follow_ups + 1,
+        follow_up_kind=decision.kind if decision else "deeper",
+    )
     return {
         "messages": [_reply(text, label)],
         "follow_ups": state.follow_ups + 1,

@@ -27,7 +27,8 @@ LABEL_KEY = "interview"
 """Key, in a transcript message's `additional_kwargs`, of its label: where the message sits in
 the plan. A label is a plain dict (msgpack-safe): `kind` (LabelKind), `stage`, `number` (the
 main question it belongs to, 1-based; 0 before the first), and where they apply `skill`,
-`follow_up` (1-based), `follow_ups` (on an answer: follow-ups asked so far on that question),
+`follow_up` (1-based) and `follow_up_kind` (on a follow-up: what it asks for, `steer` included),
+`follow_ups` (on an answer: follow-ups asked so far on that question),
 and on a candidate message (kind "answer") the screening's verdict: `flagged` (an integrity
 match: counted in `potential_cheat_attempts`), `passed: true` (the candidate passed on the
 question: it is *not answered*, and the interview moved on), `process` (the request kind of a
@@ -135,13 +136,14 @@ class FollowUpJudgement(BaseModel):
         description="One short sentence on why, naming what in the answer led to the action.",
         max_length=300,
     )
-    kind: Literal["deeper", "edge_case", "trade_off", "explain", "clarify"] | None = Field(
+    kind: Literal["deeper", "edge_case", "trade_off", "explain", "clarify", "steer"] | None = Field(
         default=None,
         description=(
             "Only with follow_up. clarify: the answer is short or vague, ask what exactly "
             "they mean; explain: ask for a concrete example of one part; deeper: go one "
             "level deeper into how it works; edge_case: ask about a failure or edge case; "
-            "trade_off: ask what they gave up and why."
+            "trade_off: ask what they gave up and why; steer: the answer is about a "
+            "neighbouring topic, not what was asked: bring them back towards the question."
         ),
     )
 
@@ -251,6 +253,12 @@ class State(InputState):
 
     current_skill: str = ""
     """The skill the current technical question targets."""
+
+    rubric: dict[str, Any] | None = None
+    """The current main question's rubric (`graph.language.rubrics.Rubric` as JSON: the bank's,
+    the LLM's written when the question was asked, or derived offline). None before the first
+    main question and in interviews started before rubrics existed: it is then derived when
+    read (`graph.follow_up.question_rubric`)."""
 
     personal_planned: int = 1
     """How many personal questions this interview asks (fixed at the start)."""

@@ -12,17 +12,24 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from graph import stages
+from graph.language.rubrics import Rubric
 
 ReplyKind = stages.ReplyKindName
 """What the reply is: a stage that speaks (graph/stages.py: welcome, personal, the main stages,
 closing), `follow_up` (a cross-question on the current main question) or `redirect` (an
 off-topic answer brought back to the current question, once)."""
 
-FollowUpKind = Literal["deeper", "edge_case", "trade_off", "explain", "clarify"]
+FollowUpKind = Literal["deeper", "edge_case", "trade_off", "explain", "clarify", "steer"]
+"""What a follow-up asks for; `steer` brings an answer on a neighbouring topic back towards the
+question asked, without probing it as if it fitted."""
 
-AnswerKind = Literal["none", "answer", "short", "gap", "passed", "off_topic"]
+AnswerKind = Literal[
+    "none", "answer", "short", "gap", "passed", "off_topic", "neighbour", "partial"
+]
 """What the last candidate message was, as the code judged it: the reply's tone follows it (a gap
-is met with reassurance, a pass with "no problem", an off-topic answer with no thanks for it)."""
+is met with reassurance, a pass with "no problem", an off-topic answer with no thanks for it, an
+answer on a neighbouring topic is steered back to the question, of a partly relevant answer only
+the part on the question is quoted or probed)."""
 
 
 class Plan(BaseModel):
@@ -80,6 +87,9 @@ class ReplyTask(BaseModel):
     behavioral one, a technical question one on its skill, a follow-up one on its question."""
     answer_kind: AnswerKind = "none"
     """How the code read `last_answer` (see AnswerKind)."""
+    rubric: Rubric | None = None
+    """The rubric of the question `last_answer` answered (follow_up, redirect, and the reply
+    after an answer): what may be quoted, and which concept a follow-up aims at."""
     plan: Plan = Field(default_factory=Plan)
     """The whole interview's plan (welcome and closing speak of it)."""
     ended_early: bool = False

@@ -7,7 +7,7 @@ this module, so "is this word content?" has one answer everywhere.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 # Identifiers stay whole: "requests.get", "customer_id", "py-spy", "c++", "node.js", "tcp/ip".
 # A dot, slash or apostrophe only joins when a word character follows it, so "done." is a word.
@@ -115,6 +115,7 @@ def content_tokens(text: str) -> list[str]:
     return [t.lower() for t in tokens(text) if not is_stopword(t)]
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light stem: "indexes" and "index", "caching" and "cache", "profiling" and "profile"
     meet; identifiers with a dot, underscore or digit are kept whole."""

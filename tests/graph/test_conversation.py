@@ -13,6 +13,7 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from devkit.graph_driver import answer, start, state_of
 from graph.context import Context
 from graph.graph import InterviewGraph, build_graph
+from graph.language.rubrics import Rubric
 from graph.nodes import NUDGES, PROCESS_REPLIES
 from graph.state import LABEL_KEY, InterviewSettings, State
 from graph.text import END_MARKER, last_paragraph
@@ -165,10 +166,14 @@ async def test_off_topic_answer_is_redirected_once_then_the_interview_moves_on(
 async def test_short_on_topic_answer_gets_a_clarifying_follow_up(graph: InterviewGraph) -> None:
     settings = InterviewSettings(behavioral_questions=0, technical_questions=1, skills=["sql"])
     await _to_stage(graph, "technical", settings)
-    reply = (await answer(graph, "t", "Indexes on the join keys.", OFFLINE)).text
+    # On topic for whichever question was asked: a term of its rubric (issue 18: relevance
+    # comes from the question's rubric; indexes are only a neighbour of most SQL questions).
+    asked = Rubric.model_validate((await state_of(graph, "t")).rubric)
+    short = f"{asked.concepts[0].terms[-1]} on the hot path."
+    reply = (await answer(graph, "t", short, OFFLINE)).text
     state = await state_of(graph, "t")
     assert state.last_decision is not None and state.last_decision.kind == "clarify"
-    assert "indexes on the join keys" in reply.lower()
+    assert short.rstrip(".").lower() in reply.lower()
 
 
 async def test_admitted_gap_moves_on_with_reassurance(graph: InterviewGraph) -> None:

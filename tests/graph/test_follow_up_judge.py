@@ -82,7 +82,8 @@ async def test_llm_decision_is_structured_kept_with_its_reason_and_never_streame
     # The judge's decision moved on: the next main question was asked, no follow-up.
     assert state.questions_asked == 2 and state.follow_ups == 0
     requests = stub.stats["per_request"]
-    assert len(requests) == 2 and not requests[0]["stream"]  # the judge, then the reply
+    # The judge, then the reply, then (once the question has streamed) its rubric (issue 18).
+    assert [r["stream"] for r in requests] == [False, True, False]
     for mode, chunk in seen:
         text = str(chunk)
         assert "JUDGE-REASON" not in text

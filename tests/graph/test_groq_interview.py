@@ -51,9 +51,12 @@ async def test_groq_interview_keeps_counts_and_sends_bounded_prompts(
     assert state.questions_asked == 6 and state.stage == "done"
     assert text.endswith("End of interview.")
     per_request = stub.stats["per_request"]
-    # One LLM request per interviewer reply: nothing else talks to the model.
-    assert len(per_request) == len([m for m in state.messages if m.type == "ai"])
-    prompt_tokens = [r["prompt_tokens"] for r in per_request]
+    # One LLM request per interviewer reply, and one structured call per main question for its
+    # rubric (the stub's questions are not in the bank; issue 18): nothing else talks to it.
+    streamed = [r for r in per_request if r["stream"]]
+    assert len(streamed) == len([m for m in state.messages if m.type == "ai"])
+    assert len(per_request) - len(streamed) == state.questions_asked
+    prompt_tokens = [r["prompt_tokens"] for r in streamed]
     # Prompts carry the task, not the transcript: the last is not much longer than the first.
     assert max(prompt_tokens) < 2 * min(prompt_tokens) + 400
 

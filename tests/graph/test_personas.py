@@ -9,7 +9,7 @@ import pytest
 
 from graph.context import Context
 from tests.support.personas import personas
-from tests.support.quality import THRESHOLDS, ack_fits, run_persona, skeleton
+from tests.support.quality import THRESHOLDS, ack_fits, gap_phrasings, run_persona, skeleton
 
 PERSONAS = [p.key for p in personas()]
 
@@ -24,6 +24,14 @@ async def test_persona_interview_meets_the_offline_thresholds(key: str) -> None:
     assert report.max_skeleton <= THRESHOLDS["max_skeleton"], report.skeleton
     assert report.follow_ups_on_answer >= THRESHOLDS["follow_ups_on_answer"], report.problems
     assert report.acks_fit >= THRESHOLDS["acks_fit"], report.problems
+    assert report.on_topic_redirects <= THRESHOLDS["on_topic_redirects"], report.problems
+    assert report.off_topic_quotes <= THRESHOLDS["off_topic_quotes"], report.problems
+
+
+def test_every_listed_gap_phrasing_is_recognised() -> None:
+    recognised, listed, missed = gap_phrasings()
+    assert listed >= 30
+    assert recognised == listed, missed
 
 
 def test_the_suite_covers_every_persona_the_issue_names() -> None:

@@ -54,6 +54,11 @@ class Persona:
     def name(self, turn: int) -> str:
         return self.name_reply
 
+    def off_the_question(self, text: str) -> bool:
+        """Whether `text` was meant as no answer to the question (a story about something
+        else, an evasion): the interviewer may redirect it, and must never quote it."""
+        return False
+
     def answer(self, question: str, kind: str, stage: str, turn: int, rng: random.Random) -> str:
         raise NotImplementedError
 
@@ -182,6 +187,9 @@ class Rambler(Persona):
         "my neighbours watch and laugh at both of us from across the street.",
     )
 
+    def off_the_question(self, text: str) -> bool:
+        return any(story in text for story in self._STORIES)
+
     def answer(self, question: str, kind: str, stage: str, turn: int, rng: random.Random) -> str:
         if stage == "technical" and turn % 2 == 0:
             return rng.choice(self._STORIES)
@@ -195,6 +203,16 @@ class Rambler(Persona):
 
 
 class Evasive(Persona):
+    _VAGUE = (
+        "I'd rather keep it general. It depends on the context, and every team does "
+        "it a bit differently, so it's hard to say.",
+        "There are many ways to look at that, and I've seen all of them work somewhere. "
+        "It really depends on the situation.",
+    )
+
+    def off_the_question(self, text: str) -> bool:
+        return text in self._VAGUE
+
     def name(self, turn: int) -> str:
         if not self.sent_empty:
             self.sent_empty += 1
@@ -211,14 +229,7 @@ class Evasive(Persona):
         if turn % 7 == 3:
             self.sent_empty += 1
             return rng.choice(["", "...", " ?! "])
-        return rng.choice(
-            [
-                "I'd rather keep it general. It depends on the context, and every team does "
-                "it a bit differently, so it's hard to say.",
-                "There are many ways to look at that, and I've seen all of them work somewhere. "
-                "It really depends on the situation.",
-            ]
-        )
+        return rng.choice(self._VAGUE)
 
 
 class Cheater(Persona):

@@ -12,7 +12,12 @@ thresholds in `make test`. Per interview it measures:
 * follow-ups on the answer: the share of follow-ups that share a content word with the answer
   they probe;
 * acknowledgements that fit: a quote must be the candidate's words (two or more of them), a gap
-  must not be thanked for its "detail", an off-topic answer must not be quoted or thanked.
+  must not be thanked for its "detail", an off-topic answer must not be quoted or thanked;
+* relevance (issue 18): redirects of answers the persona meant as on topic (target 0), replies
+  quoting words of an answer meant as off the question (target 0), and follow-ups that steer an
+  answer on a neighbouring topic back to the question (counted, not quoted, not probed);
+* and once per run, not per persona: the admitted-gap phrasings of `graph.language.GAP_PHRASES`
+  recognised as gaps in any case and punctuation (all of them).
 """
 
 from __future__ import annotations
@@ -34,8 +39,9 @@ from devkit.candidate import is_final
 from devkit.graph_driver import answer, start, state_of
 from graph.context import Context
 from graph.graph import build_graph
+from graph.language import GAP_PHRASES, content_words, is_gap, message_text
 from graph.state import LABEL_KEY, InterviewSettings, State
-from graph.text import content_words, is_knowledge_gap, last_paragraph
+from graph.text import last_paragraph
 from tests.support.personas import Persona, personas
 
 STAGE_ORDER = ["welcome", "personal", "behavioral", "technical", "custom", "closing", "done"]
@@ -79,6 +85,8 @@ THRESHOLDS = {
     "max_skeleton": 2,
     "follow_ups_on_answer": 0.8,
     "acks_fit": 1.0,
+    "on_topic_redirects": 0,
+    "off_topic_quotes": 0,
 }
 """What the offline interviewer must meet for every persona (tests/graph/test_personas.py)."""
 
@@ -98,6 +106,9 @@ class Report:
     acks_fit: float
     cheats: tuple[int, int]
     process_events: int
+    on_topic_redirects: int
+    off_topic_quotes: int
+    steers: int
     problems: list[str]
     transcript: list[tuple[str, str]]
 
@@ -108,7 +119,7 @@ def _label(message: BaseMessage) -> dict[str, Any]:
 
 
 def _text(message: BaseMessage) -> str:
-    return message.content if isinstance(message.content, str) else str(message.content)
+    return message_text(message)
 
 
 _QUOTE = re.compile(r"(?<![\w])'([^']{1,80}?)'(?![\w])")
@@ -131,7 +142,7 @@ def ack_fits(lead: str, answer: str) -> str | None:
         if len(quoted.split()) < 2:
             return f"quotes a fragment of one word: {quoted!r}"
     lowered = lead.lower()
-    if is_knowledge_gap(answer) and re.search(
+    if is_gap(answer) and re.search(
         r"explain|detail|walking me through|your thinking|thoughtful", lowered
     ):
         return f"thanks a gap for its detail: {lead!r}"
@@ -185,8 +196,13 @@ def measure(
     repeats = len(questions) - len(set(questions))
     # Skeletons, follow-ups and acknowledgements, reply by reply.
     seen: Counter[str] = Counter()
-    follow_ups = on_answer = acks = fit = 0
+    follow_ups = on_answer = acks = fit = on_topic_redirects = off_topic_quotes = steers = 0
     previous_answer = ""
+    off_topic = [
+        _text(m)
+        for m in messages
+        if isinstance(m, HumanMessage) and persona.off_the_question(_text(m))
+    ]
     for message in messages:
         if isinstance(message, HumanMessage):
             previous_answer = _text(message)
@@ -196,9 +212,19 @@ def measure(
         if kind not in SPOKEN_KINDS:
             continue
         text = _text(message).replace("End of interview.", "")
+        if kind == "redirect" and not persona.off_the_question(previous_answer):
+            on_topic_redirects += 1
+            problems.append(f"on-topic answer redirected: {previous_answer!r}")
+        for quoted in _QUOTE.findall(text):
+            if any(quoted.lower() in told.lower() for told in off_topic):
+                off_topic_quotes += 1
+                problems.append(f"quotes off-topic words: {quoted!r} in {text!r}")
         for sentence in {skeleton(s, name) for s in _SENTENCE.split(text) if len(s.split()) > 2}:
             seen[sentence] += 1
-        if kind == "follow_up":
+        if kind == "follow_up" and label.get("follow_up_kind") == "steer":
+            # Aimed at the question, not the answer (a neighbouring topic): never quotes it.
+            steers += 1
+        elif kind == "follow_up":
             follow_ups += 1
             question = last_paragraph(text)
             if content_words(question) & content_words(previous_answer):
@@ -230,6 +256,9 @@ def measure(
         acks_fit=fit / acks if acks else 1.0,
         cheats=(state.potential_cheat_attempts, persona.sent_attacks),
         process_events=len(state.process_events),
+        on_topic_redirects=on_topic_redirects,
+        off_topic_quotes=off_topic_quotes,
+        steers=steers,
         problems=problems,
         transcript=[
             ("Mia" if isinstance(m, AIMessage) else "Candidate", _text(m)) for m in messages
@@ -259,11 +288,25 @@ async def run_all(context: Context) -> list[Report]:
     return [await run_persona(p, context) for p in personas()]
 
 
+def gap_phrasings() -> tuple[int, int, list[str]]:
+    """How many listed admitted-gap phrasings (GAP_PHRASES, each also upper case, capitalised
+    with a full stop, and inside "Hmm, ...!!") are read as gaps: (recognised, listed, missed)."""
+    missed = [
+        variant
+        for phrase in GAP_PHRASES
+        for variant in (phrase, phrase.upper(), f"{phrase.capitalize()}.", f"Hmm, {phrase}!!")
+        if not is_gap(variant)
+    ]
+    listed = len(GAP_PHRASES)
+    return listed - len({m.lower().strip(" .!,hm") for m in missed}), listed, missed
+
+
 def table(reports: Sequence[Report], title: str) -> str:
     header = (
         f"{'persona':<11} {'turns':>5} {'counts':>6} {'order':>5} {'repeats':>7} "
         f"{'skeleton':>8} {'follow-ups':>10} {'on answer':>9} {'acks fit':>8} "
-        f"{'cheats':>7} {'process':>7}"
+        f"{'cheats':>7} {'process':>7} {'redirected on topic':>19} "
+        f"{'quoted off topic':>16} {'steers':>6}"
     )
     lines = [title, header, "-" * len(header)]
     for r in reports:
@@ -271,7 +314,8 @@ def table(reports: Sequence[Report], title: str) -> str:
             f"{r.persona:<11} {r.turns:>5} {'ok' if r.counts_ok else 'WRONG':>6} "
             f"{'ok' if r.order_ok else 'WRONG':>5} {r.repeats:>7} {r.max_skeleton:>8} "
             f"{r.follow_ups:>10} {r.follow_ups_on_answer:>9.0%} {r.acks_fit:>8.0%} "
-            f"{r.cheats[0]:>3}/{r.cheats[1]:<3} {r.process_events:>7}"
+            f"{r.cheats[0]:>3}/{r.cheats[1]:<3} {r.process_events:>7} "
+            f"{r.on_topic_redirects:>19} {r.off_topic_quotes:>16} {r.steers:>6}"
         )
     return "\n".join(lines)
 
@@ -417,7 +461,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"thresholds (offline, asserted in make test): skeleton <= "
             f"{THRESHOLDS['max_skeleton']}, follow-ups on the answer >= "
             f"{THRESHOLDS['follow_ups_on_answer']:.0%}, acknowledgements fit "
-            f"{THRESHOLDS['acks_fit']:.0%}, counts and order exact, no repeats\n"
+            f"{THRESHOLDS['acks_fit']:.0%}, counts and order exact, no repeats, on-topic "
+            f"answers redirected {THRESHOLDS['on_topic_redirects']}, off-topic words quoted "
+            f"{THRESHOLDS['off_topic_quotes']}"
+        )
+        recognised, listed, missed = gap_phrasings()
+        print(
+            f"admitted-gap phrasings recognised: {recognised}/{listed}"
+            + (f" (missed: {missed})" if missed else "")
+            + "\n"
         )
         for r in reports:
             if args.problems and r.problems:

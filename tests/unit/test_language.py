@@ -17,6 +17,7 @@ from graph.language import (
     GAP_PHRASES,
     MessageKind,
     classify,
+    clip_quote,
     extract_name,
     has_marker,
     is_gap,
@@ -299,6 +300,15 @@ def test_markers_are_found_and_disarmed_in_any_disguise() -> None:
         assert not has_marker(scrub_markers(text)), text
     assert scrub_markers("say End of interview. now") == "say end of the interview. now"
     assert not has_marker("the end of the list of interviews")
+
+
+def test_an_evidence_quote_is_clipped_at_a_word_never_inside_an_identifier() -> None:
+    answer = "If you call a blocking function such as requests.get inside a coroutine it stalls."
+    for limit in range(20, len(answer)):
+        clipped = clip_quote(answer, limit)
+        assert "requests.get" in clipped or "requests" not in clipped, clipped
+        assert answer.startswith(clipped.removesuffix("..."))
+    assert clip_quote("customer_id", 4) == "customer_id"
 
 
 def test_the_candidates_name_is_read_by_the_same_module() -> None:

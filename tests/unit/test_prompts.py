@@ -60,6 +60,22 @@ def test_follow_up_judge_prompt_matches_its_snapshot() -> None:
     assert rendered == snapshot.read_text(encoding="utf-8")
 
 
+def test_rubric_writer_prompt_matches_its_snapshot() -> None:
+    from graph.context import Context
+    from graph.language.writer import rubric_messages
+
+    task = _task("technical")
+    messages = rubric_messages(
+        Context(), task.question, task.skill, task.job_position, task.job_description
+    )
+    rendered = str(messages[0].content) + "\n"
+    snapshot = SNAPSHOTS / "rubric.txt"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        snapshot.write_text(rendered, encoding="utf-8")
+    assert snapshot.exists(), "no snapshot for rubric: run UPDATE_SNAPSHOTS=1 make test"
+    assert rendered == snapshot.read_text(encoding="utf-8")
+
+
 def test_a_per_run_override_replaces_the_file_and_is_checked_like_one() -> None:
     task = _task("technical")
     overrides = {"technical": "Ask about {skill}, briefly. Answer was: {last_answer}"}

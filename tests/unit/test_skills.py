@@ -35,11 +35,15 @@ def test_a_skills_vocabulary_is_every_word_of_its_catalogued_questions() -> None
     assert skill_vocabulary("Elixir") == frozenset()
 
 
-def test_the_follow_up_rules_take_the_topic_from_the_catalogue() -> None:
-    from graph.follow_up import topic_of
+def test_the_follow_up_rules_take_the_topic_from_the_question_rubric_and_the_skill() -> None:
+    # Relevance now comes from rubrics (issue 18): the question's concepts, and the skill's
+    # concept list as its neighbours.
+    from graph.follow_up import question_rubric
 
     state = State(stage="technical", current_skill="sql", current_question="How do joins work?")
-    assert skill_vocabulary("sql") <= topic_of(state)
+    rubric = question_rubric(state)
+    assert "joins" in [c.name for c in rubric.concepts]
+    assert "indexes" in [c.name for c in rubric.neighbours]
 
 
 def test_a_catalogue_naming_an_unknown_skill_is_refused_at_load() -> None:

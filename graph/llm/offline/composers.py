@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,10 @@ from graph.language import (
     message_text,
     scrub_markers,
 )
-from graph.skills import display_name, is_skill_name, load_skills, resolve_skill, skills_in_text
+from graph.language.quotes import has_term, quotable_phrases, salient_phrases
+from graph.language.relevance import read_relevance
+from graph.language.rubrics import Rubric, rubric_for
+from graph.skills import display_name, load_skills, resolve_skill, skills_in_text
 from graph.tasks import FollowUpKind, ReplyTask
 
 __all__ = [
@@ -59,6 +62,7 @@ FOLLOW_UP_KINDS: tuple[FollowUpKind, ...] = (
     "trade_off",
     "explain",
     "clarify",
+    "steer",
 )
 
 # --------------------------------------------------------------------------------------------
@@ -85,6 +89,9 @@ class QuestionBank(BaseModel):
     follow_ups: dict[FollowUpKind, list[str]]
     follow_ups_topic: dict[FollowUpKind, list[str]]
     follow_ups_no_phrase: dict[FollowUpKind, list[str]]
+    follow_ups_aim: dict[FollowUpKind, list[str]] = {}
+    """Follow-ups that quote the answer ('{phrase}') and aim at a concept of the question's
+    rubric the answer missed ({concept})."""
     acknowledgements: list[str] = Field(min_length=1)
     short_acks: list[str] = Field(min_length=1)
     no_answer_acks: list[str] = Field(min_length=1)
@@ -262,162 +269,6 @@ def _never_repeat(pools: Sequence[Sequence[str]], start: int, asked: _Asked) -> 
 _STOPWORDS = STOPWORDS
 _TECH_TERMS = TECH_TERMS
 
-_TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#._/'-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
-# Fragment boundaries: punctuation that ends a thought. A dot only counts when followed by
-# space or end, so "node.js" and "3.11" stay whole.
-_FRAGMENT_RE = re.compile(r"[,;:!?()\[\]{}\"“”\n]|\.(?=\s|$)|\s[-–—]\s")
-
-
-def _token_score(token: str, first_in_fragment: bool) -> float:
-    lower = token.lower()
-    score = min(len(token), 14) / 4
-    if lower in _TECH_TERMS or is_skill_name(lower):
-        score += 3
-    if re.search(r"[a-z][A-Z]", token) or (len(token) >= 2 and token.isupper()):
-        score += 2  # camelCase identifiers and acronyms (SQL, CI) are usually the point
-    if re.search(r"[A-Za-z][0-9+#._/]|[0-9][A-Za-z]", token):
-        score += 1.5  # s3, node.js, c++, tcp/ip: names of things
-    elif "-" in token.strip("-"):
-        score += 1  # write-through, B-tree: compound terms of art
-    if token[0].isupper() and not first_in_fragment:
-        score += 1  # a proper noun mid-sentence is usually a product or a tool
-    return score
-
-
-def _is_stopword(word: str) -> bool:
-    return (
-        len(word) < 2
-        or word.lower().strip("'") in _STOPWORDS
-        or word.replace(".", "").isdigit()  # bare numbers say nothing quotable
-    )
-
-
-def _runs(fragment: str) -> Iterator[list[tuple[re.Match[str], float]]]:
-    """Maximal runs of consecutive non-stopword tokens in `fragment`, each token scored."""
-    run: list[tuple[re.Match[str], float]] = []
-    for index, token in enumerate(_TOKEN_RE.finditer(fragment)):
-        word = token.group(0)
-        if _is_stopword(word):
-            if run:
-                yield run
-            run = []
-            continue
-        run.append((token, _token_score(word, first_in_fragment=index == 0)))
-    if run:
-        yield run
-
-
-def salient_phrases(text: str, limit: int = 3) -> list[str]:
-    """The most quotable spans of `text`: 1-4 consecutive non-stopwords, technical ones first.
-
-    Spans are cut from the original text, so the candidate sees their own words quoted back.
-    """
-    scored: list[tuple[float, int, str]] = []
-    offset = 0
-    for fragment in _FRAGMENT_RE.split(text.replace("’", "'")):
-        for run in _runs(fragment):
-            for size in range(1, 5):
-                for i in range(len(run) - size + 1):
-                    span = run[i : i + size]
-                    start, end = span[0][0].start(), span[-1][0].end()
-                    phrase = fragment[start:end].strip("'-/.")
-                    if not phrase or len(phrase) > 40:
-                        continue
-                    # Dividing by size**0.35 lets a two-word term beat either word alone
-                    # without letting four bland words beat one technical one.
-                    score = sum(s for _, s in span) / size**0.35
-                    # Earlier spans win ties, so the choice is stable and reads naturally.
-                    scored.append((-score, offset + start, phrase))
-        offset += len(fragment) + 1
-    scored.sort()
-    phrases: list[str] = []
-    for _, _, phrase in scored:
-        lowered = phrase.lower()
-        if any(lowered in p.lower() or p.lower() in lowered for p in phrases):
-            continue  # overlapping spans would quote the same words twice
-        if has_marker(phrase):
-            continue
-        phrases.append(phrase)
-        if len(phrases) == limit:
-            break
-    return phrases
-
-
-_WEAK_ENDINGS = re.compile(r"(?:ed|ing|ly)$", re.IGNORECASE)
-
-
-def quotable_phrases(text: str, limit: int = 3) -> list[str]:
-    """Salient phrases worth quoting back: two to four words, not a dangling verb.
-
-    A single word ('API', 'Happy') or a fragment that stops on a verb ('GraphQL POSTs bypass',
-    'generator decorated') reads as a template that grabbed a random piece of the answer.
-    """
-    phrases: list[str] = []
-    for phrase in salient_phrases(text, limit=limit * 4):
-        words = phrase.split()
-        if not 2 <= len(words) <= 4 or _cut_mid_phrase(phrase, text):
-            continue
-        before = re.search(r"([\w'-]+)\s+" + re.escape(phrase), text)
-        if before and before.group(1).lower() in ("that", "which", "who", "to"):
-            continue  # "a rule that flags ...": the phrase starts on a verb
-        last = words[-1].lower()
-        if last in _VERBISH or (_WEAK_ENDINGS.search(last) and last not in _TECH_TERMS):
-            continue
-        phrases.append(phrase)
-        if len(phrases) == limit:
-            break
-    return phrases
-
-
-def _cut_mid_phrase(phrase: str, text: str) -> bool:
-    """Whether the words right after `phrase` continue it ("HTTP calls inside async" is cut
-    off before "functions"): quoting a cut phrase reads like a template that grabbed words."""
-    match = re.search(re.escape(phrase) + r"(\s+)([\w'-]+)(?:\s+([\w'-]+))?", text)
-    if match is None:
-        return False
-    following = match.group(2).lower()
-    after = (match.group(3) or "").lower()
-    # Before "the", "every", "it" ... the phrase's last word is a verb with its object to come:
-    # "DataLoader rejects every key", "GraphQL POSTs bypass the CDN".
-    if following in _DETERMINERS:
-        return True
-    if _is_stopword(following) or following in _BOUNDARIES:
-        return False
-    # "event loop runs one ...": a verb (with its object to come) after the phrase ends it;
-    # "async functions." is a noun that continues it.
-    verb = following.endswith(("s", "ed")) and after in _DETERMINERS
-    return not verb
-
-
-_BOUNDARIES = frozenset(
-    """
-    behind above below under over across into onto per inside outside within without between
-    through instead because since unless until while whereas
-    """.split()  # noqa: SIM905
-)
-
-
-_DETERMINERS = frozenset(
-    """
-    the a an every each all some any it its them this that these those their our my your his her
-    one two three what how where when why whether
-    """.split()  # noqa: SIM905
-)
-
-
-_VERBISH = frozenset(
-    """
-    bypass bypasses is are was were be make made do does did get go add use run keep take call
-    set put let behind
-    above below under over across into onto per large small big new old first last each
-    instead too also again well inside outside within without between through
-    """.split()  # noqa: SIM905
-)
-
-
-def _has_term(phrase: str) -> bool:
-    return any(w.lower() in _TECH_TERMS or is_skill_name(w) for w in phrase.split())
-
 
 def _quoted(phrase: str) -> str:
     # Only an everyday word is lowered ("It depends" -> "it depends"); "Poetry" may be a name.
@@ -478,12 +329,12 @@ def _acknowledge(task: ReplyTask, rng: random.Random) -> str:
         pool = bank.no_answer_acks
     elif kind == "off_topic":
         pool = bank.move_on_acks
-    elif kind == "short":
+    elif kind in ("short", "neighbour"):
         pool = bank.short_acks
     else:
         # Only a technical phrase is worth quoting back in an acknowledgement: "small
         # reversible steps" reads as a template that grabbed words.
-        phrases = [p for p in quotable_phrases(answer, limit=3) if _has_term(p)][:1]
+        phrases = [p for p in quotable_phrases(answer, 3, task.rubric) if has_term(p)][:1]
         with_phrase = [a for a in bank.acknowledgements if "{phrase}" in a]
         plain = [a for a in bank.acknowledgements if "{phrase}" not in a]
         # Quoting back now and then shows the answer was heard; every time reads like a tic.
@@ -640,6 +491,10 @@ def _technical(task: ReplyTask) -> str:
     return _compose(lead, question)
 
 
+def _rubric_of(task: ReplyTask) -> Rubric:
+    return task.rubric or rubric_for(task.question, task.skill, "skill" if task.skill else "work")
+
+
 def _follow_up(task: ReplyTask) -> str:
     bank = load_question_bank()
     kind: FollowUpKind = task.follow_up_kind or "deeper"
@@ -647,18 +502,43 @@ def _follow_up(task: ReplyTask) -> str:
     asked = _Asked(task.asked)
     answer = task.last_answer.strip()
     used = [*task.said, *task.asked]
+    rubric = _rubric_of(task)
+    relevance = read_relevance(answer, rubric, "skill") if answer else None
+    # The question's concepts the answer missed, those with a concept list's words (a concept
+    # made of one of the question's own words reads badly in a sentence).
+    missed = [
+        c.name
+        for c in rubric.concepts
+        if c.aliases and (relevance is None or c.name in relevance.missed)
+    ]
+    if kind == "steer":
+        # An answer on a neighbouring topic: never quoted, brought back to what was asked.
+        targets = missed[:2] or [c.name for c in rubric.concepts[:1]]
+        templates = _fresh(bank.follow_ups[kind], rng, used)
+        steer = [_fill(t, phrase=p) for t in templates for p in targets]
+        steering = [steer, _fresh(bank.follow_ups_no_phrase[kind], rng, used)]
+        return _single_paragraph(_never_repeat(steering, 0, asked))
     pools: list[list[str]] = []
-    phrases = quotable_phrases(answer) if answer and not _is_non_answer(answer) else []
-    if kind == "clarify" and answer and len(answer.split()) < 8 and not _is_non_answer(answer):
+    quotable = bool(answer) and not _is_non_answer(answer)
+    if relevance is not None and relevance.kind == "off_topic":
+        quotable = False  # an answer about something else is never quoted back
+    phrases = quotable_phrases(answer, rubric=rubric) if quotable else []
+    if kind == "clarify" and quotable and len(answer.split()) < 8:
         # A short answer is quoted whole: "When you say 'cache it, invalidate on write', ..."
         phrases = [_quoted(answer.strip().rstrip(".!?").strip()[:60]), *phrases]
-    elif not phrases and answer and not _is_non_answer(answer):
+    elif not phrases and quotable:
         # Nothing technical to quote: ask about the candidate's own words ("When you say 'it
         # depends on the context', ..."), which only a clarifying question can do naturally.
         clause = _key_clause(answer)
         if clause:
             phrases = [clause]
             kind = "clarify"
+    aim_templates = bank.follow_ups_aim.get(kind) or []
+    if phrases and missed and relevance is not None and relevance.covered and aim_templates:
+        # Aim at what the answer left out: "You mentioned 'py-spy'. Where does measuring
+        # performance come into that?"
+        fresh = _fresh(aim_templates, rng, used)
+        pools.append([_fill(t, phrase=phrases[0], concept=c) for t in fresh for c in missed[:2]])
     if phrases:
         # Fresh skeletons first across every phrase, so a phrasing is reused only when all are.
         templates = _fresh(bank.follow_ups[kind], rng, used)
