@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graph.evaluation.heuristic import GENERATED_BY
 from graph.evaluation.report import Report
+from graph.evaluation.understanding import NON_ANSWERS
 
 _HEURISTIC_NOTE = f"{GENERATED_BY} (a deterministic heuristic, not a language model)"
 
@@ -32,6 +33,7 @@ def render_markdown(report: Report) -> str:
         ),
         f"- Rubric: `{report.rubric_version}`; created {report.created_at}",
         f"- Overall: **{_score(overall.score, 10)}**; recommendation: **{overall.recommendation}**",
+        f"- Questions reached: {overall.reached} of {overall.planned} planned",
         "",
         overall.summary,
         "",
@@ -53,7 +55,8 @@ def render_markdown(report: Report) -> str:
         lines += [
             "",
             f"### Q{q.number} ({q.stage}{_cell(skill)}): {q.status.replace('_', ' ')}"
-            + (f", {q.score}/5" if q.score is not None else ""),
+            + (f", {q.score}/5" if q.score is not None else "")
+            + (f" (non-answer: {NON_ANSWERS[q.non_answer]})" if q.non_answer else ""),
             "",
             f"> {_cell(q.question)}",
         ]

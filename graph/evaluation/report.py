@@ -11,16 +11,20 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from graph.evaluation.understanding import NonAnswer
 from graph.state import MainStage
 
-RUBRIC_VERSION = "2026-12-01.r1"
+RUBRIC_VERSION = "2026-12-02.r2"
 """Changes whenever the rubric, a prompt of the evaluator or an aggregation rule changes, so a
 report can be compared only with reports of the same version."""
 
 GeneratedBy = Literal["groq", "openai", "offline-heuristic"]
 """Who proposed the scores: an LLM provider that answers structured calls (its name, as
 graph.llm.describe gives it), or the offline heuristic."""
-QuestionStatus = Literal["scored", "insufficient_evidence", "not_answered"]
+QuestionStatus = Literal["scored", "insufficient_evidence", "not_answered", "not_reached"]
+"""`scored` (a non-answer too: the lowest anchor), `insufficient_evidence` (the proposer gave
+nothing the code could verify), `not_answered` (asked; the interview ended before a reply),
+`not_reached` (never asked)."""
 Recommendation = Literal[
     "strong_hire", "hire", "lean_hire", "lean_no_hire", "no_hire", "insufficient_evidence"
 ]
@@ -64,6 +68,12 @@ class QuestionReport(BaseModel):
     dropped_quotes: int = Field(
         default=0, description="Quotes proposed for this question that the code rejected."
     )
+    non_answer: NonAnswer | None = Field(
+        default=None,
+        description="Set when every reply on the question was a non-answer (`gap`, `pass`, "
+        "`off_topic`, `one_word`, `blank`): it scores the lowest anchor, 1/5, with the replies "
+        "quoted.",
+    )
 
 
 class SkillReport(BaseModel):
@@ -76,12 +86,31 @@ class SkillReport(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
+class UncoveredSkill(BaseModel):
+    """A skill of the settings that no scored question covered: the recommendation stays below
+    `strong_hire`."""
+
+    skill: str
+    reason: str = Field(description="Why no question covered it.")
+
+
 class Overall(BaseModel):
     score: float | None = Field(default=None, ge=1, le=10, description="1-10; null: no evidence.")
     recommendation: Recommendation
     summary: str
     strengths: list[str] = Field(default_factory=list)
     concerns: list[str] = Field(default_factory=list)
+    planned: int = Field(default=0, description="Main questions the interview planned.")
+    reached: int = Field(
+        default=0,
+        description="Main questions the candidate replied to (an answer or a non-answer); "
+        "under half of `planned` makes the recommendation `insufficient_evidence`.",
+    )
+    uncovered_skills: list[UncoveredSkill] = Field(
+        default_factory=list,
+        description="Skills of the settings no scored question covered, each with the reason; "
+        "any caps the recommendation at `hire`.",
+    )
 
 
 class FlaggedEvent(BaseModel):

@@ -116,7 +116,7 @@ SETTINGS = InterviewSettings(
 # --- offline -------------------------------------------------------------------------------
 
 
-async def test_offline_detailed_answer_outscores_i_dont_know_and_empty_is_not_answered(
+async def test_offline_detailed_answer_outscores_i_dont_know_and_a_pass_scores_the_lowest_anchor(
     interview_graph: InterviewGraph,
 ) -> None:
     context = Context(llm="offline")
@@ -132,13 +132,14 @@ async def test_offline_detailed_answer_outscores_i_dont_know_and_empty_is_not_an
     assert q1.score > q2.score
     assert q2.score == 1 and q2.admitted_gap
     assert [e.quote for e in q2.evidence] == [GAP]
-    assert q3.status == "not_answered" and q3.score is None and q3.asked
-    assert "passed" in q3.rationale  # an empty answer, a nudge, then a pass
+    # An empty answer, a nudge, then a pass: a non-answer, the lowest anchor, quoted.
+    assert (q3.status, q3.score, q3.non_answer) == ("scored", 1, "pass") and q3.asked
+    assert "passed" in q3.rationale and [e.quote for e in q3.evidence] == [SKIP]
     assert [r.kind for r in report.integrity.process_requests] == ["pass_question"]
     assert "Process requests (not cheating)" in markdown
     assert report.integrity.potential_cheat_attempts == 0
     assert q4.status == "not_answered" and q4.asked and "ended" in q4.rationale
-    assert q5.status == "not_answered" and not q5.asked and q5.stage == "custom"
+    assert q5.status == "not_reached" and not q5.asked and q5.stage == "custom"
     assert q5.question == "Why do you want to work on payments?"
     # Every quote is the candidate's own words on that question.
     history = [str(m.content) for m in state.messages]
@@ -150,8 +151,9 @@ async def test_offline_detailed_answer_outscores_i_dont_know_and_empty_is_not_an
     python = next(s for s in report.skills if s.skill == "python")
     assert python.score == 0.0 and python.questions == [2, 3, 4]
     assert report.overall.score is not None and report.overall.score <= 4.0
-    # Two of five questions scored: too few for a recommendation.
-    assert report.overall.recommendation == "insufficient_evidence"
+    # Three of five questions reached (two of them non-answers): a verdict, and not a good one.
+    assert (report.overall.planned, report.overall.reached) == (5, 3)
+    assert report.overall.recommendation in ("no_hire", "lean_no_hire")
     assert [s.skill for s in report.skills] == ["python", "Communication"]
     # A heuristic is never passed off as a model's judgement.
     assert report.generated_by == "offline-heuristic" and report.model == "offline-heuristic"
@@ -248,13 +250,14 @@ async def test_groq_scores_come_from_checked_proposals_through_the_real_client(
 
     q1, q2, q3, q4, q5 = report.questions
     assert q1.status == "scored" and q1.score == 4
-    # The judge rated "I don't know" a 5; the code caps an admitted gap at 1.
+    # "I don't know" is a non-answer: the lowest anchor by code, whatever a judge would say.
     assert q2.status == "scored" and q2.score == 1 and q2.admitted_gap
-    assert q3.status == "not_answered"
+    assert q2.non_answer == "gap"
+    assert (q3.status, q3.score, q3.non_answer) == ("scored", 1, "pass")
     assert q4.status == "scored" and q5.status == "scored"
     assert q1.score > q2.score
-    # One call per answered question; the empty answer costs nothing.
-    assert len(bodies) == 4
+    # One call per answered question; the gap and the pass cost nothing.
+    assert len(bodies) == 3
     for body in bodies:
         assert body["temperature"] in (0, 1e-08)
         assert body.get("stream") in (None, False)
@@ -265,7 +268,7 @@ async def test_groq_scores_come_from_checked_proposals_through_the_real_client(
     assert report.generated_by == "groq" and report.model == "llama-3.3-70b-versatile"
     assert "**groq**" in markdown
     stats = stub.stats
-    assert report.usage.calls == stats["completed"] == 4
+    assert report.usage.calls == stats["completed"] == 3
     assert report.usage.prompt_tokens == stats["prompt_tokens_total"]
     assert report.usage.completion_tokens == stats["completion_tokens_total"]
 
