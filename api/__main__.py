@@ -1,5 +1,7 @@
 """`python -m api`: serve `api.main:app` on INTERVIEWER_HOST:INTERVIEWER_PORT.
 
+(`python -m api audit ...` and `python -m api users ...` are commands instead: api/cli.py.)
+
 With more than one worker (INTERVIEWER_WORKERS, default: one per core this process may run on)
 uvicorn's supervisor binds the socket once and runs that many worker processes accepting on it;
 each runs the app's lifespan on the one database, which the sessions' leases make safe (see
@@ -12,11 +14,14 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import sys
 from typing import Any
 
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from api.cli import COMMANDS
+from api.cli import run as run_command
 from api.config import Settings, get_settings
 from api.landing import log_links
 
@@ -51,6 +56,8 @@ def log_config(level: str) -> dict[str, Any]:
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:
+        sys.exit(run_command(sys.argv[1:]))
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
     workers = worker_count(settings)

@@ -17,6 +17,7 @@ from typing import Literal
 
 from fastapi import HTTPException, Request
 
+from api.audit import Actor
 from api.errors import ERRORS
 
 Role = Literal["open", "admin", "candidate"]
@@ -28,6 +29,22 @@ class Principal:
 
     role: Role
     session_id: str | None = None
+    name: str | None = None
+    """The person's name, when the credential names one."""
+
+    @property
+    def actor(self) -> Actor:
+        """Who the audit log says acted."""
+        if self.name is not None:
+            return Actor(self.name, self.role)
+        return Actor(_UNNAMED[self.role], self.role)
+
+
+_UNNAMED: dict[str, str] = {
+    "open": "anonymous (access control off)",
+    "admin": "admin (bootstrap token)",
+    "candidate": "candidate",
+}
 
 
 def digest(token: str) -> str:

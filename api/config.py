@@ -87,6 +87,13 @@ class Settings(BaseSettings, ContextFields):
         default=None, description="Turns access control on: the admin's bearer token."
     )
 
+    audit_retention_days: int = Field(
+        default=1461,
+        ge=1,
+        description="How long audit log entries are kept, in days (1,461: four years, the "
+        "longest of the record-keeping rules for hiring tools; the EU AI Act asks at least six "
+        "months).",
+    )
     webhook_url: str | None = Field(
         default=None, description="POST every ready evaluation report here (signed)."
     )

@@ -399,6 +399,7 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/report/{session_id}/regenerate"): (
         *_ADMIN, *_SESSION, "interview_not_finished", *_BODY,
     ),
+    ("get", "/audit"): (*_ADMIN, *_SESSION),
     ("get", "/model-info"): (),
     ("get", "/healthz"): (),
 }  # fmt: skip

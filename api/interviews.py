@@ -23,6 +23,7 @@ from typing import Any, Literal, cast
 
 from langgraph.types import Command
 
+from api import audit
 from api.errors import ERRORS, Refused, turn_error
 from api.projections import progress_of, state_event
 from api.sessions import (
@@ -357,8 +358,18 @@ class InterviewService:
             queue.put_nowait(end())
         queue.put_nowait(done())
         queue.put_nowait(None)
-        if not state.active and self.on_finished is not None:
-            self._spawn(self.on_finished(row.session_id))
+        if not state.active:
+            self._spawn(
+                audit.append(
+                    self.repo,
+                    audit.SYSTEM,
+                    "interview.finished",
+                    session_id=row.session_id,
+                    details={"questions_asked": state.questions_asked, "turns": row.turns + 1},
+                )
+            )
+            if self.on_finished is not None:
+                self._spawn(self.on_finished(row.session_id))
 
     async def _run_graph(
         self, plan: _Plan, queue: asyncio.Queue[TurnEvent | None]
@@ -418,7 +429,7 @@ class InterviewService:
 
         await archive_session(self, row, reason="restart")
 
-    def _spawn(self, work: Awaitable[None]) -> None:
+    def _spawn(self, work: Awaitable[object]) -> None:
         async def run() -> None:
             try:
                 await work

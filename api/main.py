@@ -26,6 +26,7 @@ from api.guard import BodyLimits, RequestGuard, validation_error
 from api.interviews import InterviewService
 from api.models import Health
 from api.openapi import install as install_openapi
+from api.oversight import router as oversight_router
 from api.reports import router as reports_router
 from api.routes import router
 from api.sessions import LeasePolicy, SchemaTooNew, SessionRepository, open_repository
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings = settings or get_settings()
     app.include_router(router)
     app.include_router(reports_router)
+    app.include_router(oversight_router)
     install_handlers(app)  # the domain's errors, from the error table
     app.add_exception_handler(RequestValidationError, validation_error)
     quiet_aborted_turns()

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
+from api import audit
 from api.config import Settings
 from api.deps import AdminDep, SessionDep
 from api.errors import ERRORS
@@ -112,8 +113,16 @@ async def get_report(
 
 
 @router.post("/report/{session_id}/regenerate", status_code=202, response_model=ReportPending)
-async def regenerate_report(session: SessionDep, runner: RunnerDep, _: AdminDep) -> ReportPending:
+async def regenerate_report(
+    session: SessionDep, runner: RunnerDep, principal: AdminDep
+) -> ReportPending:
     """Run the evaluation again (e.g. after a prompt change); poll GET /report for it."""
     _finished(session)
     await runner.request(session)
+    await audit.append(
+        runner.service.repo,
+        principal.actor,
+        "report.regenerate_requested",
+        session_id=session.session_id,
+    )
     return ReportPending()

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Query, Request
 from starlette.responses import Response
 
+from api import audit
 from api.archive import archive_session
 from api.auth import forbidden, new_candidate_token
 from api.deps import (
@@ -44,6 +45,9 @@ from graph.llm import MODEL_NAME, describe
 router = APIRouter()
 logger = logging.getLogger(__name__)
 
+SYSTEM_COMMANDS = frozenset({"end_interview", "get_stats"})
+"""The admin commands the chat knows (the graph answers others "Unknown system command")."""
+
 
 def _names_session(raw: str, session_id: str) -> bool:
     """Whether `raw` names the session, in any spelling of its UUID (case, braces, urn)."""
@@ -65,7 +69,18 @@ async def create_session(
     """
     session_id = str(uuid.uuid4())
     token, token_hash = new_candidate_token() if principal.role == "admin" else (None, None)
-    await repo.create(session_id, settings or InterviewSettings(), token_hash)
+    chosen = settings or InterviewSettings()
+    await repo.create(session_id, chosen, token_hash)
+    await audit.append(
+        repo,
+        principal.actor,
+        "session.created",
+        session_id=session_id,
+        details={
+            "job_position": chosen.job_position,
+            "expected_questions": chosen.total_expected_questions,
+        },
+    )
     return SessionResponse(
         session_id=session_id, message="Session created successfully", candidate_token=token
     )
@@ -82,6 +97,7 @@ async def start_interview(
     """Start the interview: streams Mia's greeting."""
     # The turn's lease claim reads the row (404 for an unknown session): one trip, not two.
     turn = await service.start(session_id, principal.role, key)
+    await audit.append(service.repo, principal.actor, "interview.started", session_id=session_id)
     return await stream_turn(request, turn)
 
 
@@ -107,15 +123,29 @@ async def chat(
             raise SessionNotFound(session_id)
         raise refusal
     turn = await service.send(session_id, body.message, body.type, key)
+    if body.type == "system":
+        # The command's name only: anything else typed there is not kept in the log.
+        said = body.message.strip().lower()
+        command = said if said in SYSTEM_COMMANDS else "unknown"
+        await audit.append(
+            repo,
+            principal.actor,
+            "system.command",
+            session_id=session_id,
+            details={"command": command},
+        )
     return await stream_turn(request, turn)
 
 
 @router.post(
     "/reset/{session_id}", response_model=SessionResponse, response_model_exclude_none=True
 )
-async def reset(session: SessionDep, service: ServiceDep, _: AdminDep) -> SessionResponse:
+async def reset(session: SessionDep, service: ServiceDep, principal: AdminDep) -> SessionResponse:
     """Forget the interview so far; the session keeps its settings (409 during a turn)."""
     await service.reset(session.session_id)
+    await audit.append(
+        service.repo, principal.actor, "session.reset", session_id=session.session_id
+    )
     return SessionResponse(
         session_id=session.session_id,
         message="Conversation reset. Ready to start a new interview.",
@@ -196,9 +226,12 @@ async def save(
     session: SessionDep,
     service: ServiceDep,
     background: BackgroundTasks,
-    _: AdminDep,
+    principal: AdminDep,
 ) -> SessionResponse:
     """Save the session (database and sessions directory) in the background."""
+    await audit.append(
+        service.repo, principal.actor, "session.saved", session_id=session.session_id
+    )
     background.add_task(_save_in_background, service, session.session_id)
     return SessionResponse(session_id=session.session_id, message="Session saving initiated")
 
@@ -227,7 +260,9 @@ async def list_sessions(
 @router.delete(
     "/session/{session_id}", response_model=SessionResponse, response_model_exclude_none=True
 )
-async def delete_session(session: SessionDep, service: ServiceDep, _: AdminDep) -> SessionResponse:
+async def delete_session(
+    session: SessionDep, service: ServiceDep, principal: AdminDep
+) -> SessionResponse:
     """Save the session (database and file), then delete it; 409 while a turn runs."""
     lease = await service.locked(session.session_id, "delete")
     try:
@@ -239,6 +274,9 @@ async def delete_session(session: SessionDep, service: ServiceDep, _: AdminDep) 
     except BaseException:
         await service.release(lease)
         raise
+    await audit.append(
+        service.repo, principal.actor, "session.deleted", session_id=session.session_id
+    )
     return SessionResponse(
         session_id=session.session_id,
         message=f"Session saved to {path} and deleted successfully",
@@ -266,13 +304,18 @@ async def saved_session(session_id: str, repo: RepoDep, _: AdminDep) -> dict[str
 @router.post(
     "/end-interview/{session_id}", response_model=SessionResponse, response_model_exclude_none=True
 )
-async def end_interview(session: SessionDep, service: ServiceDep, _: AdminDep) -> SessionResponse:
+async def end_interview(
+    session: SessionDep, service: ServiceDep, principal: AdminDep
+) -> SessionResponse:
     """End the interview now: Mia closes it (the closing is in the history)."""
     turn = await service.send(session.session_id, "end_interview", "system")
     events = await service.run_to_end(turn)
     for event in events:
         if event["event"] == "error":
             raise http_error(event)
+    await audit.append(
+        service.repo, principal.actor, "interview.ended", session_id=session.session_id
+    )
     return SessionResponse(session_id=session.session_id, message="Interview ended successfully")
 
 

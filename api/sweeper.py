@@ -9,10 +9,11 @@ import secrets
 import socket
 from datetime import UTC, datetime, timedelta
 
+from api import audit
 from api.archive import archive_session
 from api.config import Settings
 from api.interviews import InterviewService
-from api.sessions import SessionBusy, SessionNotFound
+from api.sessions import SessionBusy, SessionNotFound, SessionRepository
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +53,24 @@ async def sweep_once(service: InterviewService, settings: Settings) -> int:
             await service.release(lease)
             continue
         logger.info("expired idle session %s, saved to %s", session_id, path)
+        await _audited(repo, "session.expired", session_id)
         removed += 1
     try:
         await repo.prune_deleted()
     except Exception:
         logger.exception("pruning checkpoints of deleted sessions failed")
+    try:
+        await audit.purge_expired(repo, settings.audit_retention_days)
+    except Exception:
+        logger.exception("removing audit entries past their retention failed")
     return removed
+
+
+async def _audited(repo: SessionRepository, action: str, session_id: str) -> None:
+    try:
+        await audit.append(repo, audit.SYSTEM, action, session_id=session_id)
+    except Exception:
+        logger.exception("could not record %s of %s in the audit log", action, session_id)
 
 
 async def run_sweeper(service: InterviewService, settings: Settings, owner: str) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from graph.text import END_MARKER, last_paragraph
+from graph.language import END_MARKER
+from graph.text import last_paragraph
 
 CANDIDATE_NAME = "Ana Lopez"
 

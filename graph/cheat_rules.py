@@ -47,6 +47,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final, Literal, TypeAlias, get_args
 
+from graph.language.kinds import gap_pattern
+
 CheatCategory = Literal[
     "answer_request",
     "grade_manipulation",
@@ -277,13 +279,9 @@ _ENDING_NOW = (
     r"(?: please)? ?(?:[?!.,]|$| and\b)"
 )
 
-# Admitting a knowledge gap, in the words graph.text reads as one: a skip request that comes
-# with "I don't know" is the honest way to move on, and the graph moves on anyway.
-_ADMITS_GAP = (
-    r"\b(?:i (?:do not|don't|dont) know|no idea|not sure|no clue|i'm not familiar"
-    r"|i am not familiar|never (?:used|worked with|heard of)|(?:can't|cannot) remember"
-    r"|i have no experience|i haven't (?:used|worked))"
-)
+# Admitting a knowledge gap, in the one list graph.language reads (GAP_PHRASES): a skip request
+# that comes with "I don't know" is the honest way to move on, and the graph moves on anyway.
+_ADMITS_GAP = gap_pattern()
 
 # A process with an interview in it: "we skip the interview step for internal transfers".
 _NOT_A_PROCESS = r"(?! (?:step|stage|process|loop|phase|pipeline))"

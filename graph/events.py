@@ -19,8 +19,8 @@ from typing import Any, Literal, NotRequired, cast
 # typing_extensions' TypedDict: Python 3.11's is not one pydantic can validate against.
 from typing_extensions import TypedDict
 
+from graph.language import END_MARKER
 from graph.state import CheatEvent, Stage
-from graph.text import END_MARKER
 
 
 class TokenEvent(TypedDict):

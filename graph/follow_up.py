@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from functools import cache
 from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage
@@ -23,14 +22,15 @@ from langgraph.runtime import Runtime
 
 from graph import stages
 from graph.context import Context
+from graph.language import TERSE_WORDS, content_words, is_gap, message_text
+from graph.language.words import everyday_stems, tech_stems, work_stems
 from graph.skills import skill_vocabulary
 from graph.state import FollowUpDecision, FollowUpJudgement, State
 from graph.tasks import AnswerKind, FollowUpKind, ReplyTask
-from graph.text import EVERYDAY_WORDS, TECH_STEMS, WORK_STEMS, content_words, is_knowledge_gap
 
 logger = logging.getLogger(__name__)
 
-SHORT_ANSWER_WORDS = 8
+SHORT_ANSWER_WORDS = TERSE_WORDS
 """Below this many words an on-topic answer is short: it gets a clarifying follow-up."""
 BRIEF_FOLLOW_UP_WORDS = 25
 """A follow-up answered in fewer words than this ends the probing on that question."""
@@ -41,8 +41,7 @@ def last_answer(state: State) -> str:
     """The candidate's latest message (what the decision reads)."""
     for message in reversed(state.messages):
         if message.type == "human":
-            content = message.content
-            return content if isinstance(content, str) else str(content)
+            return message_text(message)
     return ""
 
 
@@ -58,24 +57,17 @@ def topic_of(state: State) -> set[str]:
         return (
             topic | content_words(state.current_skill) | set(skill_vocabulary(state.current_skill))
         )
-    return topic | WORK_STEMS
+    return topic | work_stems()
 
 
 def is_off_topic(state: State, answer: str) -> bool:
     """A long enough answer with nothing in common with the question (short ones are asked to
     clarify instead: "Poetry with lock files." may be exactly on point)."""
-    if len(answer.split()) < SHORT_ANSWER_WORDS or is_knowledge_gap(answer):
+    if len(answer.split()) < SHORT_ANSWER_WORDS or is_gap(answer):
         return False
-    common = _common_stems()
+    common = everyday_stems()
     words = content_words(answer) - common
-    return not (words & (topic_of(state) - common) or words & TECH_STEMS)
-
-
-@cache
-def _common_stems() -> frozenset[str]:
-    # Everyday words ("thing", "days", "think") say nothing about the topic, even when a
-    # catalogued question happens to use them.
-    return frozenset(w[:5] for w in EVERYDAY_WORDS if len(w) >= 3)
+    return not (words & (topic_of(state) - common) or words & tech_stems())
 
 
 def read_answer(state: State) -> AnswerKind:
@@ -85,7 +77,7 @@ def read_answer(state: State) -> AnswerKind:
     answer = last_answer(state).strip()
     if not answer:
         return "none"
-    if is_knowledge_gap(answer):
+    if is_gap(answer):
         return "gap"
     words = answer.split()
     if stages.topic_of(state.stage) is not None and is_off_topic(state, answer):
@@ -104,7 +96,7 @@ def choose_follow_up(state: State) -> FollowUpDecision:
         return FollowUpDecision(action="move_on", reason="the candidate passed on the question")
     if not words:
         return FollowUpDecision(action="move_on", reason="empty answer")
-    if is_knowledge_gap(answer):
+    if is_gap(answer):
         return FollowUpDecision(action="move_on", reason="knowledge gap admitted: reassure")
     if is_off_topic(state, answer):
         if state.redirects == 0:
@@ -127,7 +119,7 @@ def choose_follow_up(state: State) -> FollowUpDecision:
             )
         return FollowUpDecision(action="move_on", reason="follow-up answered briefly")
     technical = (
-        TECH_STEMS | skill_vocabulary(state.current_skill) | content_words(state.current_skill)
+        tech_stems() | skill_vocabulary(state.current_skill) | content_words(state.current_skill)
     )
     if not content_words(answer) & technical:
         # "It depends on the context" names nothing technical: ask what exactly, once.

@@ -16,6 +16,14 @@ from graph import events, stages
 from graph.cheat_rules import screen_message
 from graph.context import Context
 from graph.follow_up import judge_follow_up, read_answer
+from graph.language import (
+    END_MARKER,
+    MarkerGuard,
+    extract_name,
+    is_blank,
+    message_text,
+    remove_markers,
+)
 from graph.llm import ensure_fits, reply_model
 from graph.prompts import render_messages
 from graph.stages import next_main_question
@@ -28,14 +36,7 @@ from graph.state import (
     State,
 )
 from graph.tasks import Plan, ReplyKind, ReplyTask
-from graph.text import (
-    END_MARKER,
-    MarkerGuard,
-    extract_name,
-    is_blank,
-    last_paragraph,
-    remove_markers,
-)
+from graph.text import last_paragraph
 
 CHEAT_WARNING = (
     "I'm here to assess your skills through this interview. "
@@ -64,15 +65,6 @@ PROCESS_REPLIES = {
 # --- speaking -------------------------------------------------------------------------------
 
 
-def _chunk_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    # Some providers stream a list of content blocks; keep only their text.
-    return "".join(
-        block.get("text", "") if isinstance(block, dict) else str(block) for block in content
-    )
-
-
 async def _speak(state: State, runtime: Runtime[Context], task: ReplyTask) -> str:
     """Stream the interviewer's reply for `task` to the client and return its full text."""
     model = reply_model(runtime.context, state.settings, task)
@@ -81,7 +73,7 @@ async def _speak(state: State, runtime: Runtime[Context], task: ReplyTask) -> st
     guard = MarkerGuard()
     parts: list[str] = []
     async for chunk in model.astream(messages):
-        piece = guard.feed(_chunk_text(chunk.content))
+        piece = guard.feed(message_text(chunk))
         if piece:
             runtime.stream_writer(events.token(piece))
             parts.append(piece)
@@ -111,7 +103,7 @@ def _plan(state: State) -> Plan:
 
 
 def _said(state: State) -> list[str]:
-    return [_chunk_text(m.content) for m in state.messages if isinstance(m, AIMessage)]
+    return [message_text(m) for m in state.messages if isinstance(m, AIMessage)]
 
 
 def _base_task(state: State, kind: ReplyKind, **fields: Any) -> ReplyTask:
@@ -158,14 +150,14 @@ def _asked_here(state: State, kind: ReplyKind, skill: str) -> list[str] | None:
             mine = label.get("stage") == kind and (topic != "skill" or label.get("skill") == skill)
         if mine:
             # The same question `asked_questions` holds for the message: its last paragraph.
-            asked.append(last_paragraph(_chunk_text(message.content)))
+            asked.append(last_paragraph(message_text(message)))
     return asked
 
 
 def _last_answer(state: State) -> str:
     for message in reversed(state.messages):
         if isinstance(message, HumanMessage):
-            return _chunk_text(message.content)
+            return message_text(message)
     return ""
 
 

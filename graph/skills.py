@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from graph.text import content_words
+from graph.language import content_words
 
 SKILLS_PATH = Path(__file__).with_name("skills.json")
 

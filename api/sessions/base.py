@@ -93,3 +93,20 @@ class SavedSummary:
     session_id: str
     saved_at: str
     reason: str
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One entry of the audit log as stored (api/audit.py makes and checks them)."""
+
+    seq: int
+    """Its place in the chain: 1, 2, 3, ... (retention removes the oldest)."""
+    at: str
+    actor: str
+    role: str
+    session_id: str | None
+    action: str
+    details: str
+    """Canonical JSON text, exactly as hashed."""
+    prev_hash: str
+    hash: str

@@ -93,7 +93,31 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
-    # Append the next migration here (version 2, ...).
+    Migration(
+        2,
+        "audit log: a hash chain of who did what, kept apart from the sessions",
+        (
+            # `seq` is the entry's place in the chain: its primary key lets only one appender
+            # take a place, so appenders racing on any replica never fork the chain.
+            # `details` is the canonical JSON text the hash covers, kept as text so that the
+            # database never re-spells it (JSONB would reorder and renormalise it).
+            # No foreign key to the sessions: entries outlive the session's deletion.
+            """CREATE TABLE interviewer_audit_log (
+                seq BIGINT PRIMARY KEY,
+                at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                role TEXT NOT NULL,
+                session_id TEXT,
+                action TEXT NOT NULL,
+                details TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            )""",
+            "CREATE INDEX interviewer_audit_log_session ON interviewer_audit_log (session_id, seq)",
+            "CREATE INDEX interviewer_audit_log_at ON interviewer_audit_log (at)",
+        ),
+    ),
+    # Append the next migration here (version 3, ...).
 )
 
 VERSION_TABLE = """CREATE TABLE IF NOT EXISTS interviewer_schema_version (

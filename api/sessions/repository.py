@@ -18,6 +18,7 @@ statements, and the service never touches a table.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from api.sessions import schema as q
 from api.sessions.base import (
+    AuditRow,
     Commit,
     Lease,
     LeasePurpose,
@@ -297,3 +299,39 @@ class SessionRepository:
         """Whether `owner` holds the named duty (e.g. the sweeper) for the next `seconds`:
         one replica at a time does it, another takes over when the holder stops renewing."""
         return await self._change(q.CLAIM_DUTY, name, owner, seconds) == 1
+
+    # --- the audit log (api/audit.py owns the chain's rules) ------------------------------
+
+    async def audit_head(self) -> AuditRow | None:
+        """The newest entry of the audit log."""
+        rows = await self._rows(q.AUDIT_HEAD)
+        return AuditRow(*rows[0]) if rows else None
+
+    async def audit_first(self) -> AuditRow | None:
+        """The oldest entry still kept."""
+        rows = await self._rows(q.AUDIT_FIRST)
+        return AuditRow(*rows[0]) if rows else None
+
+    async def audit_append(self, row: AuditRow) -> bool:
+        """Take the place `row.seq` in the chain; False when another appender took it."""
+        return await self._change(q.AUDIT_APPEND, *dataclasses.astuple(row)) == 1
+
+    async def audit_after(self, after: int, limit: int) -> list[AuditRow]:
+        """The chain in order from the entry after `after`, at most `limit` entries."""
+        return [AuditRow(*r) for r in await self._rows(q.AUDIT_AFTER, after, limit)]
+
+    async def audit_entries(
+        self, *, after: int, limit: int, session_id: str | None, since: str | None
+    ) -> list[AuditRow]:
+        """Entries after `after`, of one session and at or after `since` when given."""
+        params: list[Any] = [after]
+        if session_id is not None:
+            params.append(session_id)
+        if since is not None:
+            params.append(since)
+        template = q.audit_query(session_id is not None, since is not None)
+        return [AuditRow(*r) for r in await self._rows(template, *params, limit)]
+
+    async def audit_purge(self, cutoff: str) -> int:
+        """Remove entries older than `cutoff` (never the newest); how many."""
+        return await self._change(q.AUDIT_PURGE, cutoff)

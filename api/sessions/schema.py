@@ -131,6 +131,52 @@ CLAIM_DUTY = (
 )
 """(name, owner, seconds)"""
 
+# --- the audit log (api/audit.py makes and checks the chain) ---------------------------------
+
+AUDIT_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "role",
+    "session_id",
+    "action",
+    "details",
+    "prev_hash",
+    "hash",
+)
+"""An audit entry as `AuditRow` reads it."""
+
+_AUDIT = ", ".join(AUDIT_COLUMNS)
+AUDIT_HEAD = f"SELECT {_AUDIT} FROM interviewer_audit_log ORDER BY seq DESC LIMIT 1"
+AUDIT_FIRST = f"SELECT {_AUDIT} FROM interviewer_audit_log ORDER BY seq LIMIT 1"
+AUDIT_APPEND = (
+    f"INSERT INTO interviewer_audit_log ({_AUDIT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (seq) DO NOTHING"
+)
+"""Takes the place `seq` in the chain, or changes nothing when another appender took it."""
+AUDIT_AFTER = f"SELECT {_AUDIT} FROM interviewer_audit_log WHERE seq > ? ORDER BY seq LIMIT ?"
+"""(after seq, limit): the chain in order, a page at a time."""
+AUDIT_PURGE = (
+    "DELETE FROM interviewer_audit_log WHERE at < ?"
+    " AND seq < (SELECT MAX(seq) FROM interviewer_audit_log)"
+)
+"""(cutoff): entries older than the retention, never the head (the next entry links to it)."""
+
+
+def audit_query(by_session: bool, since: bool) -> str:
+    """Entries after a seq (and of one session, and at or after a time), oldest first:
+    parameters (after seq, [session_id], [since], limit)."""
+    conditions = ["seq > ?"]
+    if by_session:
+        conditions.append("session_id = ?")
+    if since:
+        conditions.append("at >= ?")
+    return (
+        f"SELECT {_AUDIT} FROM interviewer_audit_log WHERE {' AND '.join(conditions)}"
+        " ORDER BY seq LIMIT ?"
+    )
+
+
 # --- the checkpointer's tables ---------------------------------------------------------------
 
 ORPHAN_THREADS = f"SELECT COUNT(DISTINCT thread_id) FROM checkpoints WHERE {ORPHAN_THREAD_SQL}"

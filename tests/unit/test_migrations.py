@@ -153,7 +153,7 @@ async def _setup(repo: SessionRepository) -> list[int]:
 async def test_migration_1_creates_the_schema_of_release_bad08b4(
     target: Target, tmp_path: Path
 ) -> None:
-    await _setup(target.repository())
+    await _setup(target.repository(MIGRATIONS[:1]))
     migrated = target.schema()
     with _target(target.backend, tmp_path / "release") as release:
         release.apply_release_ddl()

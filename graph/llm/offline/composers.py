@@ -30,9 +30,18 @@ from langchain_core.messages import BaseMessage
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from graph import stages
+from graph.language import (
+    STOPWORDS,
+    TECH_TERMS,
+    first_name,
+    has_marker,
+    is_non_answer,
+    is_pass,
+    message_text,
+    scrub_markers,
+)
 from graph.skills import display_name, is_skill_name, load_skills, resolve_skill, skills_in_text
 from graph.tasks import FollowUpKind, ReplyTask
-from graph.text import EVERYDAY_WORDS, first_name
 
 __all__ = [
     "QuestionBank",
@@ -51,11 +60,6 @@ FOLLOW_UP_KINDS: tuple[FollowUpKind, ...] = (
     "explain",
     "clarify",
 )
-
-# The graph appends this marker to the closing; the model must never produce it (any case or
-# spacing), or a quoted candidate answer could end the interview.
-_MARKER_RE = re.compile(r"end\s+of\s+interview", re.IGNORECASE)
-
 
 # --------------------------------------------------------------------------------------------
 # Question bank
@@ -182,7 +186,7 @@ def _single_paragraph(text: str) -> str:
 
 
 def _scrub_marker(text: str) -> str:
-    return _MARKER_RE.sub("end of the interview", text)
+    return scrub_markers(text)
 
 
 def _seeded(*parts: object) -> random.Random:
@@ -255,46 +259,13 @@ def _never_repeat(pools: Sequence[Sequence[str]], start: int, asked: _Asked) -> 
 # Reading the candidate's answer
 # --------------------------------------------------------------------------------------------
 
-_STOPWORDS = EVERYDAY_WORDS
-
-_TECH_TERMS = frozenset(
-    """
-    api cache caching index indexes indices thread threads threading lock locks mutex queue
-    queues latency throughput database databases schema query queries transaction
-    transactions async await asynchronous concurrency concurrent parallelism memory pointer
-    pointers heap stack hash hashing tree trees graph graphs recursion recursive algorithm
-    complexity deployment deploy pipeline pipelines container containers cluster clusters
-    microservice microservices service services endpoint endpoints balancer replication
-    replica replicas sharding shard partition partitions partitioning consistency
-    idempotent idempotency retry retries timeout timeouts backoff kafka redis rabbitmq
-    postgres mongodb elasticsearch nginx terraform ansible jenkins grpc protobuf websocket
-    websockets oauth jwt token tokens encryption tls ssl dns tcp udp http https cdn load
-    scaling scalability autoscaling availability failover monitoring logging metrics tracing
-    observability profiling profiler benchmark garbage collector gc closure closures
-    generator generators decorator decorators iterator coroutine coroutines event loop
-    callback callbacks promise promises hooks state props component components render
-    rendering immutable immutability serialization deserialization binary linked list array
-    arrays vector matrix dictionary map set sorting sort search bfs dfs dynamic programming
-    memoization regression classifier model models training inference gradient overfitting
-    regularization embedding embeddings feature features dataset datasets vectorization
-    migration migrations orm rest graphql webhook webhooks middleware framework compiler
-    runtime interpreter bytecode jvm goroutine goroutines channel channels unittest mock
-    mocks fixture fixtures coverage ci cd rollback canary rollout kubernetes docker pod pods
-    helm lambda s3 ec2 iam vpc sqs sns dynamodb normalization denormalization join joins
-    table tables scan row rows column columns key keys latency cpu gpu disk network
-    """.split()  # noqa: SIM905
-)
+_STOPWORDS = STOPWORDS
+_TECH_TERMS = TECH_TERMS
 
 _TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#._/'-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
 # Fragment boundaries: punctuation that ends a thought. A dot only counts when followed by
 # space or end, so "node.js" and "3.11" stay whole.
 _FRAGMENT_RE = re.compile(r"[,;:!?()\[\]{}\"“”\n]|\.(?=\s|$)|\s[-–—]\s")
-_DONT_KNOW_RE = re.compile(
-    r"\b(i\s+(do\s*n[o']?t|dont)\s+know|not\s+sure|no\s+idea|no\s+clue|"
-    r"(can'?t|don'?t|do\s+not)\s+remember|never\s+(used|heard\s+of)\s+it)\b",
-    re.IGNORECASE,
-)
-_SKIP_RE = re.compile(r"^\W*(pass|skip|next|idk|no|nope|n/?a|-+)\W*$", re.IGNORECASE)
 
 
 def _token_score(token: str, first_in_fragment: bool) -> float:
@@ -364,7 +335,7 @@ def salient_phrases(text: str, limit: int = 3) -> list[str]:
         lowered = phrase.lower()
         if any(lowered in p.lower() or p.lower() in lowered for p in phrases):
             continue  # overlapping spans would quote the same words twice
-        if _MARKER_RE.search(phrase):
+        if has_marker(phrase):
             continue
         phrases.append(phrase)
         if len(phrases) == limit:
@@ -456,12 +427,7 @@ def _quoted(phrase: str) -> str:
     return phrase
 
 
-def _is_non_answer(answer: str) -> bool:
-    """True for an empty, skipped or "I don't know" answer: nothing there to quote or probe."""
-    words = answer.split()
-    if not words or _SKIP_RE.match(answer):
-        return True
-    return len(words) <= 12 and bool(_DONT_KNOW_RE.search(answer))
+_is_non_answer = is_non_answer
 
 
 def _looks_like_name_reply(answer: str, name: str) -> bool:
@@ -506,7 +472,7 @@ def _acknowledge(task: ReplyTask, rng: random.Random) -> str:
         return ""
     bank = load_question_bank()
     kind = task.answer_kind
-    if kind == "passed" or (kind == "none" and _SKIP_RE.match(answer)):
+    if kind == "passed" or (kind == "none" and is_pass(answer)):
         pool = bank.pass_acks
     elif kind == "gap" or _is_non_answer(answer):
         pool = bank.no_answer_acks
@@ -717,7 +683,7 @@ def _key_clause(answer: str) -> str:
     scored = [
         (len({w.lower() for w in c.split()} - _STOPWORDS), -len(c), c)
         for c in clauses
-        if 3 <= len(c.split()) <= 8 and not _MARKER_RE.search(c)
+        if 3 <= len(c.split()) <= 8 and not has_marker(c)
     ]
     if not scored:
         return ""
@@ -804,13 +770,6 @@ def render_reply(task: ReplyTask | Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _message_text(message: BaseMessage) -> str:
-    try:
-        return message.text
-    except Exception:  # exotic content blocks must not crash a playground chat
-        return str(message.content)
-
-
 def playground_reply(messages: Sequence[BaseMessage]) -> str:
     """A sensible interviewer line when someone chats with the model directly, without a task.
 
@@ -818,8 +777,8 @@ def playground_reply(messages: Sequence[BaseMessage]) -> str:
     questions don't repeat, and the last human message is acknowledged.
     """
     humans = [m for m in messages if m.type == "human"]
-    asked = [_message_text(m) for m in messages if m.type == "ai"]
-    last = _message_text(humans[-1]).strip() if humans else ""
+    asked = [message_text(m) for m in messages if m.type == "ai"]
+    last = message_text(humans[-1]).strip() if humans else ""
     if not last or not asked:
         # Opening a chat (even with "hi") starts the interview properly.
         return render_reply(ReplyTask(kind="welcome", asked=asked))
