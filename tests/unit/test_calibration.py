@@ -25,9 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # What the offline scorer reads: its code and the data its code loads.
 SCORER_FILES = [
     *sorted((ROOT / "graph" / "evaluation").glob("*.py")),
+    *sorted((ROOT / "graph" / "language").glob("*.py")),
+    *sorted((ROOT / "graph").glob("*.json")),  # the skills, and the bank's rubrics
     ROOT / "graph" / "text.py",
     ROOT / "graph" / "skills.py",
-    ROOT / "graph" / "skills.json",
     ROOT / "graph" / "cheat_rules.py",
     *sorted((ROOT / "prompts").glob("evaluation*.md")),
 ]
@@ -40,8 +41,13 @@ def _words(text: str) -> list[str]:
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
-    words = _words(text)
-    return {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+    """Runs of SHINGLE words inside one clause: a run across a comma, a full stop or a string
+    literal's end would match two unrelated short phrases of a list."""
+    runs: set[tuple[str, ...]] = set()
+    for clause in re.split(r"[\",.;:!?()\[\]{}\n]+", text):
+        words = _words(clause)
+        runs |= {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+    return runs
 
 
 def test_spearman_matches_known_values_with_ties() -> None:
