@@ -52,7 +52,8 @@ from api.sessions import SessionNotFound, SessionRow
 from api.webhook import deliver
 from graph.context import Context
 from graph.evaluation.graph import evaluation_graph, evaluation_input
-from graph.evaluation.report import Report
+from graph.evaluation.provenance import of_context
+from graph.evaluation.report import Provenance, Report
 from graph.state import State
 
 logger = logging.getLogger(__name__)
@@ -274,12 +275,21 @@ class EvaluationRunner:
             return False
         return True
 
+    def _provenance(self) -> Provenance | None:
+        # Which evaluator failed; a configuration that names none (the very failure, perhaps)
+        # leaves it out rather than losing the failure.
+        try:
+            return of_context(self.settings.context())
+        except Exception:
+            return None
+
     async def _save_failure(self, row: SessionRow, exc: Exception) -> None:
         error = {k: v for k, v in turn_error(exc).items() if k != "event"}
         failure = FailedReport(
             session_id=row.session_id,
             failed_at=_now(),
             error=ReportError.model_validate(error | {"type": type(exc).__name__}),
+            provenance=self._provenance(),
             **_stamp(row),
         )
         try:

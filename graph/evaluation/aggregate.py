@@ -280,6 +280,12 @@ def _concerns(
         for s in skills
         if s.skill != COMMUNICATION and s.score is None
     ]
+    concerns += [
+        f"{_where(q)}: the judge's runs disagree ({', '.join(map(str, q.judge_scores))}/5): "
+        "a human should look."
+        for q in questions
+        if q.disagreement
+    ]
     if flagged:
         concerns.append(f"{flagged} message(s) flagged by the cheat detector: review them.")
     return concerns

@@ -84,9 +84,14 @@ class Proposal(BaseModel):
     rationale: str = ""
     admitted_gap: bool = False
     communication: int | None = Field(default=None, ge=1, le=5)
+    runs: list[int] = Field(
+        default_factory=list, description="The LLM judge's score in each run (empty offline)."
+    )
 
 
 LOWEST_ANCHOR = 1
+DISAGREEMENT_SPREAD = 1
+"""Judge runs whose scores spread by more than this mark the question `disagreement`."""
 """The score of a question asked and met only with non-answers (gap, pass, off-topic, one word)."""
 GAP_PARTLY_CAP = 3
 """Score cap when some answer on the question (e.g. a follow-up's) admits not knowing."""
@@ -111,6 +116,7 @@ def _non_answer_report(question: QuestionTranscript, blank: QuestionReport) -> Q
             "non_answer": kind,
             "communication": LOWEST_ANCHOR,
             "admitted_gap": "gap" in kinds,
+            "scored_by": "rule",
             "rationale": f"Lowest anchor ({LOWEST_ANCHOR}/5), no answer to assess: {reasons}.",
         }
     )
@@ -164,6 +170,13 @@ def check_question(question: QuestionTranscript, proposal: Proposal | None) -> Q
     score = min(proposal.score, cap)
     if score < proposal.score:
         rationale += f" [Score capped at {cap}: the candidate admitted a knowledge gap.]"
+    runs = proposal.runs
+    disagreement = bool(runs) and max(runs) - min(runs) > DISAGREEMENT_SPREAD
+    if disagreement:
+        rationale += (
+            f" [Disagreement: the judge's {len(runs)} runs scored "
+            f"{', '.join(str(r) for r in runs)}; a human should look.]"
+        )
     return blank.model_copy(
         update={
             "status": "scored",
@@ -173,5 +186,8 @@ def check_question(question: QuestionTranscript, proposal: Proposal | None) -> Q
             "admitted_gap": admitted,
             "communication": proposal.communication,
             "dropped_quotes": dropped,
+            "scored_by": "model" if runs else "heuristic",
+            "judge_scores": runs,
+            "disagreement": disagreement,
         }
     )

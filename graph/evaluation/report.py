@@ -14,13 +14,14 @@ from pydantic import BaseModel, Field
 from graph.evaluation.understanding import NonAnswer
 from graph.state import MainStage
 
-RUBRIC_VERSION = "2026-12-02.r2"
+RUBRIC_VERSION = "2026-12-02.r3"
 """Changes whenever the rubric, a prompt of the evaluator or an aggregation rule changes, so a
 report can be compared only with reports of the same version."""
 
 GeneratedBy = Literal["groq", "openai", "offline-heuristic"]
 """Who proposed the scores: an LLM provider that answers structured calls (its name, as
 graph.llm.describe gives it), or the offline heuristic."""
+ScoredBy = Literal["rule", "heuristic", "model"]
 QuestionStatus = Literal["scored", "insufficient_evidence", "not_answered", "not_reached"]
 """`scored` (a non-answer too: the lowest anchor), `insufficient_evidence` (the proposer gave
 nothing the code could verify), `not_answered` (asked; the interview ended before a reply),
@@ -67,6 +68,20 @@ class QuestionReport(BaseModel):
     )
     dropped_quotes: int = Field(
         default=0, description="Quotes proposed for this question that the code rejected."
+    )
+    scored_by: ScoredBy | None = Field(
+        default=None,
+        description="What decided the score: `rule` (a non-answer, the lowest anchor by code), "
+        "`heuristic` (the offline heuristic) or `model` (the LLM judge); null unless scored.",
+    )
+    judge_scores: list[int] = Field(
+        default_factory=list,
+        description="The LLM judge's score in each of its runs on this question (empty "
+        "offline); the score is their median.",
+    )
+    disagreement: bool = Field(
+        default=False,
+        description="The judge's runs spread by more than one point: a human should look.",
     )
     non_answer: NonAnswer | None = Field(
         default=None,
@@ -145,6 +160,31 @@ class Integrity(BaseModel):
     note: str = INTEGRITY_NOTE
 
 
+class Provenance(BaseModel):
+    """What produced the scores (graph/evaluation/provenance.py), so a score can be answered for
+    and compared only with scores made the same way."""
+
+    evaluator: str = Field(
+        description="`offline-heuristic`, or the provider and model id that judged "
+        "(`groq:llama-3.3-70b-versatile`)."
+    )
+    rubric_version: str = RUBRIC_VERSION
+    prompt_hashes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each evaluation prompt's template as used, by name: the first 16 hex digits "
+        "of its SHA-256 (empty offline: the heuristic reads no prompt).",
+    )
+    code_version: str = Field(
+        description="The package version and a digest of the scoring code "
+        "(graph/evaluation, graph/language)."
+    )
+    judge_runs: int = Field(default=1, ge=1, description="Judge runs per answered question.")
+    seeds: list[int] = Field(default_factory=list, description="The runs' sampling seeds.")
+    temperature: float | None = Field(
+        default=None, description="The runs' sampling temperature (null offline)."
+    )
+
+
 class WebhookOutcome(BaseModel):
     """What happened when the report was POSTed to INTERVIEWER_WEBHOOK_URL."""
 
@@ -180,6 +220,11 @@ class Report(BaseModel):
     overall: Overall
     integrity: Integrity = Field(default_factory=Integrity)
     usage: Usage = Field(default_factory=Usage)
+    provenance: Provenance | None = Field(
+        default=None,
+        description="What produced the scores: evaluator, rubric version, prompt hashes, code "
+        "version, judge runs (null only in reports made before it existed).",
+    )
     webhook: WebhookOutcome | None = None
     generation: int | None = Field(
         default=None,

@@ -78,7 +78,8 @@ def stems_meeting(text: str, topic: frozenset[str]) -> set[str]:
     met = stems(text) & topic
     for word in set(_WORD.findall(text.lower())) - STOPWORDS:
         if len(word) > 6:
-            met |= {t for t in topic if len(t) == 5 and t in word}
+            # Every five-letter window of the word, looked up: a stem is five letters long.
+            met |= {word[i : i + 5] for i in range(len(word) - 4)} & topic
     return met
 
 

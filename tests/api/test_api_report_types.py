@@ -159,7 +159,10 @@ def test_a_failed_report_is_served_as_stored_and_as_documented(
         "error",
         "generation",
         "checkpoint_id",
+        "provenance",
     ]
+    # Issue 18: a failed report names the evaluator that failed.
+    assert served["provenance"]["evaluator"] == "offline-heuristic"
     assert served["error"] == {
         "code": "turn_failed",
         "message": "The turn failed; send the same message again.",

@@ -341,6 +341,9 @@ def test_webhook_posts_the_signed_report_and_records_the_delivery(
     sent = json.loads(receiver.deliveries[-1]["body"])
     assert sent["session_id"] == session_id and sent["status"] == "ready"
     assert sent["questions"] == body["questions"]
+    # Every score says what produced it, in the webhook too (issue 18).
+    assert sent["provenance"] == body["provenance"]
+    assert sent["provenance"]["evaluator"] == "offline-heuristic"
 
 
 def test_webhook_gives_up_after_bounded_attempts(
