@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from api import audit
 from api.config import Settings
 from api.errors import turn_error
 from api.interviews import InterviewService
@@ -235,6 +236,7 @@ class EvaluationRunner:
         if not await self._still_current(row):
             return
         await self.reports.save(report)
+        await self._audit_generated(report)
         if self.settings.webhook_url:
             await self._notify(report)
 
@@ -274,6 +276,32 @@ class EvaluationRunner:
             logger.info("evaluation of %s discarded: the interview changed", row.session_id)
             return False
         return True
+
+    async def _audit_generated(self, report: Report) -> None:
+        # The log keeps which versions made the scores, never their words.
+        made = report.provenance
+        details: dict[str, Any] = {
+            "generation": report.generation,
+            "recommendation": report.overall.recommendation,
+            "rubric_version": report.rubric_version,
+        }
+        if made is not None:
+            details |= {
+                "evaluator": made.evaluator,
+                "code_version": made.code_version,
+                "judge_runs": made.judge_runs,
+                "prompt_hashes": [f"{n}:{h}" for n, h in sorted(made.prompt_hashes.items())],
+            }
+        try:
+            await audit.append(
+                self.service.repo,
+                audit.SYSTEM,
+                "report.generated",
+                session_id=report.session_id,
+                details=details,
+            )
+        except Exception:
+            logger.exception("could not audit the report of %s", report.session_id)
 
     def _provenance(self) -> Provenance | None:
         # Which evaluator failed; a configuration that names none (the very failure, perhaps)
