@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graph.evaluation import heuristic
-from graph.evaluation.evidence import Proposal, check_question
+from graph.evaluation.evidence import check_question
 from graph.evaluation.transcript import QuestionTranscript
 from graph.state import MainStage
 
@@ -158,27 +158,19 @@ def offline_figures(pairs: list[Pair]) -> Figures:
 
 
 async def _groq_scores(pairs: list[Pair]) -> tuple[str, list[int | None]]:
+    """The LLM judge's checked scores (its runs combined, as in a report), and its model."""
     from graph.context import Context
     from graph.evaluation import judge
     from graph.llm import describe
     from graph.state import InterviewSettings
 
-    context = Context()
+    context = Context(llm="groq")
     settings = InterviewSettings()
-    gate = asyncio.Semaphore(judge.CONCURRENT_CALLS)
-
-    async def one(pair: Pair) -> int | None:
-        question = transcript_of(pair)
-        if not question.answered:
-            return check_question(question, None).score
-        async with gate:
-            proposal: Proposal | None = await judge.propose(
-                question, settings, context, judge.Usage()
-            )
-        return check_question(question, proposal).score
-
-    results = await asyncio.gather(*(one(p) for p in pairs))
-    return describe(context).model, list(results)
+    questions = [transcript_of(p) for p in pairs]
+    numbered = [q.model_copy(update={"number": i + 1}) for i, q in enumerate(questions)]
+    proposals, _ = await judge.propose_all(numbered, settings, context)
+    scores = [check_question(q, proposals.get(q.number)).score for q in numbered]
+    return describe(context).model, scores
 
 
 def _disagreements(pairs: list[Pair], scores: list[int | None]) -> list[str]:

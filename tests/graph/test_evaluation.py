@@ -166,6 +166,23 @@ async def test_offline_detailed_answer_outscores_i_dont_know_and_a_pass_scores_t
     assert q1.scored_by == "heuristic" and q2.scored_by == "rule"
 
 
+async def test_offline_a_candidate_who_says_nothing_is_no_hire_with_every_reply_quoted(
+    interview_graph: InterviewGraph,
+) -> None:
+    # The weak candidate: a gap, one-word replies, football, a pass.
+    context = Context(llm="offline", max_follow_ups=0)
+    football = "Honestly the thing I care most about right now is football, I play every Sunday."
+    plan = by_number({1: "dunno", 2: "DAGs", 3: "they run stuff", 4: football, 5: SKIP})
+    state = await run_interview(interview_graph, "t", SETTINGS, context, plan)
+    report, markdown = await evaluate(state, context)
+    assert [q.score for q in report.questions] == [1] * 5
+    assert all(q.non_answer is not None and q.scored_by == "rule" for q in report.questions)
+    assert all(q.evidence for q in report.questions)  # the reply, quoted
+    assert report.overall.recommendation == "no_hire"
+    assert (report.overall.planned, report.overall.reached) == (5, 5)
+    assert "non-answer" in markdown
+
+
 async def test_offline_evaluation_is_deterministic(interview_graph: InterviewGraph) -> None:
     context = Context(llm="offline")
     plan = by_number({1: "detailed", 2: "detailed", 3: GAP, 4: "detailed", 5: "detailed"})

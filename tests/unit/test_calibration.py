@@ -116,3 +116,39 @@ def test_the_scorer_holds_none_of_the_raters_words() -> None:
     for path in SCORER_FILES:
         shared = (_shingles(path.read_text(encoding="utf-8")) & rater) - bank
         assert not shared, f"{path.relative_to(ROOT)} holds the rater's words: {sorted(shared)[:3]}"
+
+
+def test_make_calibrate_also_scores_with_the_groq_judge_when_a_key_is_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from devkit.groq_server import GroqStubServer
+
+    golden = json.loads(GOLDEN_SET.read_text(encoding="utf-8"))
+    golden["pairs"] = golden["pairs"][:6]
+    subset = tmp_path / "golden.json"
+    subset.write_text(json.dumps(golden), encoding="utf-8")
+    seen: list[int] = []
+
+    def judge(body: dict[str, object]) -> dict[str, object]:
+        seen.append(1)
+        return {
+            "arguments": {
+                "score": 3,
+                "evidence": [],
+                "rationale": "A stub judge quoting nothing.",
+                "admitted_gap": False,
+                "communication": 3,
+            }
+        }
+
+    with GroqStubServer() as stub:
+        monkeypatch.setenv("GROQ_API_KEY", "test-key")
+        monkeypatch.setenv("GROQ_API_BASE", stub.base_url)
+        stub.responder = judge
+        main(["--golden", str(subset)])
+    out = capsys.readouterr().out
+    assert "## groq (llama-3.3-70b-versatile)" in out
+    groq_table = out.split("## groq", 1)[1]
+    # Non-answers are scored by rule without a call; the judge's quote-less scores are dropped.
+    assert "pairs 6" in groq_table and "unscored" in groq_table
+    assert len(seen) % 3 == 0 and seen
