@@ -18,6 +18,7 @@ import sys
 from typing import Any
 
 import uvicorn
+from pydantic import ValidationError
 from uvicorn.config import LOGGING_CONFIG
 
 from api.cli import COMMANDS
@@ -55,10 +56,26 @@ def log_config(level: str) -> dict[str, Any]:
     return config
 
 
+EXIT_BAD_SETTINGS = 2
+"""The exit status of a start refused for its settings (a supervisor should not retry it)."""
+
+
+def settings_or_exit() -> Settings:
+    """The settings, or a clear message per invalid one and exit status 2 (no traceback)."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "INTERVIEWER_" + "_".join(str(part) for part in error["loc"]).upper()
+            message = str(error["msg"]).removeprefix("Value error, ")
+            print(f"invalid setting {name}: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_SETTINGS) from None
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:
         sys.exit(run_command(sys.argv[1:]))
-    settings = get_settings()
+    settings = settings_or_exit()
     logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
     workers = worker_count(settings)
     log_links(settings.host, settings.port, workers)  # here, once, not in each worker

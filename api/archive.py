@@ -75,7 +75,13 @@ async def write_file(document: dict[str, Any], directory: Path) -> Path:
 async def archive_session(
     service: InterviewService, row: SessionRow, reason: str, directory: Path | None = None
 ) -> Path | None:
-    """Save the session as it is now (the caller holds its lease): database, then file."""
+    """Save the session as it is now (the caller holds its lease): database, then file.
+
+    The database copy is the one that counts (every replica reads it); the file is the seed's
+    courtesy copy. A file that cannot be written (a full disk, an unwritable folder) is logged
+    and the save goes on: failing here made DELETE answer 500 after its document was stored,
+    and the sweeper store another copy on every pass. None when no file was written.
+    """
     _, state = await service.read(row.session_id)
     report = await Reports(service.repo).get(row.session_id)
     document = session_document(
@@ -84,8 +90,19 @@ async def archive_session(
         report.model_dump(mode="json") if report else None,
         provider=describe(service.context).name,
     )
-    await service.repo.save_document(row.session_id, reason, document)
+    await service.repo.save_document(row.session_id, reason, document, row.generation)
     target = directory or service.sessions_dir
     if target is None:
         return None
-    return await write_file(document, target)
+    try:
+        return await write_file(document, target)
+    except OSError as exc:
+        logger.error(
+            "could not write the saved document of session %s to %s (%s); it is kept in the "
+            "database (GET /saved-sessions/%s)",
+            row.session_id,
+            target,
+            exc,
+            row.session_id,
+        )
+        return None

@@ -13,6 +13,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from api.sessions.leases import LeasePolicy
 from graph.context import Context, ContextFields
 
+MIN_DB_POOL_SIZE = 2
+"""The fewest PostgreSQL connections a process can start with (see `_pool_can_start`)."""
+
 
 class Settings(BaseSettings, ContextFields):
     """Service settings. Every field is `INTERVIEWER_<NAME>` in the environment.
@@ -55,7 +58,11 @@ class Settings(BaseSettings, ContextFields):
         "replicas); unset, the embedded SQLite file at db_path.",
     )
     db_pool_size: int = Field(
-        default=20, ge=1, le=500, description="PostgreSQL connections per process."
+        default=20,
+        le=500,
+        description="PostgreSQL connections per process; at least "
+        f"{MIN_DB_POOL_SIZE} (start-up holds one for its lock while the checkpointer's set-up "
+        "uses another).",
     )
     lease_seconds: float = Field(
         default=LeasePolicy.seconds,
@@ -66,6 +73,31 @@ class Settings(BaseSettings, ContextFields):
     )
     max_active_turns: int = Field(
         default=500, ge=1, description="Turns streaming at once in this process."
+    )
+    max_sessions: int = Field(
+        default=10_000,
+        ge=1,
+        description="Sessions the database may hold at once; creating one more is 503 "
+        "too_many_sessions (idle sessions are saved and removed after session_timeout_minutes).",
+    )
+    create_rate_per_second: float = Field(
+        default=20.0,
+        ge=0,
+        description="Open mode: sessions one client address may create per second, on average "
+        "(per process); past it, 429 create_rate_limited with Retry-After. 0: no limit.",
+    )
+    create_burst: int = Field(
+        default=200,
+        ge=1,
+        description="Open mode: sessions one client address may create at once before "
+        "create_rate_per_second applies.",
+    )
+    sessions_page_max: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        description="Most sessions one GET /sessions answers (its default `limit`); more are "
+        "a cursor away (the X-Next-Cursor header).",
     )
     max_turns_per_session: int = Field(
         default=300, ge=1, description="Turns one session may take; past them, 429."
@@ -146,6 +178,19 @@ class Settings(BaseSettings, ContextFields):
         default=None,
         description="With INTERVIEWER_LLM=openai: the endpoint's key, if it needs one.",
     )
+
+    @field_validator("db_pool_size")
+    @classmethod
+    def _pool_can_start(cls, value: int) -> int:
+        # With one connection the start-up lock's holder waits for the checkpointer's set-up,
+        # which waits for a connection: a deadlock, not an error. Refuse it plainly instead.
+        if value < MIN_DB_POOL_SIZE:
+            raise ValueError(
+                f"INTERVIEWER_DB_POOL_SIZE must be at least {MIN_DB_POOL_SIZE} (got {value}): "
+                "start-up holds one connection for its lock while the checkpointer's set-up "
+                "needs another"
+            )
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

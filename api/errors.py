@@ -204,9 +204,20 @@ TABLE: tuple[ApiError, ...] = (
         False, "fix the field named", validation=True,
     ),
     ApiError(
+        "invalid_query", 422, "",
+        "A query parameter is invalid (`limit` not a whole number, or out of its range). "
+        "`detail` is a list of `{type, loc, msg, input}`: `loc` names the parameter.",
+        False, "fix the parameter named", validation=True,
+    ),
+    ApiError(
         "bad_idempotency_key", 422, "Idempotency-Key must be 1-{limit} printable ASCII characters",
         "The `Idempotency-Key` header is empty, too long or not printable ASCII.",
         False, "fix the header",
+    ),
+    ApiError(
+        "bad_cursor", 422, "This cursor was not handed out by GET /sessions",
+        "The `cursor` of `GET /sessions` is not one its `X-Next-Cursor` header gave.",
+        False, "start again without a cursor", headers={"X-Error-Code": "bad_cursor"},
     ),
     ApiError(
         "idempotency_key_reused", 422,
@@ -219,6 +230,15 @@ TABLE: tuple[ApiError, ...] = (
         "turn_limit_reached", 429, "This interview has reached its limit of {limit} turns",
         "The session has had as many candidate turns as one interview may have.",
         False,
+    ),
+    ApiError(
+        "create_rate_limited", 429,
+        "Too many sessions created from this address (a burst of {limit}, then a "
+        "steady rate); retry after the Retry-After seconds.",
+        "Open mode only: this client address created sessions faster than "
+        "INTERVIEWER_CREATE_RATE_PER_SECOND (beyond a burst of INTERVIEWER_CREATE_BURST).",
+        True, "after `Retry-After`", retry_after=1,
+        headers={"X-Error-Code": "create_rate_limited"},
     ),
     # 502, 503: a turn that failed (or would fail) before its first byte
     ApiError(
@@ -259,6 +279,14 @@ TABLE: tuple[ApiError, ...] = (
         "Send the same message again.",
         "The server stopped before the reply finished (its grace ran out).",
         True, "to this or another replica", turn=True, says_retryable=False,
+    ),
+    ApiError(
+        "too_many_sessions", 503,
+        "The service holds as many sessions as it may ({limit}); try again later.",
+        "The database holds INTERVIEWER_MAX_SESSIONS sessions; idle ones are saved and removed "
+        "after INTERVIEWER_SESSION_TIMEOUT_MINUTES, or an admin deletes some.",
+        True, "after `Retry-After`, or once sessions were removed", retry_after=60,
+        headers={"X-Error-Code": "too_many_sessions"},
     ),
     ApiError(
         "overloaded", 503, "The server is at its limit of concurrent replies; retry shortly.",
@@ -319,15 +347,21 @@ def http_error(error: ErrorEvent) -> HTTPException:
 
 
 class Refused(Exception):
-    """A request refused with one row of the table (`name`), its message filled from `fields`."""
+    """A request refused with one row of the table (`name`), its message filled from `fields`
+    (`retry_after`: this refusal's own `Retry-After`, instead of the row's)."""
 
-    def __init__(self, name: str, **fields: Any) -> None:
+    def __init__(self, name: str, retry_after: int | None = None, **fields: Any) -> None:
         self.error = ERRORS[name]
         self.fields = fields
+        self.retry_after = retry_after
         super().__init__(self.error.detail(**fields))
 
     def response(self) -> JSONResponse:
-        return self.error.response(**self.fields)
+        return JSONResponse(
+            status_code=self.error.status,
+            content={"detail": self.error.detail(**self.fields)},
+            headers=self.error.http_headers(self.retry_after),
+        )
 
 
 def _busy(exc: SessionBusy) -> JSONResponse:
@@ -373,7 +407,7 @@ _LLM_FAILED = (
 _KEYED = ("bad_idempotency_key", "idempotency_key_reused")
 
 ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("post", "/create-session"): (*_AUTH, *_BODY),
+    ("post", "/create-session"): (*_AUTH, *_BODY, "create_rate_limited", "too_many_sessions"),
     ("post", "/start-interview/{session_id}"): (
         "interview_in_progress", "interview_finished", *_AUTH, *_SESSION, *_BUSY, *_BODY,
         *_KEYED, *_LLM_FAILED,
@@ -392,14 +426,14 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/security-info/{session_id}"): (*_ADMIN, *_SESSION),
     ("post", "/save-session/{session_id}"): (*_ADMIN, *_SESSION, *_BODY),
     ("delete", "/session/{session_id}"): (*_ADMIN, *_SESSION, *_BUSY, "lease_lost", *_BODY),
-    ("get", "/sessions"): _ADMIN,
+    ("get", "/sessions"): (*_ADMIN, "bad_cursor", "invalid_query"),
     ("get", "/saved-sessions"): _ADMIN,
     ("get", "/saved-sessions/{session_id}"): (*_ADMIN, *_SESSION, "no_saved_document"),
     ("get", "/report/{session_id}"): (*_ADMIN, *_SESSION, "interview_not_finished"),
     ("post", "/report/{session_id}/regenerate"): (
         *_ADMIN, *_SESSION, "interview_not_finished", *_BODY,
     ),
-    ("get", "/audit"): (*_ADMIN, *_SESSION),
+    ("get", "/audit"): (*_ADMIN, *_SESSION, "invalid_query"),
     ("get", "/model-info"): (),
     ("get", "/healthz"): (),
 }  # fmt: skip

@@ -24,6 +24,7 @@ from api.docs import add_offline_docs
 from api.errors import install_handlers
 from api.guard import BodyLimits, RequestGuard, validation_error
 from api.interviews import InterviewService
+from api.limits import CreateRateLimit
 from api.models import Health
 from api.openapi import install as install_openapi
 from api.oversight import router as oversight_router
@@ -154,7 +155,7 @@ def _add_cors(app: FastAPI, settings: Settings) -> None:
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "DELETE"],
         allow_headers=["Authorization", "Content-Type", "Accept", "Idempotency-Key"],
-        expose_headers=["Retry-After", "X-Error-Code", "WWW-Authenticate"],
+        expose_headers=["Retry-After", "X-Error-Code", "WWW-Authenticate", "X-Next-Cursor"],
         max_age=600,
     )
 
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings = settings or get_settings()
+    app.state.create_limit = CreateRateLimit(settings.create_rate_per_second, settings.create_burst)
     app.include_router(router)
     app.include_router(reports_router)
     app.include_router(oversight_router)

@@ -81,16 +81,19 @@ async def audit_log(
         ),
     ] = None,
     format: Annotated[
-        Literal["json", "jsonl"] | None,
-        Query(description="`jsonl` (or `Accept: application/x-ndjson`): one entry per line."),
-    ] = None,
+        Literal["auto", "json", "jsonl"],
+        Query(
+            description="`jsonl`: one entry per line; `auto` (the default): JSON Lines when "
+            "`Accept` names application/x-ndjson, else JSON."
+        ),
+    ] = "auto",
 ) -> AuditPage | Response:
     """The audit log (admin): who did what to which session, oldest first, a hash chain
     (`python -m api audit verify` checks it). Entries outlive their session."""
     sid = canonical_session_id(session_id) if session_id is not None else None
     start = _stored_time(since) if since is not None else None
     wants_lines = format == "jsonl" or (
-        format is None and JSON_LINES in request.headers.get("accept", "")
+        format == "auto" and JSON_LINES in request.headers.get("accept", "")
     )
     if wants_lines:
         return StreamingResponse(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Query, Request
 from starlette.responses import Response
 
@@ -23,7 +25,8 @@ from api.deps import (
     SettingsDep,
     canonical_session_id,
 )
-from api.errors import ERRORS, http_error
+from api.errors import ERRORS, Refused, http_error
+from api.limits import BadCursor, decode_cursor, encode_cursor
 from api.models import (
     ChatMessage,
     CheatEventOut,
@@ -39,7 +42,9 @@ from api.models import (
 )
 from api.projections import history_of
 from api.sessions import SessionBusy, SessionNotFound
+from api.sessions.base import SessionSummaryRow
 from api.streaming import stream_turn
+from graph.context import ProviderName
 from graph.llm import MODEL_NAME, describe
 
 router = APIRouter()
@@ -59,18 +64,29 @@ def _names_session(raw: str, session_id: str) -> bool:
 
 @router.post("/create-session", response_model=SessionResponse, response_model_exclude_none=True)
 async def create_session(
+    request: Request,
     repo: RepoDep,
     principal: AdminDep,
+    config: SettingsDep,
     settings: Annotated[InterviewSettings | None, Body()] = None,
 ) -> SessionResponse:
     """Create a session with the given settings; the interview is not started.
 
-    With auth on, the response adds `candidate_token`, valid for this one session.
+    With auth on, the response adds `candidate_token`, valid for this one session. In open
+    mode each client address may create INTERVIEWER_CREATE_RATE_PER_SECOND sessions a second
+    (429 past it); the database holds at most INTERVIEWER_MAX_SESSIONS (503 past it).
     """
+    if principal.role == "open":
+        address = request.client.host if request.client else "unknown"
+        wait = request.app.state.create_limit.take(address)
+        if wait:
+            raise Refused("create_rate_limited", retry_after=wait, limit=config.create_burst)
     session_id = str(uuid.uuid4())
     token, token_hash = new_candidate_token() if principal.role == "admin" else (None, None)
     chosen = settings or InterviewSettings()
-    await repo.create(session_id, chosen, token_hash)
+    created = await repo.create(session_id, chosen, token_hash, cap=config.max_sessions)
+    if not created:
+        raise Refused("too_many_sessions", limit=config.max_sessions)
     await audit.append(
         repo,
         principal.actor,
@@ -153,9 +169,10 @@ async def reset(session: SessionDep, service: ServiceDep, principal: AdminDep) -
 
 
 @router.get("/interview-status/{session_id}", response_model=InterviewStatus)
-async def interview_status(session: SessionDep, repo: RepoDep) -> InterviewStatus:
-    """The counts of the session's head, from its row (no checkpoint is decoded)."""
-    await repo.touch(session.session_id)
+async def interview_status(session: SessionDep) -> InterviewStatus:
+    """The counts of the session's head, from its row (no checkpoint is decoded). A read
+    writes nothing (not even `last_access`): it works on a full disk, and polling it does not
+    keep an idle session alive."""
     return InterviewStatus(
         session_id=session.session_id,
         active=session.active,
@@ -174,7 +191,6 @@ async def interview_status(session: SessionDep, repo: RepoDep) -> InterviewStatu
 async def conversation_history(
     session: SessionDep,
     service: ServiceDep,
-    repo: RepoDep,
     principal: PrincipalDep,
     labels: Annotated[
         bool, Query(description="Add each message's place in the plan (admin only).")
@@ -186,7 +202,6 @@ async def conversation_history(
     if labels and principal.role == "candidate":
         raise forbidden()
     row, state = await service.read(session.session_id)
-    await repo.touch(session.session_id)
     return ConversationHistory(
         session_id=row.session_id,
         provider=describe(service.context).name,
@@ -236,25 +251,65 @@ async def save(
     return SessionResponse(session_id=session.session_id, message="Session saving initiated")
 
 
-@router.get("/sessions", response_model=dict[str, SessionSummary])
+NEXT_CURSOR_HELP = "Present when more sessions follow: pass it as `cursor` for the next page."
+
+
+@router.get(
+    "/sessions",
+    response_model=dict[str, SessionSummary],
+    responses={200: {"headers": {"X-Next-Cursor": {"description": NEXT_CURSOR_HELP}}}},
+)
 async def list_sessions(
-    repo: RepoDep, settings: SettingsDep, _: AdminDep
-) -> dict[str, SessionSummary]:
-    provider = describe(settings).name
-    return {
-        row.session_id: SessionSummary(
-            provider=provider,
-            last_access=row.last_access,
-            interview_active=row.active,
-            questions_asked=row.questions_asked,
-            total_expected_questions=row.total_expected_questions,
-            stage=row.stage,
-            potential_cheat_attempts=row.cheat_attempts,
-            candidate_name=row.settings.candidate_name,
-            job_position=row.settings.job_position,
-        )
-        for row in await repo.all()
-    }
+    repo: RepoDep,
+    settings: SettingsDep,
+    _: AdminDep,
+    limit: Annotated[
+        int | None,
+        Query(ge=1, description="Most sessions to answer (default and most: sessions_page_max)."),
+    ] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=400, description="The X-Next-Cursor of the page before.")
+    ] = None,
+) -> Response:
+    """Sessions in the order they were created, as the seed's `{session_id: summary}` object.
+
+    One page: at most `limit` (and never more than INTERVIEWER_SESSIONS_PAGE_MAX); when more
+    follow, the `X-Next-Cursor` header is the `cursor` of the next page. The database sorts,
+    limits and picks the fields; the JSON is built off the event loop, so a large list never
+    stalls the replies streaming in the same process.
+    """
+    size = min(limit or settings.sessions_page_max, settings.sessions_page_max)
+    try:
+        after = decode_cursor(cursor) if cursor is not None else None
+    except BadCursor:
+        raise ERRORS["bad_cursor"].http() from None
+    rows = await repo.page(size + 1, after)
+    headers = {}
+    if len(rows) > size:
+        rows = rows[:size]
+        headers["X-Next-Cursor"] = encode_cursor(rows[-1].created_at, rows[-1].session_id)
+    body = await asyncio.to_thread(_session_list_json, rows, describe(settings).name)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _session_list_json(rows: list[SessionSummaryRow], provider: ProviderName) -> bytes:
+    # The response model still decides the shape: each row becomes a SessionSummary.
+    return orjson.dumps(
+        {
+            row.session_id: SessionSummary(
+                provider=provider,
+                last_access=row.last_access,
+                interview_active=row.active,
+                questions_asked=row.questions_asked,
+                total_expected_questions=row.total_expected_questions,
+                stage=row.stage,
+                potential_cheat_attempts=row.cheat_attempts,
+                candidate_name=row.candidate_name,
+                job_position=row.job_position,
+            ).model_dump()
+            for row in rows
+        }
+    )
 
 
 @router.delete(
@@ -277,9 +332,10 @@ async def delete_session(
     await audit.append(
         service.repo, principal.actor, "session.deleted", session_id=session.session_id
     )
+    where = path if path is not None else "the database"
     return SessionResponse(
         session_id=session.session_id,
-        message=f"Session saved to {path} and deleted successfully",
+        message=f"Session saved to {where} and deleted successfully",
     )
 
 

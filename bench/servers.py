@@ -88,6 +88,8 @@ class Bench:
                 "INTERVIEWER_SESSIONS_DIR": str(root / "sessions"),
                 "INTERVIEWER_LLM": "groq",
                 "INTERVIEWER_LOG_LEVEL": "warning",
+                # The load comes from one address: the open-mode creation limit is for strangers.
+                "INTERVIEWER_CREATE_RATE_PER_SECOND": "0",
                 "GROQ_API_KEY": "bench",
                 "GROQ_API_BASE": self.stub.base_url,
             }

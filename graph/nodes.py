@@ -247,7 +247,10 @@ async def wait_for_candidate(state: State) -> dict[str, Any]:
         if isinstance(received, dict)
         else CandidateInput(message=str(received))
     )
-    return {"inbox": inbox, "turns": state.turns + 1, "flagged": False}
+    # The turn allowance is the candidate's: the hiring side's commands (get_stats,
+    # end_interview) never use it up.
+    counted = 1 if inbox.type == "user" else 0
+    return {"inbox": inbox, "turns": state.turns + counted, "flagged": False}
 
 
 async def run_admin_command(state: State, runtime: Runtime[Context]) -> dict[str, Any]:

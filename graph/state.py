@@ -269,7 +269,8 @@ class State(InputState):
     """Main questions the candidate passed on (recorded as not answered)."""
 
     turns: int = 0
-    """Candidate messages received (user and system)."""
+    """Candidate messages received (`user` only: admin `system` commands are not counted, so
+    they never use up the candidate's turn allowance)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()

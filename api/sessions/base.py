@@ -54,6 +54,22 @@ class SessionRow(Progress):
 
 
 @dataclass(frozen=True)
+class SessionSummaryRow:
+    """A session as the session list shows it (read without decoding its settings)."""
+
+    session_id: str
+    created_at: str
+    last_access: str
+    active: bool
+    questions_asked: int
+    total_expected_questions: int
+    stage: str
+    cheat_attempts: int
+    candidate_name: str
+    job_position: str
+
+
+@dataclass(frozen=True)
 class Lease:
     """A claim on one session, held in the database until released or expired."""
 

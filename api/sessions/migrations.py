@@ -117,7 +117,51 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX interviewer_audit_log_at ON interviewer_audit_log (at)",
         ),
     ),
-    # Append the next migration here (version 3, ...).
+    Migration(
+        3,
+        "idempotency keys scoped to the interview's generation (a reset forgets them)",
+        (
+            # A primary key cannot change in place on SQLite: a new table, the rows, a rename.
+            # A key kept from before is taken to be of the session's current interview.
+            """CREATE TABLE interviewer_turn_keys_scoped (
+                session_id TEXT NOT NULL,
+                generation INTEGER NOT NULL,
+                idem_key TEXT NOT NULL,
+                request_hash TEXT NOT NULL,
+                reply TEXT NOT NULL,
+                events {json} NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (session_id, generation, idem_key)
+            )""",
+            "INSERT INTO interviewer_turn_keys_scoped (session_id, generation, idem_key,"
+            " request_hash, reply, events, created_at)"
+            " SELECT k.session_id, COALESCE(s.generation, 0), k.idem_key, k.request_hash,"
+            " k.reply, k.events, k.created_at FROM interviewer_turn_keys k"
+            " LEFT JOIN interviewer_sessions s ON s.session_id = k.session_id",
+            "DROP TABLE interviewer_turn_keys",
+            "ALTER TABLE interviewer_turn_keys_scoped RENAME TO interviewer_turn_keys",
+        ),
+    ),
+    Migration(
+        4,
+        "one saved document per session, interview generation and reason",
+        (
+            # Documents saved before have no generation (NULL): both databases treat NULLs
+            # as distinct in a unique index, so they all stay, and only new ones are merged.
+            "ALTER TABLE interviewer_saved_sessions ADD COLUMN generation INTEGER",
+            "CREATE UNIQUE INDEX interviewer_saved_sessions_once"
+            " ON interviewer_saved_sessions (session_id, generation, reason)",
+        ),
+    ),
+    Migration(
+        5,
+        "the session list's order as an index (pages read by a cursor)",
+        (
+            "CREATE INDEX interviewer_sessions_created"
+            " ON interviewer_sessions (created_at, session_id)",
+        ),
+    ),
+    # Append the next migration here (version 6, ...).
 )
 
 VERSION_TABLE = """CREATE TABLE IF NOT EXISTS interviewer_schema_version (

@@ -33,6 +33,7 @@ from api.sessions.base import (
     Progress,
     SavedSummary,
     SessionRow,
+    SessionSummaryRow,
     TurnRecord,
     now_iso,
 )
@@ -108,10 +109,17 @@ class SessionRepository:
     # --- sessions -------------------------------------------------------------------------
 
     async def create(
-        self, session_id: str, settings: InterviewSettings, token_hash: str | None
-    ) -> None:
+        self,
+        session_id: str,
+        settings: InterviewSettings,
+        token_hash: str | None,
+        cap: int | None = None,
+    ) -> bool:
+        """Insert the session, unless the database already holds `cap` sessions (False).
+        The count and the insert are one statement; replicas creating at the same instant on
+        PostgreSQL may pass the cap by the few they race with, never by more."""
         stamp = now_iso()
-        await self._change(
+        changed = await self._change(
             q.INSERT_SESSION,
             session_id,
             stamp,
@@ -119,7 +127,9 @@ class SessionRepository:
             self._json(settings.model_dump(mode="json")),
             token_hash,
             settings.total_expected_questions,
+            cap if cap is not None else 2**62,
         )
+        return changed == 1
 
     async def get(self, session_id: str) -> SessionRow | None:
         rows = await self._rows(q.SESSION_BY_ID, session_id)
@@ -130,11 +140,34 @@ class SessionRepository:
         return self._session(rows[0]) if rows else None
 
     async def all(self) -> list[SessionRow]:
+        """Every session, whole (start-up recovery; the session list reads `page`)."""
         return [self._session(r) for r in await self._rows(q.ALL_SESSIONS)]
 
-    async def touch(self, session_id: str) -> None:
-        """Record an access (last_access) without a lease: it changes no interview state."""
-        await self._change(q.TOUCH, now_iso(), session_id)
+    async def page(
+        self, limit: int, after: tuple[str, str] | None = None
+    ) -> list[SessionSummaryRow]:
+        """Up to `limit` sessions in list order (created_at, session_id), after the
+        (created_at, session_id) `after`: the database sorts, limits and picks the fields."""
+        if after is None:
+            rows = await self._rows(q.SESSION_PAGE, limit)
+        else:
+            created_at, session_id = after
+            rows = await self._rows(q.SESSION_PAGE_AFTER, created_at, created_at, session_id, limit)
+        return [
+            SessionSummaryRow(
+                session_id=r[0],
+                created_at=r[1],
+                last_access=r[2],
+                active=bool(r[3]),
+                questions_asked=int(r[4]),
+                total_expected_questions=int(r[5]),
+                stage=r[6],
+                cheat_attempts=int(r[7]),
+                candidate_name=str(r[8]),
+                job_position=str(r[9]),
+            )
+            for r in rows
+        ]
 
     async def idle_since(self, cutoff: str) -> list[str]:
         """Sessions whose last access is older than `cutoff` (a `now_iso()` timestamp)."""
@@ -208,6 +241,7 @@ class SessionRepository:
                 self._step(
                     q.INSERT_TURN_KEY,
                     sid,
+                    commit.generation,
                     record.key,
                     record.request_hash,
                     record.reply,
@@ -233,7 +267,16 @@ class SessionRepository:
         thread's checkpoints are orphans for the next prune)."""
         sid = lease.session_id
         params = (*q.progress_params(progress), now_iso(), sid, lease.token)
-        await self._guarded(lease, [self._step(q.RESET, *params), self._step(q.DELETE_REPORT, sid)])
+        await self._guarded(
+            lease,
+            [
+                self._step(q.RESET, *params),
+                self._step(q.DELETE_REPORT, sid),
+                # Keys of the old interview could never replay again (they are scoped to
+                # their generation): gone with it.
+                self._step(q.DELETE_TURN_KEYS, sid),
+            ],
+        )
 
     async def delete(self, lease: Lease) -> None:
         """Remove the session, its checkpoints, keys and report (saved documents stay)."""
@@ -272,9 +315,14 @@ class SessionRepository:
 
     # --- saved sessions -------------------------------------------------------------------
 
-    async def save_document(self, session_id: str, reason: str, document: dict[str, Any]) -> None:
-        """Keep a saved session document in the database, readable from every replica."""
-        await self._change(q.INSERT_SAVED, session_id, now_iso(), reason, self._json(document))
+    async def save_document(
+        self, session_id: str, reason: str, document: dict[str, Any], generation: int = 0
+    ) -> None:
+        """Keep a saved session document in the database, readable from every replica: one
+        per session, interview `generation` and reason (saving again replaces it)."""
+        await self._change(
+            q.UPSERT_SAVED, session_id, generation, now_iso(), reason, self._json(document)
+        )
 
     async def saved_documents(self) -> list[SavedSummary]:
         return [SavedSummary(*r) for r in await self._rows(q.SAVED_LIST)]

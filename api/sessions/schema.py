@@ -60,12 +60,28 @@ def progress_params(progress: Progress) -> tuple[Any, ...]:
 
 INSERT_SESSION = (
     "INSERT INTO interviewer_sessions (session_id, created_at, last_access, settings,"
-    " token_hash, total_expected_questions) VALUES (?, ?, ?, ?, ?, ?)"
+    " token_hash, total_expected_questions) SELECT ?, ?, ?, ?, ?, ?"
+    " WHERE (SELECT COUNT(*) FROM interviewer_sessions) < ?"
 )
+"""(session, created, last access, settings, token hash, total, cap): nothing past the cap."""
 SESSION_BY_ID = f"SELECT {_COLUMNS} FROM interviewer_sessions WHERE session_id = ?"
 SESSION_BY_TOKEN = f"SELECT {_COLUMNS} FROM interviewer_sessions WHERE token_hash = ?"
+
+_SUMMARY = (
+    "session_id, created_at, last_access, active, questions_asked, total_expected_questions,"
+    " stage, cheat_attempts, COALESCE({candidate_name}, ''), COALESCE({job_position}, '')"
+)
+SESSION_PAGE = (
+    f"SELECT {_SUMMARY} FROM interviewer_sessions ORDER BY created_at, session_id LIMIT ?"
+)
+"""(limit): the first page of the list."""
+SESSION_PAGE_AFTER = (
+    f"SELECT {_SUMMARY} FROM interviewer_sessions"
+    " WHERE created_at > ? OR (created_at = ? AND session_id > ?)"
+    " ORDER BY created_at, session_id LIMIT ?"
+)
+"""(created, created, session, limit): the page after a cursor (keyset: constant cost)."""
 ALL_SESSIONS = f"SELECT {_COLUMNS} FROM interviewer_sessions ORDER BY created_at, session_id"
-TOUCH = "UPDATE interviewer_sessions SET last_access = ? WHERE session_id = ?"
 IDLE_SINCE = "SELECT session_id FROM interviewer_sessions WHERE last_access < ?"
 
 # --- leases: (token, purpose, seconds, session) / (seconds, session, token) / (session, token) -
@@ -103,20 +119,29 @@ DELETE_REPORT = "DELETE FROM interviewer_reports WHERE session_id = ?"
 # --- idempotency keys, saved documents, reports, duties --------------------------------------
 
 INSERT_TURN_KEY = (
-    "INSERT INTO interviewer_turn_keys (session_id, idem_key, request_hash, reply, events,"
-    " created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    "INSERT INTO interviewer_turn_keys (session_id, generation, idem_key, request_hash, reply,"
+    " events, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
+"""(session, generation, key, hash, reply, events, created_at)"""
 TURN_KEY = (
-    "SELECT idem_key, request_hash, reply, events FROM interviewer_turn_keys"
-    " WHERE session_id = ? AND idem_key = ?"
+    "SELECT k.idem_key, k.request_hash, k.reply, k.events FROM interviewer_turn_keys k"
+    " JOIN interviewer_sessions s ON s.session_id = k.session_id"
+    " AND s.generation = k.generation WHERE k.session_id = ? AND k.idem_key = ?"
 )
-INSERT_SAVED = (
-    "INSERT INTO interviewer_saved_sessions (session_id, saved_at, reason, document)"
-    " VALUES (?, ?, ?, ?)"
+"""A key of the session's current interview only: a reset (or a restart) starts afresh."""
+UPSERT_SAVED = (
+    "INSERT INTO interviewer_saved_sessions (session_id, generation, saved_at, reason, document)"
+    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id, generation, reason)"
+    " DO UPDATE SET saved_at = excluded.saved_at, document = excluded.document"
 )
-SAVED_LIST = "SELECT session_id, saved_at, reason FROM interviewer_saved_sessions ORDER BY id"
+"""One document per session, generation and reason: saving again (a retried delete or
+expiry, a second save) replaces it rather than piling up copies."""
+SAVED_LIST = (
+    "SELECT session_id, saved_at, reason FROM interviewer_saved_sessions ORDER BY saved_at, id"
+)
 SAVED_LATEST = (
-    "SELECT document FROM interviewer_saved_sessions WHERE session_id = ? ORDER BY id DESC LIMIT 1"
+    "SELECT document FROM interviewer_saved_sessions WHERE session_id = ?"
+    " ORDER BY saved_at DESC, id DESC LIMIT 1"
 )
 UPSERT_REPORT = (
     "INSERT INTO interviewer_reports (session_id, report, updated_at) VALUES (?, ?, ?)"

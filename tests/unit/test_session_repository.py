@@ -81,7 +81,7 @@ async def test_a_new_session_has_no_head_and_the_settings_it_was_created_with(
     assert row.settings == SETTINGS
     assert row.total_expected_questions == 3
     assert (await repo.by_token_hash("digest-" + sid)) == row
-    assert [r.session_id for r in await repo.all()] == [sid]
+    assert [r.session_id for r in await repo.page(10)] == [sid]
 
 
 async def test_a_lease_is_exclusive_until_released(repo: SessionRepository) -> None:
@@ -250,8 +250,6 @@ async def test_idle_sessions_are_those_accessed_before_the_cutoff(repo: SessionR
     fresh = await new_session(repo)
     idle = await repo.idle_since(cutoff)
     assert old in idle and fresh not in idle
-    await repo.touch(old)
-    assert old not in await repo.idle_since(cutoff)
 
 
 async def test_claim_takes_the_lease_and_reads_the_row_or_says_what_holds_it(
@@ -353,3 +351,28 @@ async def test_pruning_deleted_sessions_removes_only_threads_of_sessions_that_ar
     ]
     assert [str(t.config["configurable"]["checkpoint_id"]) for t in listed] == [studio]
     assert await repo.prune_deleted() == 0
+
+
+async def test_a_create_past_the_cap_inserts_nothing(repo: SessionRepository) -> None:
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    assert await repo.create(first, SETTINGS, None, cap=1)
+    assert not await repo.create(second, SETTINGS, None, cap=1)
+    assert await repo.get(second) is None
+    assert await repo.create(second, SETTINGS, None, cap=2)
+
+
+async def test_the_session_list_is_paged_in_the_database_in_creation_order(
+    repo: SessionRepository,
+) -> None:
+    made = [await new_session(repo) for _ in range(5)]
+    first = await repo.page(2)
+    assert [r.session_id for r in first] == made[:2]
+    assert first[0].candidate_name == SETTINGS.candidate_name
+    assert first[0].job_position == SETTINGS.job_position
+    assert (first[0].stage, first[0].active, first[0].total_expected_questions) == (
+        "created",
+        False,
+        3,
+    )
+    rest = await repo.page(10, (first[-1].created_at, first[-1].session_id))
+    assert [r.session_id for r in rest] == made[2:]
