@@ -103,6 +103,10 @@ def test_the_report_is_audited_with_the_versions_that_made_it(secured: httpx.Cli
     )
     assert said.status_code == 200
     assert secured.post(f"/end-interview/{sid}").status_code == 200
+    # The evaluation runs in a worker process after the closing: wait for the report first.
+    deadline = time.monotonic() + 90
+    while secured.get(f"/report/{sid}").status_code == 202 and time.monotonic() < deadline:
+        time.sleep(0.2)
     entries = _wait_for(secured, sid, "report.generated")
     (entry,) = [e for e in entries if e["action"] == "report.generated"]
     assert (entry["actor"], entry["role"]) == ("system", "system")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph.evaluation import heuristic
@@ -316,7 +316,7 @@ def non_answers(draw: st.DrawFn, spec: Spec) -> str:
     return draw(st.sampled_from({"gap": GAPS, "pass": PASSES, "off_topic": OFF_TOPIC}[kind]))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), spec=st.sampled_from(SPECS))
 def test_detailed_beats_short_beats_every_non_answer_which_all_score_alike(
     data: st.DataObject, spec: Spec
@@ -327,7 +327,7 @@ def test_detailed_beats_short_beats_every_non_answer_which_all_score_alike(
     assert detailed > short > silent == 1
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     spec=st.sampled_from(SPECS),
     kind=st.sampled_from(["detailed", "short", "one_word", "gap", "pass"]),
@@ -350,7 +350,7 @@ def test_an_added_off_topic_sentence_never_raises_a_score(
     assert score(_transcript(spec, padded)) <= score(_transcript(spec, base))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), count=st.integers(min_value=1, max_value=8))
 def test_a_candidate_whose_every_reply_is_a_non_answer_is_no_hire(
     data: st.DataObject, count: int
