@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 LOCK := .venv.lock
 STUDIO_PORT ?= 2024
 
-.PHONY: install install-runtime run test lint studio bench quality clean
+.PHONY: install install-runtime run test lint studio bench quality calibrate clean
 
 ## Everything a developer needs (runtime and development dependencies).
 install: $(DEV_STAMP)
@@ -75,6 +75,12 @@ bench: $(DEV_STAMP)
 ## Groq when GROQ_API_KEY is set). Extra flags: make quality QUALITY_ARGS="--transcripts".
 quality: $(DEV_STAMP)
 	$(BIN)/python -m tests.support.quality $(QUALITY_ARGS)
+
+## The evaluators against the golden set (calibration/golden_set.json): exact and within-one
+## agreement, Spearman's rho and the confusion table, offline (and Groq with GROQ_API_KEY).
+## Exits 1 when the offline targets are missed. Extra flags: make calibrate CALIBRATE_ARGS=--show
+calibrate: $(DEV_STAMP)
+	$(BIN)/python -m devkit.calibrate $(CALIBRATE_ARGS)
 
 clean:
 	rm -rf $(VENV) $(LOCK) .pytest_cache .mypy_cache .ruff_cache .hypothesis

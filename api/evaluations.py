@@ -60,7 +60,8 @@ from api.sessions import SessionNotFound, SessionRow
 from api.webhook import Outbox
 from graph.context import Context
 from graph.evaluation.graph import evaluation_graph, evaluation_input
-from graph.evaluation.report import Report
+from graph.evaluation.provenance import of_context
+from graph.evaluation.report import Provenance, Report
 from graph.state import State
 
 logger = logging.getLogger(__name__)
@@ -256,13 +257,7 @@ class EvaluationRunner:
         webhook = await self.outbox.store("report.ready", report, session_id=session_id)
         await self.reports.save(report.model_copy(update={"webhook": webhook}))
         self.outbox.start(webhook)
-        await self._audit(
-            "report.generated",
-            session_id,
-            generated_by=report.generated_by,
-            model=report.model,
-            rubric_version=report.rubric_version,
-        )
+        await self._audit_generated(report)
 
     async def _evaluate_with_retries(self, row: SessionRow, state: State) -> Report | None:
         """The report, trying again with a doubling backoff while the failure may pass (a dead
@@ -377,12 +372,47 @@ class EvaluationRunner:
             return False
         return True
 
+    async def _audit_generated(self, report: Report) -> None:
+        # The log keeps which versions made the scores, never their words.
+        made = report.provenance
+        details: dict[str, Any] = {
+            "generation": report.generation,
+            "recommendation": report.overall.recommendation,
+            "rubric_version": report.rubric_version,
+        }
+        if made is not None:
+            details |= {
+                "evaluator": made.evaluator,
+                "code_version": made.code_version,
+                "judge_runs": made.judge_runs,
+                "prompt_hashes": [f"{n}:{h}" for n, h in sorted(made.prompt_hashes.items())],
+            }
+        try:
+            await audit.append(
+                self.service.repo,
+                audit.SYSTEM,
+                "report.generated",
+                session_id=report.session_id,
+                details=details,
+            )
+        except Exception:
+            logger.exception("could not audit the report of %s", report.session_id)
+
+    def _provenance(self) -> Provenance | None:
+        # Which evaluator failed; a configuration that names none (the very failure, perhaps)
+        # leaves it out rather than losing the failure.
+        try:
+            return of_context(self.settings.context())
+        except Exception:
+            return None
+
     async def _save_failure(self, row: SessionRow, exc: Exception) -> None:
         error = {k: v for k, v in report_error(exc).items() if k != "event"}
         failure = FailedReport(
             session_id=row.session_id,
             failed_at=_now(),
             error=ReportError.model_validate(error | {"type": type(exc).__name__}),
+            provenance=self._provenance(),
             **_stamp(row),
         )
         try:

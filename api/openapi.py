@@ -82,8 +82,13 @@ _REPORT = Report.model_validate(
                 "evidence": [_QUOTE],
                 "rationale": "A sound design with invalidation, quoted from the answer.",
                 "communication": 4,
+                "scored_by": "heuristic",
             }
         ],
+        "provenance": {
+            "evaluator": "offline-heuristic",
+            "code_version": "0.1.0+3f9a1c27d2b4",
+        },
         "skills": [
             {
                 "skill": "python",
@@ -98,6 +103,8 @@ _REPORT = Report.model_validate(
             "recommendation": "hire",
             "summary": "Designs caches soundly; explains trade-offs clearly.",
             "strengths": ["Caching and invalidation"],
+            "planned": 1,
+            "reached": 1,
         },
         "integrity": {
             "potential_cheat_attempts": 1,
@@ -151,6 +158,12 @@ _REPORT_EXAMPLES: dict[str, dict[str, Any]] = {
     "ProcessRequest": _REPORT["integrity"]["process_requests"][0],
     "Usage": _REPORT["usage"],
     "WebhookOutcome": _REPORT["webhook"],
+    "Provenance": _REPORT["provenance"],
+    "UncoveredSkill": {
+        "skill": "PostgreSQL",
+        "reason": "Not covered: no technical question was planned on it (2 skills listed, 1 "
+        "technical question(s) planned).",
+    },
     "FailedReport": _FAILED,
     "ReportError": _FAILED["error"],
 }

@@ -1,5 +1,9 @@
 """A session's report as a typed union: pending, failed or ready, told apart by `status`.
 
+A ready report says what produced its scores in `provenance` (`Provenance`: the evaluator, the
+rubric version, the prompt hashes, the code version, the judge's runs); a failed one says which
+evaluator failed in the same field.
+
 The repository keeps one JSON document per session (its `save_report` / `get_report`); the API
 reads and writes it only through `Reports`, as a `StoredReport`. GET /report serves the ready
 and failed forms as they are stored (`ServedReport`) and the pending one as `ReportPending`.
@@ -12,7 +16,7 @@ from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from graph.evaluation.report import RUBRIC_VERSION, Report, WebhookOutcome
+from graph.evaluation.report import RUBRIC_VERSION, Provenance, Report, WebhookOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +70,12 @@ class FailedReport(BaseModel):
     generation: int | None = Field(default=None, description=_STAMP)
     checkpoint_id: str | None = Field(
         default=None, description="The checkpoint of the transcript it was evaluating."
+    )
+    provenance: Provenance | None = Field(
+        default=None,
+        exclude_if=lambda made: made is None,
+        description="The evaluator that failed, as a ready report would name it (absent in "
+        "reports stored before it existed).",
     )
 
 

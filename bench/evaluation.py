@@ -37,6 +37,7 @@ from devkit.processes import exit_on_sigterm
 from devkit.threaded_server import ThreadedServer, offline_settings
 from graph.context import Context
 from graph.evaluation.graph import evaluation_graph, evaluation_input
+from graph.evaluation.judge import JUDGE_RUNS
 from graph.evaluation.report import Report
 from graph.graph import build_graph
 from graph.state import InterviewSettings, State
@@ -178,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         without = asyncio.run(closing_ttfb(args.concurrent, False, workdir))
         with_eval = asyncio.run(closing_ttfb(args.concurrent, True, workdir))
     dollars = (cost["prompt"] * args.price_in + cost["completion"] * args.price_out) / 1e6
+    # Each answered question is judged JUDGE_RUNS times (different seeds) so disagreements show:
+    # the runs beyond the first are what that costs.
+    added = dollars * (JUDGE_RUNS - 1) / JUDGE_RUNS
     questions = SETTINGS.total_expected_questions
     rows = [
         ("Groq evaluation calls per interview", f"{cost['calls']:.1f}"),
@@ -186,6 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         (
             f"cost per interview at ${args.price_in}/${args.price_out} per 1M",
             f"${dollars:.4f}",
+        ),
+        (
+            f"added by {JUDGE_RUNS} judge runs per question instead of 1, per interview",
+            f"${added:.4f}",
         ),
         ("offline heuristic evaluation, ms per interview", f"{cost['heuristic_ms']:.1f}"),
         (

@@ -91,7 +91,8 @@ class MetricsCounts:
     sessions: dict[str, int]
     leases: dict[str, int]
     reports: dict[str, int]
-    outbox: int = 0
+    outbox: int
+    """Webhook deliveries still pending in the outbox."""
 
 
 @dataclass(frozen=True)

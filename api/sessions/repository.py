@@ -412,6 +412,7 @@ class SessionRepository:
             sessions=await grouped(q.SESSIONS_BY_STATE),
             leases=await grouped(q.LEASES_BY_PURPOSE),
             reports=await grouped(q.REPORTS_BY_STATUS),
+            outbox=await self.outbox_depth(),
         )
 
     # --- candidate rights (the rules: api/rights/) ------------------------------------------

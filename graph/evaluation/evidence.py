@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from graph.evaluation.report import Evidence, QuestionReport
 from graph.evaluation.transcript import Answer, QuestionTranscript
+from graph.evaluation.understanding import NON_ANSWERS
 
 MAX_QUOTES = 4
 """Evidence items kept per question (the first ones that pass)."""
@@ -83,16 +84,51 @@ class Proposal(BaseModel):
     rationale: str = ""
     admitted_gap: bool = False
     communication: int | None = Field(default=None, ge=1, le=5)
+    runs: list[int] = Field(
+        default_factory=list, description="The LLM judge's score in each run (empty offline)."
+    )
 
 
-GAP_ONLY_CAP = 1
-"""Score cap when every answer on the question admits not knowing."""
+LOWEST_ANCHOR = 1
+DISAGREEMENT_SPREAD = 1
+"""Judge runs whose scores spread by more than this mark the question `disagreement`."""
+"""The score of a question asked and met only with non-answers (gap, pass, off-topic, one word)."""
 GAP_PARTLY_CAP = 3
-"""Score cap when some answer on it (e.g. a follow-up's) admits not knowing."""
+"""Score cap when some answer on the question (e.g. a follow-up's) admits not knowing."""
+
+
+def _non_answer_report(question: QuestionTranscript, blank: QuestionReport) -> QuestionReport:
+    """Every reply on the question is a non-answer: the lowest anchor, the replies quoted."""
+    kinds = [a.non_answer for a in question.answers if a.non_answer is not None]
+    # The most telling kind: a pass or a gap says more than the empty reply before it.
+    kind = next((k for k in kinds if k != "blank"), "blank")
+    quoted = [
+        Evidence(quote=normalise(a.text), turn=a.turn)
+        for a in question.answers
+        if normalise(a.text) and a.non_answer != "blank"
+    ][:MAX_QUOTES]
+    reasons = "; ".join(dict.fromkeys(NON_ANSWERS[k] for k in kinds))
+    return blank.model_copy(
+        update={
+            "status": "scored",
+            "score": LOWEST_ANCHOR,
+            "evidence": quoted,
+            "non_answer": kind,
+            "communication": LOWEST_ANCHOR,
+            "admitted_gap": "gap" in kinds,
+            "scored_by": "rule",
+            "rationale": f"Lowest anchor ({LOWEST_ANCHOR}/5), no answer to assess: {reasons}.",
+        }
+    )
 
 
 def check_question(question: QuestionTranscript, proposal: Proposal | None) -> QuestionReport:
-    """The question's report: the proposal, kept only as far as the transcript supports it."""
+    """The question's report: the proposal, kept only as far as the transcript supports it.
+
+    Never asked: `not_reached`. Asked, and the interview ended before any reply:
+    `not_answered`. Met only with non-answers: scored at the lowest anchor, whatever was
+    proposed. Otherwise the proposal, with its quotes checked and an admitted gap capping it.
+    """
     blank = QuestionReport(
         number=question.number,
         stage=question.stage,
@@ -100,27 +136,23 @@ def check_question(question: QuestionTranscript, proposal: Proposal | None) -> Q
         question=question.question,
         asked=question.asked,
         follow_ups=question.follow_ups,
-        status="not_answered",
+        status="not_reached",
+        rationale="Not reached: the interview ended before this question.",
     )
-    if not question.answered:
-        reason = (
-            "Never asked: the interview ended first."
-            if not question.asked
-            else "No answer: the candidate passed on the question."
-            if question.passed
-            else "No answer: the candidate's reply was empty or skipped the question."
-            if question.answers
-            else "No answer: the interview ended before the candidate answered."
+    if not question.asked:
+        return blank
+    if not question.replied:
+        return blank.model_copy(
+            update={
+                "status": "not_answered",
+                "rationale": "Asked, but the interview ended before the candidate replied.",
+            }
         )
-        return blank.model_copy(update={"rationale": reason})
+    if not question.answered:
+        return _non_answer_report(question, blank)
     answers = question.substantive
-    gaps = [a for a in answers if a.gap]
-    gap_only = len(gaps) == len(answers)
-    admitted = bool(gaps) or bool(proposal and proposal.admitted_gap)
+    admitted = any(a.gap for a in question.answers) or bool(proposal and proposal.admitted_gap)
     evidence, dropped = verify_quotes(proposal.quotes if proposal else [], answers)
-    if gap_only and not evidence:
-        # The admission itself is the evidence for the low score.
-        evidence = [Evidence(quote=normalise(a.text), turn=a.turn) for a in gaps[:MAX_QUOTES]]
     rationale = proposal.rationale.strip() if proposal else ""
     if dropped:
         rationale += f" [{dropped} proposed quote(s) dropped: not found verbatim in the answers.]"
@@ -134,10 +166,17 @@ def check_question(question: QuestionTranscript, proposal: Proposal | None) -> Q
                 "dropped_quotes": dropped,
             }
         )
-    cap = GAP_ONLY_CAP if gap_only else GAP_PARTLY_CAP if admitted else 5
+    cap = GAP_PARTLY_CAP if admitted else 5
     score = min(proposal.score, cap)
     if score < proposal.score:
         rationale += f" [Score capped at {cap}: the candidate admitted a knowledge gap.]"
+    runs = proposal.runs
+    disagreement = bool(runs) and max(runs) - min(runs) > DISAGREEMENT_SPREAD
+    if disagreement:
+        rationale += (
+            f" [Disagreement: the judge's {len(runs)} runs scored "
+            f"{', '.join(str(r) for r in runs)}; a human should look.]"
+        )
     return blank.model_copy(
         update={
             "status": "scored",
@@ -147,5 +186,8 @@ def check_question(question: QuestionTranscript, proposal: Proposal | None) -> Q
             "admitted_gap": admitted,
             "communication": proposal.communication,
             "dropped_quotes": dropped,
+            "scored_by": "model" if runs else "heuristic",
+            "judge_scores": runs,
+            "disagreement": disagreement,
         }
     )

@@ -33,9 +33,19 @@ EVALUATION_TAG = "interview_evaluation"
 SYSTEM_PROMPT = "evaluation_system"
 TASK_PROMPT = "evaluation"
 MAX_ATTEMPTS = 2
-"""Calls per question at most when the answer does not fit the schema."""
+"""Calls per run at most when the answer does not fit the schema."""
 MAX_COMPLETION_TOKENS = 700
-CONCURRENT_CALLS = 4
+SEEDS: tuple[int, ...] = (7, 1009, 65537)
+"""One judge run per seed on every answered question; the score is the runs' median, and runs
+spreading by more than one point mark the question `disagreement` for a human."""
+JUDGE_RUNS = len(SEEDS)
+JUDGE_TEMPERATURE = 0.3
+"""Low, so a run stays near the most likely judgement, yet not 0, so the runs are independent
+samples: their spread is what `disagreement` reports."""
+CONCURRENT_CALLS = 4 * JUDGE_RUNS
+"""Calls in flight at once: four questions' runs together, so three runs do not triple the
+evaluation's latency."""
+PROMPTS = (SYSTEM_PROMPT, TASK_PROMPT)
 
 logger = logging.getLogger(__name__)
 
@@ -103,17 +113,28 @@ def _usage_of(raw: Any) -> tuple[int, int]:
 
 
 async def propose(
-    question: QuestionTranscript, settings: InterviewSettings, context: Context, usage: Usage
+    question: QuestionTranscript,
+    settings: InterviewSettings,
+    context: Context,
+    usage: Usage,
+    seed: int | None = None,
 ) -> Proposal | None:
-    """The model's proposal for one answered question, or None if it never fit the schema."""
+    """One judge run's proposal for one answered question (sampled with `seed`), or None if
+    it never fit the schema."""
     messages = render_evaluation(question, settings)
     if estimate_tokens(messages) + MAX_COMPLETION_TOKENS > context.context_window:
         raise PromptTooLarge(f"question {question.number}'s evaluation prompt is too large")
-    call = StructuredCall(AnswerAssessment, MAX_COMPLETION_TOKENS, retries=True)
+    call = StructuredCall(
+        AnswerAssessment,
+        MAX_COMPLETION_TOKENS,
+        retries=True,
+        temperature=JUDGE_TEMPERATURE if seed is not None else 0.0,
+        seed=seed,
+    )
     structured = structured_model(context, call).with_config(
         tags=[EVALUATION_TAG, TAG_NOSTREAM],
         run_name="assess_answer",
-        metadata={"question": question.number},
+        metadata={"question": question.number, "seed": seed},
     )
     for attempt in range(1, MAX_ATTEMPTS + 1):
         result: Any = await structured.ainvoke(messages)
@@ -130,6 +151,7 @@ async def propose(
                 rationale=parsed.rationale,
                 admitted_gap=parsed.admitted_gap,
                 communication=parsed.communication,
+                runs=[parsed.score],
             )
         logger.warning(
             "evaluation of question %s: answer %d/%d did not fit the schema: %s",
@@ -141,16 +163,41 @@ async def propose(
     return None
 
 
+def combine(number: int, runs: list[Proposal | None]) -> Proposal | None:
+    """One proposal from the judge's runs on a question: the median score, with the quotes and
+    rationale of a run that gave it; a gap when most runs saw one; every run's score kept."""
+    done = [r for r in runs if r is not None and r.score is not None]
+    if not done:
+        return None
+    scores = [r.score for r in done if r.score is not None]
+    median = sorted(scores)[(len(scores) - 1) // 2]
+    chosen = next(r for r in done if r.score == median)
+    voices = [r.communication for r in done if r.communication is not None]
+    return chosen.model_copy(
+        update={
+            "number": number,
+            "admitted_gap": sum(r.admitted_gap for r in done) * 2 > len(done),
+            "communication": sorted(voices)[(len(voices) - 1) // 2] if voices else None,
+            "runs": scores,
+        }
+    )
+
+
 async def propose_all(
     questions: list[QuestionTranscript], settings: InterviewSettings, context: Context
 ) -> tuple[dict[int, Proposal | None], Usage]:
-    """Proposals for every answered question (a few calls at a time), and their token usage."""
+    """Proposals for every answered question, each the combination of `JUDGE_RUNS` runs with
+    different seeds (run concurrently, a few questions at a time), and their token usage."""
     usage = Usage()
     gate = asyncio.Semaphore(CONCURRENT_CALLS)
 
-    async def one(question: QuestionTranscript) -> Proposal | None:
+    async def run(question: QuestionTranscript, seed: int) -> Proposal | None:
         async with gate:
-            return await propose(question, settings, context, usage)
+            return await propose(question, settings, context, usage, seed)
+
+    async def one(question: QuestionTranscript) -> Proposal | None:
+        runs = await asyncio.gather(*(run(question, seed) for seed in SEEDS))
+        return combine(question.number, list(runs))
 
     answered = [q for q in questions if q.answered]
     results = await asyncio.gather(*(one(q) for q in answered))

@@ -12,6 +12,7 @@ from graph.evaluation import heuristic, judge
 from graph.evaluation.aggregate import overall_of, skill_scores
 from graph.evaluation.evidence import check_question
 from graph.evaluation.markdown import render_markdown
+from graph.evaluation.provenance import of_context
 from graph.evaluation.report import FlaggedEvent, Integrity, ProcessRequest, Report, Usage
 from graph.evaluation.state import EvaluationState
 from graph.evaluation.transcript import collect_questions
@@ -35,11 +36,13 @@ async def propose_scores(state: EvaluationState, runtime: Runtime[Context]) -> d
             "model": provider.model,
             "usage": usage,
             "proposals": [p for p in proposals.values() if p is not None],
+            "provenance": of_context(runtime.context),
         }
     return {
         "generated_by": heuristic.GENERATED_BY,
         "usage": Usage(),
         "proposals": [heuristic.assess(q) for q in state.questions if q.answered],
+        "provenance": of_context(runtime.context),
     }
 
 
@@ -79,6 +82,7 @@ async def aggregate_scores(state: EvaluationState, runtime: Runtime[Context]) ->
             depth_probes=probe_outcomes(state),
         ),
         usage=state.usage,
+        provenance=state.provenance or of_context(runtime.context),
     )
     return {"report": report}
 

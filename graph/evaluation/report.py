@@ -11,17 +11,22 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from graph.evaluation.understanding import NonAnswer
 from graph.integrity import AnswerEvidence, ProbeOutcome
 from graph.state import MainStage
 
-RUBRIC_VERSION = "2026-12-01.r1"
+RUBRIC_VERSION = "2026-12-02.r3"
 """Changes whenever the rubric, a prompt of the evaluator or an aggregation rule changes, so a
 report can be compared only with reports of the same version."""
 
 GeneratedBy = Literal["groq", "openai", "offline-heuristic"]
 """Who proposed the scores: an LLM provider that answers structured calls (its name, as
 graph.llm.describe gives it), or the offline heuristic."""
-QuestionStatus = Literal["scored", "insufficient_evidence", "not_answered"]
+ScoredBy = Literal["rule", "heuristic", "model"]
+QuestionStatus = Literal["scored", "insufficient_evidence", "not_answered", "not_reached"]
+"""`scored` (a non-answer too: the lowest anchor), `insufficient_evidence` (the proposer gave
+nothing the code could verify), `not_answered` (asked; the interview ended before a reply),
+`not_reached` (never asked)."""
 Recommendation = Literal[
     "strong_hire", "hire", "lean_hire", "lean_no_hire", "no_hire", "insufficient_evidence"
 ]
@@ -65,6 +70,26 @@ class QuestionReport(BaseModel):
     dropped_quotes: int = Field(
         default=0, description="Quotes proposed for this question that the code rejected."
     )
+    scored_by: ScoredBy | None = Field(
+        default=None,
+        description="What decided the score: `rule` (a non-answer, the lowest anchor by code), "
+        "`heuristic` (the offline heuristic) or `model` (the LLM judge); null unless scored.",
+    )
+    judge_scores: list[int] = Field(
+        default_factory=list,
+        description="The LLM judge's score in each of its runs on this question (empty "
+        "offline); the score is their median.",
+    )
+    disagreement: bool = Field(
+        default=False,
+        description="The judge's runs spread by more than one point: a human should look.",
+    )
+    non_answer: NonAnswer | None = Field(
+        default=None,
+        description="Set when every reply on the question was a non-answer (`gap`, `pass`, "
+        "`off_topic`, `one_word`, `blank`): it scores the lowest anchor, 1/5, with the replies "
+        "quoted.",
+    )
 
 
 class SkillReport(BaseModel):
@@ -77,12 +102,31 @@ class SkillReport(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
+class UncoveredSkill(BaseModel):
+    """A skill of the settings that no scored question covered: the recommendation stays below
+    `strong_hire`."""
+
+    skill: str
+    reason: str = Field(description="Why no question covered it.")
+
+
 class Overall(BaseModel):
     score: float | None = Field(default=None, ge=1, le=10, description="1-10; null: no evidence.")
     recommendation: Recommendation
     summary: str
     strengths: list[str] = Field(default_factory=list)
     concerns: list[str] = Field(default_factory=list)
+    planned: int = Field(default=0, description="Main questions the interview planned.")
+    reached: int = Field(
+        default=0,
+        description="Main questions the candidate replied to (an answer or a non-answer); "
+        "under half of `planned` makes the recommendation `insufficient_evidence`.",
+    )
+    uncovered_skills: list[UncoveredSkill] = Field(
+        default_factory=list,
+        description="Skills of the settings no scored question covered, each with the reason; "
+        "any caps the recommendation at `hire`.",
+    )
 
 
 class FlaggedEvent(BaseModel):
@@ -135,6 +179,31 @@ class Integrity(BaseModel):
 
 
 WebhookStatus = Literal["not_configured", "pending", "delivered", "failed"]
+
+
+class Provenance(BaseModel):
+    """What produced the scores (graph/evaluation/provenance.py), so a score can be answered for
+    and compared only with scores made the same way."""
+
+    evaluator: str = Field(
+        description="`offline-heuristic`, or the provider and model id that judged "
+        "(`groq:llama-3.3-70b-versatile`)."
+    )
+    rubric_version: str = RUBRIC_VERSION
+    prompt_hashes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each evaluation prompt's template as used, by name: the first 16 hex digits "
+        "of its SHA-256 (empty offline: the heuristic reads no prompt).",
+    )
+    code_version: str = Field(
+        description="The package version and a digest of the scoring code "
+        "(graph/evaluation, graph/language)."
+    )
+    judge_runs: int = Field(default=1, ge=1, description="Judge runs per answered question.")
+    seeds: list[int] = Field(default_factory=list, description="The runs' sampling seeds.")
+    temperature: float | None = Field(
+        default=None, description="The runs' sampling temperature (null offline)."
+    )
 
 
 class WebhookOutcome(BaseModel):
@@ -192,6 +261,11 @@ class Report(BaseModel):
     overall: Overall
     integrity: Integrity = Field(default_factory=Integrity)
     usage: Usage = Field(default_factory=Usage)
+    provenance: Provenance | None = Field(
+        default=None,
+        description="What produced the scores: evaluator, rubric version, prompt hashes, code "
+        "version, judge runs (null only in reports made before it existed).",
+    )
     webhook: WebhookOutcome | None = None
     generation: int | None = Field(
         default=None,

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from graph.evaluation.evidence import Proposal
-from graph.evaluation.report import GeneratedBy, QuestionReport, Report, Usage
+from graph.evaluation.report import GeneratedBy, Provenance, QuestionReport, Report, Usage
 from graph.evaluation.transcript import QuestionTranscript
 from graph.state import State
 
@@ -55,6 +55,9 @@ class EvaluationState(EvaluationInput, EvaluationOutput):
     checked: list[QuestionReport] = field(default_factory=list)
     """The questions' reports after the evidence checks."""
 
+    provenance: Provenance | None = None
+    """What proposed the scores (evaluator, prompts, code version, judge runs)."""
+
     def __post_init__(self) -> None:
         super().__post_init__()
         # Studio and the LangGraph server hand state over as plain JSON.
@@ -63,5 +66,7 @@ class EvaluationState(EvaluationInput, EvaluationOutput):
         self.checked = _models(self.checked, QuestionReport)
         if isinstance(self.usage, dict):
             self.usage = Usage.model_validate(self.usage)
+        if isinstance(self.provenance, dict):
+            self.provenance = Provenance.model_validate(self.provenance)
         if isinstance(self.report, dict):
             self.report = Report.model_validate(self.report)

@@ -3,53 +3,26 @@
 Grouping reads only the labels the interview graph puts on its messages (graph.state.LABEL_KEY):
 a `question` opens main question N, `follow_up`s with number N are its cross-questions, and
 candidate `answer`s with number N (in a main stage of graph/stages.py) are the candidate's
-words on it. Only real
-answers count: a message the screening labelled `flagged` (an integrity signal), `process` (a
-request such as ending early), `empty` or `passed` (the candidate passed: the question is not
-answered) is kept out of the evidence. Questions of the plan that were never asked (the
-interview ended first) are listed too, as never asked.
+words on it. A message the screening labelled `flagged` (an integrity signal) or `process` (a
+request such as ending early) is not a reply to the question and is kept out; one labelled
+`empty` or `passed` is a non-answer of that kind, and every other answer is classified by
+graph.evaluation.understanding (a gap, off-topic, one word, or an answer to score). Questions
+of the plan that were never asked (the interview ended first) are listed too, as never asked.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, Field
 
 from graph import stages
+from graph.evaluation.understanding import NonAnswer, is_gap, non_answer, stems, topic_stems
 from graph.nodes import next_main_question, skill_for
 from graph.state import LABEL_KEY, MainStage, State
-from graph.text import is_knowledge_gap, last_paragraph
-
-# Answers that decline the question without saying anything about it.
-_SKIPS = frozenset(
-    [
-        "",
-        "skip",
-        "skip it",
-        "skip this",
-        "skip this one",
-        "skip this question",
-        "pass",
-        "i pass",
-        "next",
-        "next question",
-        "next one",
-        "no answer",
-        "no comment",
-        "n/a",
-        "na",
-        "-",
-        "?",
-        "i'd rather not answer",
-        "i would rather not answer",
-        "i'd rather not say",
-    ]
-)
-_TRIM = re.compile(r"^[\s.!?…,;:\"'()\-]+|[\s.!?…,;:\"'()]+$")
+from graph.text import last_paragraph
 
 
 class Answer(BaseModel):
@@ -58,7 +31,14 @@ class Answer(BaseModel):
     turn: int = Field(description="Index in the session's history (0-based).")
     text: str
     follow_up: int = Field(description="0: the answer to the question; k: to follow-up k.")
-    gap: bool = Field(description="The message admits not knowing (graph.text.is_knowledge_gap).")
+    gap: bool = Field(
+        description="The message admits not knowing (graph.evaluation.understanding.is_gap)."
+    )
+    non_answer: NonAnswer | None = Field(
+        default=None,
+        description="The kind of non-answer the message is (gap, pass, off-topic, one word, "
+        "blank); None for an answer scored on its content.",
+    )
 
 
 class QuestionTranscript(BaseModel):
@@ -75,18 +55,41 @@ class QuestionTranscript(BaseModel):
     """The candidate passed on the question (the screening's `passed` label)."""
 
     @property
+    def topic(self) -> frozenset[str]:
+        """The stems that make a sentence about this question (understanding.topic_stems)."""
+        return topic_stems(self.question, self.skill, self.stage)
+
+    @property
+    def own(self) -> frozenset[str]:
+        """The stems of the question's own words (no skill or stage vocabulary)."""
+        return frozenset(stems(self.question)) & self.topic
+
+    @property
     def substantive(self) -> list[Answer]:
-        """The answers that say something (not empty, not a skip)."""
-        return [a for a in self.answers if not is_skip(a.text)]
+        """The answers scored on their content (not a non-answer)."""
+        return [a for a in self.answers if a.non_answer is None]
 
     @property
     def answered(self) -> bool:
+        """Some answer on it says something to score on content."""
         return bool(self.substantive)
 
+    @property
+    def replied(self) -> bool:
+        """The candidate replied to it, with an answer or a non-answer: it was reached."""
+        return bool(self.answers)
 
-def is_skip(text: str) -> bool:
-    """An empty answer, or one that only declines ("skip", "pass", "next question")."""
-    return _TRIM.sub("", " ".join(text.lower().split())) in _SKIPS
+    def answer(self, turn: int, text: str, follow_up: int, kind: NonAnswer | None = None) -> None:
+        """Add the candidate's message `text` on this question, classified."""
+        self.answers.append(
+            Answer(
+                turn=turn,
+                text=text,
+                follow_up=follow_up,
+                gap=is_gap(text),
+                non_answer=kind or non_answer(text, self.topic),
+            )
+        )
 
 
 def _text(message: BaseMessage) -> str:
@@ -127,20 +130,14 @@ def collect_questions(state: State) -> list[QuestionTranscript]:
         elif isinstance(message, AIMessage) and kind == "follow_up" and number in asked:
             asked[number].follow_ups.append(last_paragraph(_text(message)))
         elif isinstance(message, HumanMessage) and kind == "answer" and number in asked:
-            if label.get("passed"):
-                asked[number].passed = True
+            if label.get("flagged") or label.get("process"):
                 continue
-            if label.get("flagged") or label.get("process") or label.get("empty"):
-                continue
-            text = _text(message)
-            asked[number].answers.append(
-                Answer(
-                    turn=turn,
-                    text=text,
-                    follow_up=int(label.get("follow_ups") or 0),
-                    gap=is_knowledge_gap(text),
-                )
+            question = asked[number]
+            screened: NonAnswer | None = (
+                "pass" if label.get("passed") else "blank" if label.get("empty") else None
             )
+            question.passed = question.passed or screened == "pass"
+            question.answer(turn, _text(message), int(label.get("follow_ups") or 0), screened)
     total = max(state.total_expected_questions, max(asked, default=0))
     return [asked.get(n) or _never_asked(state, n) for n in range(1, total + 1)]
 

@@ -61,6 +61,11 @@ class StructuredCall:
     retries: bool
     """Whether the provider's retries apply. The follow-up judge has none: a slow judge falls
     back to the rules, a retry is not worth its wait."""
+    temperature: float = 0.0
+    """The sampling temperature (0: the most likely answer)."""
+    seed: int | None = None
+    """The sampling seed sent with the call (None: not sent): the evaluator's repeated runs of
+    one question differ by it."""
 
 
 class ChatProvider(Protocol):

@@ -65,7 +65,9 @@ def test_a_sessions_life_is_audited_and_its_entries_outlive_it_without_its_words
     _wait_for(secured, sid, "report.generated")
     assert secured.delete(f"/session/{sid}").status_code == 200
 
-    entries = _entries(secured, session_id=sid)
+    # The report's entry lands whenever its background evaluation ends (or never, once the
+    # session is deleted): test_the_report_is_audited_with_the_versions_that_made_it pins it.
+    entries = [e for e in _entries(secured, session_id=sid) if e["action"] != "report.generated"]
     steps = [(e["action"], e["actor"], e["role"]) for e in entries]
     assert steps[:2] == [
         ("session.created", "admin (bootstrap token)", "admin"),
@@ -89,6 +91,40 @@ def test_a_sessions_life_is_audited_and_its_entries_outlive_it_without_its_words
     exported = [json.loads(line) for line in dump.splitlines()]
     assert [e["seq"] for e in exported] == list(range(1, len(exported) + 1))
     assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(exported))
+
+
+def test_the_report_is_audited_with_the_versions_that_made_it(secured: httpx.Client) -> None:
+    created = secured.post(
+        "/create-session", json={"technical_questions": 1, "behavioral_questions": 0}
+    ).json()
+    sid, candidate = created["session_id"], created["candidate_token"]
+    assert secured.post(f"/start-interview/{sid}", headers=_bearer(candidate)).status_code == 200
+    said = secured.post(
+        f"/chat/{sid}",
+        json={"session_id": sid, "message": SECRET_ANSWER},
+        headers=_bearer(candidate),
+    )
+    assert said.status_code == 200
+    assert secured.post(f"/end-interview/{sid}").status_code == 200
+    # The evaluation runs in a worker process after the closing: wait for the report first.
+    deadline = time.monotonic() + 90
+    while secured.get(f"/report/{sid}").status_code == 202 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    entries = _wait_for(secured, sid, "report.generated")
+    (entry,) = [e for e in entries if e["action"] == "report.generated"]
+    assert (entry["actor"], entry["role"]) == ("system", "system")
+    report = secured.get(f"/report/{sid}").json()
+    made = report["provenance"]
+    assert entry["details"] == {
+        "generation": report["generation"],
+        "recommendation": report["overall"]["recommendation"],
+        "rubric_version": report["rubric_version"],
+        "evaluator": made["evaluator"],
+        "code_version": made["code_version"],
+        "judge_runs": made["judge_runs"],
+        "prompt_hashes": [],
+    }
+    assert "zebracorn" not in json.dumps(entries)
 
 
 def test_the_audit_log_is_for_admins_only(secured: httpx.Client) -> None:

@@ -160,7 +160,10 @@ def test_a_failed_report_is_served_as_stored_and_as_documented(
         "webhook",
         "generation",
         "checkpoint_id",
+        "provenance",
     ]
+    # Issue 18: a failed report names the evaluator that failed.
+    assert served["provenance"]["evaluator"] == "offline-heuristic"
     assert served["error"] == {
         "code": "evaluation_failed",
         "message": "The evaluation failed; it is retried automatically, and the report's "

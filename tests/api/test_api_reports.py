@@ -161,8 +161,13 @@ def test_end_interview_returns_before_its_evaluation(server: ThreadedServer, cli
     assert client.http.get(f"/report/{session_id}").status_code == 202
     gate.opened.set()
     body = report(client, session_id)
-    # Ended after the personal question: no main question was ever answered.
-    assert [q["status"] for q in body["questions"]] == ["not_answered"] * 3
+    # Ended after the personal question: the first main question was asked and never replied
+    # to, the others never reached (issue 18: "not reached" is not a low score).
+    assert [q["status"] for q in body["questions"]] == [
+        "not_answered",
+        "not_reached",
+        "not_reached",
+    ]
     assert body["overall"]["score"] is None
     assert body["overall"]["recommendation"] == "insufficient_evidence"
 
@@ -340,6 +345,9 @@ def test_webhook_posts_the_signed_report_and_records_the_delivery(
     sent = json.loads(receiver.deliveries[-1]["body"])
     assert sent["session_id"] == session_id and sent["status"] == "ready"
     assert sent["questions"] == body["questions"]
+    # Every score says what produced it, in the webhook too (issue 18).
+    assert sent["provenance"] == body["provenance"]
+    assert sent["provenance"]["evaluator"] == "offline-heuristic"
 
 
 def test_webhook_gives_up_after_bounded_attempts(

@@ -46,7 +46,7 @@ class Report(report.Report):
 # `Report(...)` call in `aggregate_scores` (graph/evaluation/nodes.py).
 async def aggregate_scores(state: EvaluationState, runtime: Runtime[Context]) -> dict[str, Any]:
     built = (await nodes.aggregate_scores(state, runtime))["report"]
-    answered = sum(q.status != "not_answered" for q in state.checked)
+    answered = sum(q.status == "scored" and q.non_answer is None for q in state.checked)
     return {"report": Report(**dict(built), answered=answered)}
 
 
@@ -105,7 +105,8 @@ async def test_the_guides_example_field_is_filled_shown_and_served(
     built = result["report"]
     assert isinstance(built, Report)
     statuses = [q.status for q in built.questions]
-    assert statuses[2] == "not_answered" and "not_answered" not in statuses[:2], statuses
+    assert statuses == ["scored"] * 3, statuses
+    assert [q.non_answer for q in built.questions] == [None, None, "pass"]
     assert built.answered == 2
     assert "- Answered: 2 of 3 questions" in result["markdown"]
     assert built.model_dump(mode="json")["answered"] == 2  # what the store keeps and GET serves

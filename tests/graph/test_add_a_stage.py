@@ -178,7 +178,9 @@ async def test_a_new_main_stage_is_one_row_and_one_prompt_file(
     assert {"name": "system_design", "label": "System design", "main": True} in module
     transcript = collect_questions(final)
     assert [q.stage for q in transcript].count("system_design") == 2
-    assert all(q.answered for q in transcript if q.stage == "system_design")
+    # Every one was replied to (`answered` now means "scored on content": issue 18 makes the
+    # simulated candidate's "I don't know" a non-answer).
+    assert all(q.replied for q in transcript if q.stage == "system_design")
 
     # The prompt workbench renders it as the graph does.
     rendered = render("system_design", build_task("system_design", SETTINGS, number=2))

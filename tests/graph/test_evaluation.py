@@ -22,7 +22,7 @@ from devkit.graph_driver import answer, start, state_of
 from devkit.groq_server import GroqStubServer, StubConfig
 from graph.context import Context
 from graph.evaluation.graph import evaluation_graph, evaluation_input
-from graph.evaluation.judge import EVALUATION_TAG
+from graph.evaluation.judge import EVALUATION_TAG, JUDGE_RUNS, JUDGE_TEMPERATURE, SEEDS
 from graph.evaluation.report import Report
 from graph.graph import InterviewGraph, build_graph
 from graph.state import InterviewSettings, State
@@ -116,7 +116,7 @@ SETTINGS = InterviewSettings(
 # --- offline -------------------------------------------------------------------------------
 
 
-async def test_offline_detailed_answer_outscores_i_dont_know_and_empty_is_not_answered(
+async def test_offline_detailed_answer_outscores_i_dont_know_and_a_pass_scores_the_lowest_anchor(
     interview_graph: InterviewGraph,
 ) -> None:
     context = Context(llm="offline")
@@ -132,13 +132,14 @@ async def test_offline_detailed_answer_outscores_i_dont_know_and_empty_is_not_an
     assert q1.score > q2.score
     assert q2.score == 1 and q2.admitted_gap
     assert [e.quote for e in q2.evidence] == [GAP]
-    assert q3.status == "not_answered" and q3.score is None and q3.asked
-    assert "passed" in q3.rationale  # an empty answer, a nudge, then a pass
+    # An empty answer, a nudge, then a pass: a non-answer, the lowest anchor, quoted.
+    assert (q3.status, q3.score, q3.non_answer) == ("scored", 1, "pass") and q3.asked
+    assert "passed" in q3.rationale and [e.quote for e in q3.evidence] == [SKIP]
     assert [r.kind for r in report.integrity.process_requests] == ["pass_question"]
     assert "Process requests (not cheating)" in markdown
     assert report.integrity.potential_cheat_attempts == 0
     assert q4.status == "not_answered" and q4.asked and "ended" in q4.rationale
-    assert q5.status == "not_answered" and not q5.asked and q5.stage == "custom"
+    assert q5.status == "not_reached" and not q5.asked and q5.stage == "custom"
     assert q5.question == "Why do you want to work on payments?"
     # Every quote is the candidate's own words on that question.
     history = [str(m.content) for m in state.messages]
@@ -150,13 +151,36 @@ async def test_offline_detailed_answer_outscores_i_dont_know_and_empty_is_not_an
     python = next(s for s in report.skills if s.skill == "python")
     assert python.score == 0.0 and python.questions == [2, 3, 4]
     assert report.overall.score is not None and report.overall.score <= 4.0
-    # Two of five questions scored: too few for a recommendation.
-    assert report.overall.recommendation == "insufficient_evidence"
+    # Three of five questions reached (two of them non-answers): a verdict, and not a good one.
+    assert (report.overall.planned, report.overall.reached) == (5, 3)
+    assert report.overall.recommendation in ("no_hire", "lean_no_hire")
     assert [s.skill for s in report.skills] == ["python", "Communication"]
     # A heuristic is never passed off as a model's judgement.
     assert report.generated_by == "offline-heuristic" and report.model == "offline-heuristic"
     assert "offline-heuristic" in markdown and "not a language model" in markdown
     assert report.usage.calls == 0
+    made = report.provenance
+    assert made is not None and made.evaluator == "offline-heuristic"
+    assert made.prompt_hashes == {} and made.judge_runs == 1
+    assert f"code `{made.code_version}`" in markdown
+    assert q1.scored_by == "heuristic" and q2.scored_by == "rule"
+
+
+async def test_offline_a_candidate_who_says_nothing_is_no_hire_with_every_reply_quoted(
+    interview_graph: InterviewGraph,
+) -> None:
+    # The weak candidate: a gap, one-word replies, football, a pass.
+    context = Context(llm="offline", max_follow_ups=0)
+    football = "Honestly the thing I care most about right now is football, I play every Sunday."
+    plan = by_number({1: "dunno", 2: "DAGs", 3: "they run stuff", 4: football, 5: SKIP})
+    state = await run_interview(interview_graph, "t", SETTINGS, context, plan)
+    report, markdown = await evaluate(state, context)
+    assert [q.score for q in report.questions] == [1] * 5
+    assert all(q.non_answer is not None and q.scored_by == "rule" for q in report.questions)
+    assert all(q.evidence for q in report.questions)  # the reply, quoted
+    assert report.overall.recommendation == "no_hire"
+    assert (report.overall.planned, report.overall.reached) == (5, 5)
+    assert "non-answer" in markdown
 
 
 async def test_offline_evaluation_is_deterministic(interview_graph: InterviewGraph) -> None:
@@ -248,15 +272,20 @@ async def test_groq_scores_come_from_checked_proposals_through_the_real_client(
 
     q1, q2, q3, q4, q5 = report.questions
     assert q1.status == "scored" and q1.score == 4
-    # The judge rated "I don't know" a 5; the code caps an admitted gap at 1.
+    # "I don't know" is a non-answer: the lowest anchor by code, whatever a judge would say.
     assert q2.status == "scored" and q2.score == 1 and q2.admitted_gap
-    assert q3.status == "not_answered"
+    assert q2.non_answer == "gap"
+    assert (q3.status, q3.score, q3.non_answer) == ("scored", 1, "pass")
     assert q4.status == "scored" and q5.status == "scored"
     assert q1.score > q2.score
-    # One call per answered question; the empty answer costs nothing.
-    assert len(bodies) == 4
+    # Three judge runs (different seeds) per answered question; the gap and the pass cost
+    # nothing.
+    assert len(bodies) == 3 * JUDGE_RUNS
+    assert sorted(b["seed"] for b in bodies) == sorted(SEEDS * 3)
+    assert q1.judge_scores == [4] * JUDGE_RUNS and not q1.disagreement
+    assert q1.scored_by == "model" and q2.scored_by == "rule"
     for body in bodies:
-        assert body["temperature"] in (0, 1e-08)
+        assert body["temperature"] == JUDGE_TEMPERATURE
         assert body.get("stream") in (None, False)
         assert body["tool_choice"]["function"]["name"] == "AnswerAssessment"
         parameters = body["tools"][0]["function"]["parameters"]
@@ -265,9 +294,40 @@ async def test_groq_scores_come_from_checked_proposals_through_the_real_client(
     assert report.generated_by == "groq" and report.model == "llama-3.3-70b-versatile"
     assert "**groq**" in markdown
     stats = stub.stats
-    assert report.usage.calls == stats["completed"] == 4
+    assert report.usage.calls == stats["completed"] == 3 * JUDGE_RUNS
+    # Every score says what produced it.
+    made = report.provenance
+    assert made is not None and made.evaluator == "groq:llama-3.3-70b-versatile"
+    assert set(made.prompt_hashes) == {"evaluation_system", "evaluation"}
+    assert (made.judge_runs, made.seeds) == (JUDGE_RUNS, list(SEEDS))
+    assert made.rubric_version == report.rubric_version and "+" in made.code_version
+    assert "evaluator `groq:llama-3.3-70b-versatile`" in markdown
     assert report.usage.prompt_tokens == stats["prompt_tokens_total"]
     assert report.usage.completion_tokens == stats["completion_tokens_total"]
+
+
+async def test_groq_judge_runs_that_disagree_mark_the_question_for_a_human(
+    groq: tuple[InterviewGraph, GroqStubServer],
+) -> None:
+    graph, stub = groq
+    context = Context(llm="groq", max_follow_ups=0)
+    settings = InterviewSettings(technical_questions=1, behavioral_questions=0, skills=["python"])
+    state = await run_interview(graph, "g", settings, context, by_number({1: "detailed"}))
+    stub.reset()
+    by_seed = dict(zip(SEEDS, (2, 5, 4), strict=True))
+
+    def moody(body: dict[str, Any]) -> dict[str, Any]:
+        judged = eager_judge(body)
+        judged["arguments"]["score"] = by_seed[body["seed"]]
+        return judged
+
+    stub.responder = moody
+    report, markdown = await evaluate(state, context)
+    (question,) = report.questions
+    assert sorted(question.judge_scores) == [2, 4, 5] and question.disagreement
+    assert question.score == 4  # the median
+    assert "**disagreement**" in markdown
+    assert any("runs disagree" in c for c in report.overall.concerns)
 
 
 async def test_groq_invented_quote_is_dropped_and_the_item_is_insufficient_evidence(
@@ -290,6 +350,7 @@ async def test_groq_invented_quote_is_dropped_and_the_item_is_insufficient_evide
                 }
             }
         ]
+        * JUDGE_RUNS
     )
     report, markdown = await evaluate(state, context)
     (question,) = report.questions
@@ -310,12 +371,15 @@ async def test_groq_answer_off_the_schema_is_retried_a_bounded_number_of_times(
     settings = InterviewSettings(technical_questions=1, behavioral_questions=0, skills=["python"])
     state = await run_interview(graph, "g", settings, context, by_number({1: "detailed"}))
     stub.reset()
-    stub.add_structured_replies([{"raw": "{not json"}, {"content": "I think it is a 4."}])
+    # Every run's two attempts miss the schema.
+    stub.add_structured_replies(
+        [{"raw": "{not json"}, {"content": "I think it is a 4."}] * JUDGE_RUNS
+    )
     stub.responder = eager_judge  # would be valid, but the attempts are spent by then
     report, _ = await evaluate(state, context)
-    assert stub.stats["requests"] == 2
+    assert stub.stats["requests"] == 2 * JUDGE_RUNS
     assert report.questions[0].status == "insufficient_evidence"
-    assert report.usage.calls == 2
+    assert report.usage.calls == 2 * JUDGE_RUNS
 
 
 async def test_groq_server_error_fails_the_evaluation(

@@ -25,6 +25,7 @@ from devkit.graph_driver import answer, start, state_of
 from devkit.groq_server import OPENAI_COMPATIBLE_MODEL_ID, GroqStubServer, StubConfig
 from graph.context import Context, ProviderName
 from graph.evaluation.graph import evaluation_graph, evaluation_input
+from graph.evaluation.judge import JUDGE_RUNS
 from graph.evaluation.report import GeneratedBy, Report
 from graph.graph import InterviewGraph, build_graph
 from graph.llm import (
@@ -353,6 +354,7 @@ async def test_the_evaluator_gets_structured_assessments_and_signs_the_report(
         turn = next(
             i for i, m in enumerate(state.messages) if m.type == "human" and quote in str(m.content)
         )
+        # One reply per judge run (issue 18: three runs per question, different seeds).
         provider.stub.add_structured_replies(
             [
                 {
@@ -365,6 +367,7 @@ async def test_the_evaluator_gets_structured_assessments_and_signs_the_report(
                     }
                 }
             ]
+            * JUDGE_RUNS
         )
     result = await evaluation_graph.ainvoke(evaluation_input(state, "s-1"), context=context)
     report = result["report"]
@@ -376,5 +379,8 @@ async def test_the_evaluator_gets_structured_assessments_and_signs_the_report(
     assert report.generated_by == provider.name
     assert report.model == SERVED_MODEL[provider.name]
     assert question.status == "scored" and question.score == 4
-    assert report.usage.calls == provider.stub.stats["completed"] == 1
+    assert report.usage.calls == provider.stub.stats["completed"] == JUDGE_RUNS
+    assert question.judge_scores == [4] * JUDGE_RUNS and not question.disagreement
+    assert report.provenance is not None
+    assert report.provenance.evaluator == f"{provider.name}:{report.model}"
     assert f"**{provider.name}** (`{report.model}`)" in result["markdown"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from graph.evaluation.judge import JUDGE_RUNS
 from tests.support.background import Job
 
 BACKGROUND_JOB = Job(
@@ -15,12 +16,12 @@ BACKGROUND_JOB = Job(
         *("-m", "bench.evaluation", "--interviews", "1", "--concurrent", "2"),
         *("--out", "{work}/evaluation.md"),
     ],
-    timeout=110,
+    timeout=170,
 )
 """Launched when the session starts (tests/support/background.py)."""
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(180)
 def test_evaluation_bench_prints_tokens_per_interview_and_closing_ttfb() -> None:
     completed = BACKGROUND_JOB.result()
     assert BACKGROUND_JOB.work is not None
@@ -33,7 +34,11 @@ def test_evaluation_bench_prints_tokens_per_interview_and_closing_ttfb() -> None
         for line in table.splitlines()
         if line.startswith("| ") and not line.startswith("| figure") and "---" not in line
     }
-    assert float(rows["Groq evaluation calls per interview"]) == 9.0
+    # Each answered question (of nine; a non-answer costs none) judged JUDGE_RUNS times.
+    calls = float(rows["Groq evaluation calls per interview"])
+    assert calls % JUDGE_RUNS == 0 and 6 * JUDGE_RUNS <= calls <= 9 * JUDGE_RUNS
+    added = f"added by {JUDGE_RUNS} judge runs per question instead of 1, per interview"
+    assert rows[added].startswith("$") and float(rows[added][1:]) > 0
     assert int(rows["prompt tokens per interview"]) > 0
     assert int(rows["completion tokens per interview"]) > 0
     assert any(name.startswith("closing TTFB") and "evaluation on" in name for name in rows)

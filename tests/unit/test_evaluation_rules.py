@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, HumanMessage
 
 from graph.evaluation.aggregate import overall_of, skill_scores
 from graph.evaluation.evidence import Proposal, ProposedQuote, check_question, verify_quotes
 from graph.evaluation.report import Evidence, QuestionReport
-from graph.evaluation.transcript import Answer, QuestionTranscript, collect_questions, is_skip
+from graph.evaluation.transcript import QuestionTranscript, collect_questions
+from graph.evaluation.understanding import is_pass
 from graph.state import LABEL_KEY, InterviewSettings, State
 
 ANSWER = (
@@ -21,17 +22,16 @@ ANSWER = (
 
 
 def _question(*answers: str, follow_ups: int = 0) -> QuestionTranscript:
-    return QuestionTranscript(
+    question = QuestionTranscript(
         number=1,
         stage="technical",
         skill="sql",
         question="How would you speed up a slow query?",
         follow_ups=[f"Follow-up {i}?" for i in range(1, follow_ups + 1)],
-        answers=[
-            Answer(turn=3 + 2 * i, text=a, follow_up=i, gap="know" in a.lower())
-            for i, a in enumerate(answers)
-        ],
     )
+    for i, text in enumerate(answers):
+        question.answer(turn=3 + 2 * i, text=text, follow_up=i)
+    return question
 
 
 def test_quote_matches_after_whitespace_normalisation_and_its_turn_is_corrected() -> None:
@@ -87,6 +87,7 @@ def test_admitted_gap_caps_the_score_whatever_was_proposed() -> None:
     gap_only = _question("I don't know, to be honest.")
     report = check_question(gap_only, Proposal(number=1, score=5, quotes=[]))
     assert report.status == "scored" and report.score == 1 and report.admitted_gap
+    assert report.non_answer == "gap"
     assert report.evidence == [Evidence(quote="I don't know, to be honest.", turn=3)]
 
     partly = _question(ANSWER, "Not sure, I don't know that part.", follow_ups=1)
@@ -95,16 +96,19 @@ def test_admitted_gap_caps_the_score_whatever_was_proposed() -> None:
     assert report.score == 3 and "capped" in report.rationale
 
 
-def test_empty_skipped_and_never_answered_questions_are_not_answered() -> None:
-    for question in (
-        _question(""),
-        _question("  skip  "),
-        _question("Next question."),
-        _question(),
+def test_empty_and_skipped_replies_score_the_lowest_anchor_and_no_reply_is_not_answered() -> None:
+    # Issue 18 changed this rule: a pass or an empty reply is a non-answer, scored 1/5 (it was
+    # `not_answered`, unscored); only a question left without any reply is `not_answered`.
+    for question, kind in (
+        (_question(""), "blank"),
+        (_question("  skip  "), "pass"),
+        (_question("Next question."), "pass"),
     ):
         report = check_question(question, Proposal(number=1, score=5, quotes=[]))
-        assert report.status == "not_answered" and report.score is None
-    assert not is_skip("No, I have not used it.")
+        assert (report.status, report.score, report.non_answer) == ("scored", 1, kind)
+    report = check_question(_question(), Proposal(number=1, score=5, quotes=[]))
+    assert report.status == "not_answered" and report.score is None
+    assert not is_pass("No, I have not used it.")
 
 
 def _reports(scores: list[int | None], skills: list[str]) -> list[QuestionReport]:
@@ -123,6 +127,8 @@ def _reports(scores: list[int | None], skills: list[str]) -> list[QuestionReport
     ]
 
 
+# Generation is cheap; on a loaded CI machine it can still look slow to hypothesis.
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(
     scores=st.lists(st.one_of(st.none(), st.integers(1, 5)), min_size=1, max_size=12),
     quotes=st.lists(st.text(min_size=1, max_size=30), min_size=12, max_size=12),
@@ -173,7 +179,7 @@ def test_a_skill_never_asked_is_not_covered() -> None:
     reports = _reports([4], ["python"])
     skills = skill_scores(["python", "Kubernetes"], reports)
     assert skills[1].skill == "Kubernetes" and skills[1].score is None
-    assert skills[1].justification == "This skill was not covered."
+    assert skills[1].justification.startswith("Not covered: no technical question was planned")
     assert skills[-1].skill == "Communication" and skills[-1].score == 7.5
 
 
@@ -220,7 +226,7 @@ def test_transcript_groups_answers_and_follow_ups_by_main_question() -> None:
     assert not second.asked and second.skill == "sql" and not second.answered
 
 
-def test_screened_messages_are_not_answers_and_a_pass_is_not_answered() -> None:
+def test_screened_messages_are_not_answers_and_a_pass_scores_the_lowest_anchor() -> None:
     def answer(text: str, **flags: Any) -> HumanMessage:
         return HumanMessage(
             text, additional_kwargs=_label(kind="answer", stage="behavioral", number=1, **flags)
@@ -240,6 +246,8 @@ def test_screened_messages_are_not_answers_and_a_pass_is_not_answered() -> None:
         ],
     )
     (question,) = collect_questions(state)
-    assert question.answers == [] and question.passed
+    assert [a.non_answer for a in question.answers] == ["blank", "pass"] and question.passed
     report = check_question(question, None)
-    assert report.status == "not_answered" and "passed" in report.rationale
+    assert (report.status, report.score, report.non_answer) == ("scored", 1, "pass")
+    assert "passed" in report.rationale
+    assert report.evidence == [Evidence(quote="Can we skip this question?", turn=3)]

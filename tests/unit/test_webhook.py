@@ -188,6 +188,15 @@ async def test_without_a_webhook_url_nothing_is_stored_and_the_outcome_says_not_
     assert await repo.outbox_depth() == 0
 
 
+async def test_the_metrics_outbox_depth_counts_the_deliveries_still_pending(
+    outboxes: Callable[..., Outbox], repo: SessionRepository
+) -> None:
+    # Stored and not started: pending until a replica delivers it (/metrics reads this).
+    await outboxes().store("report.ready", {"session_id": "s"}, session_id="s")
+    await outboxes().store("report.failed", {"session_id": "t"}, session_id="t")
+    assert (await repo.metrics_counts()).outbox == 2
+
+
 async def test_an_unknown_event_type_is_refused(outboxes: Callable[..., Outbox]) -> None:
     with pytest.raises(ValueError, match="unknown webhook event"):
         await outboxes().send("report.exploded", {})

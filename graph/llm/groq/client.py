@@ -49,6 +49,8 @@ class GroqConfig:
     read_interval: float = 0.0
     """Seconds between reads of a streamed body after the first token (0: as data comes)."""
     model: str = MODEL_NAME
+    seed: int | None = None
+    """None: not sent."""
 
     @classmethod
     def of(cls, context: Context, **values: Any) -> GroqConfig:
@@ -77,9 +79,15 @@ class GroqConfig:
 
     @classmethod
     def for_call(cls, context: Context, call: StructuredCall) -> GroqConfig:
-        """A structured call's model: temperature 0, not streaming, its own budget."""
+        """A structured call's model: not streaming, its own budget, temperature and seed."""
         retries = context.groq_max_retries if call.retries else 0
-        return cls.of(context, max_tokens=call.max_tokens, max_retries=retries)
+        return cls.of(
+            context,
+            max_tokens=call.max_tokens,
+            max_retries=retries,
+            temperature=call.temperature,
+            seed=call.seed,
+        )
 
     @property
     def pool(self) -> PoolConfig:
@@ -87,9 +95,10 @@ class GroqConfig:
 
 
 def _chat_groq(config: GroqConfig, cls: type[Any]) -> BaseChatModel:
-    extra: dict[str, Any] = (
-        {"model_kwargs": {"top_p": config.top_p}} if config.top_p is not None else {}
-    )
+    sampling: dict[str, Any] = {"top_p": config.top_p} if config.top_p is not None else {}
+    if config.seed is not None:
+        sampling["seed"] = config.seed
+    extra: dict[str, Any] = {"model_kwargs": sampling} if sampling else {}
     if config.streaming:
         extra["read_interval"] = config.read_interval
     model: BaseChatModel = cls(

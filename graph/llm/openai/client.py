@@ -44,6 +44,8 @@ class OpenAIConfig:
     """None: not sent."""
     streaming: bool = False
     structured_output: Literal["function_calling", "json_schema"] = "function_calling"
+    seed: int | None = None
+    """None: not sent."""
 
     @classmethod
     def of(cls, context: Context, **values: Any) -> OpenAIConfig:
@@ -73,9 +75,15 @@ class OpenAIConfig:
 
     @classmethod
     def for_call(cls, context: Context, call: StructuredCall) -> OpenAIConfig:
-        """A structured call's model: temperature 0, not streaming, its own budget."""
+        """A structured call's model: not streaming, its own budget, temperature and seed."""
         retries = context.openai_max_retries if call.retries else 0
-        return cls.of(context, max_tokens=call.max_tokens, max_retries=retries)
+        return cls.of(
+            context,
+            max_tokens=call.max_tokens,
+            max_retries=retries,
+            temperature=call.temperature,
+            seed=call.seed,
+        )
 
     @property
     def pool(self) -> PoolConfig:
@@ -84,6 +92,8 @@ class OpenAIConfig:
 
 def _chat(config: OpenAIConfig, cls: type[Any]) -> BaseChatModel:
     extra: dict[str, Any] = {"top_p": config.top_p} if config.top_p is not None else {}
+    if config.seed is not None:
+        extra["seed"] = config.seed
     model: BaseChatModel = cls(
         model=config.model,
         base_url=config.base_url,
