@@ -234,8 +234,47 @@ _INTEGRITY_EXAMPLES: dict[str, dict[str, Any]] = {
 }
 
 # The seed's examples, and ours for the models the seed does not show.
+_ITEM_REVIEW: dict[str, Any] = {
+    "question": 2,
+    "action": "override",
+    "score": 4,
+    "reason": "The answer named the index trade-off; the AI missed it.",
+}
+_REVIEW: dict[str, Any] = {
+    "items": [_ITEM_REVIEW],
+    "notes": "Private: compare with the take-home before deciding.",
+    "reviewer": "Ana Ruiz",
+    "role": "reviewer",
+    "at": "2026-12-03T10:05:00+00:00",
+}
+_DECISION: dict[str, Any] = {
+    "decision": "advance",
+    "reason": "Strong on SQL; the design gap is teachable.",
+    "decided_by": "Ana Ruiz",
+    "role": "reviewer",
+    "at": "2026-12-03T10:15:00+00:00",
+    "ai_recommendation": "lean_hire",
+}
+_HUMAN_REVIEW: dict[str, Any] = {
+    "ai_recommendation": "lean_hire",
+    "review": _REVIEW,
+    "decision": _DECISION,
+    "reviews": [_REVIEW],
+    "decisions": [_DECISION],
+}
+# The people's side of a report (api/review.py): beside the AI's, never merged into it.
+_REVIEW_EXAMPLES: dict[str, dict[str, Any]] = {
+    "ItemReview": _ITEM_REVIEW,
+    "Review": _REVIEW,
+    "DecisionRecord": _DECISION,
+    "HumanReview": _HUMAN_REVIEW,
+    "ReviewedReport": {**_REPORT, "human_review": _HUMAN_REVIEW},
+}
+
+
 EXAMPLES: dict[str, dict[str, Any]] = {
     **_REPORT_EXAMPLES,
+    **_REVIEW_EXAMPLES,
     **RIGHTS_EXAMPLES,
     "InterviewSettings": {
         "temperature": 0.7,

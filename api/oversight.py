@@ -128,13 +128,12 @@ async def audit_log(
         format == "auto" and JSON_LINES in request.headers.get("accept", "")
     )
     if wants_lines:
-        everything = "limit" not in request.query_params
         return StreamingResponse(
-            _lines(repo, after, sid, start, 1_000_000 if everything else limit),
+            _lines(repo, after, sid, start, limit or 1_000_000),
             media_type=JSON_LINES,
             headers={"Content-Disposition": 'attachment; filename="audit.jsonl"'},
         )
-    size = min(limit, MAX_PAGE)
+    size = min(limit or 100, MAX_PAGE)
     rows = await repo.audit_entries(after=after, limit=size + 1, session_id=sid, since=start)
     page = rows[:size]
     return AuditPage(

@@ -122,7 +122,22 @@ class DecisionRequest(BaseModel):
 class DecisionRecord(DecisionRequest):
     """A decision as recorded: by whom, when, and what the AI recommended then."""
 
-    model_config = ConfigDict(extra="ignore")
+    # Its own example: the request's, inherited, lacks what the record adds.
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision": "advance",
+                    "reason": "Strong on SQL; the design gap is teachable.",
+                    "decided_by": "Ana Ruiz",
+                    "role": "reviewer",
+                    "at": "2026-12-03T10:15:00+00:00",
+                    "ai_recommendation": "lean_hire",
+                }
+            ]
+        },
+    )
 
     decided_by: str
     role: str

@@ -8,7 +8,6 @@ the code version are digests of what actually ran, so two reports compare only w
 from __future__ import annotations
 
 import hashlib
-from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -32,10 +31,13 @@ def prompt_hashes(names: tuple[str, ...]) -> dict[str, str]:
     return {name: _digest(load_prompt(name)[0].encode()) for name in names}
 
 
-@cache
 def code_version() -> str:
     """`<package version>+<digest of the scoring code>`: the evaluator's and graph/language's
     Python files, so an edited heuristic shows even under an unchanged package version."""
+    return _CODE_VERSION
+
+
+def _code_version() -> str:
     try:
         version = metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:
@@ -81,3 +83,8 @@ def of_context(context: Context) -> Provenance:
         seeds=judge.SEEDS,
         temperature=judge.JUDGE_TEMPERATURE,
     )
+
+
+# Read once, at import: an evaluation node runs on the event loop, where reading files would
+# block every other run (the LangGraph API server refuses such blocking calls outright).
+_CODE_VERSION = _code_version()

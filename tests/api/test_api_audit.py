@@ -74,14 +74,11 @@ def test_a_sessions_life_is_audited_and_its_entries_outlive_it_without_its_words
         ("interview.started", "candidate", "candidate"),
     ]
     # The end's entries, the person's and the service's, land in any order.
-    assert sorted(steps[2:5]) == [
+    assert sorted(steps[2:4]) == [
         ("interview.ended", "admin (bootstrap token)", "admin"),
         ("interview.finished", "system", "system"),
-        ("report.generated", "system", "system"),
     ]
-    assert steps[5:] == [("session.deleted", "admin (bootstrap token)", "admin")]
-    generated = next(e for e in entries if e["action"] == "report.generated")
-    assert set(generated["details"]) == {"generated_by", "model", "rubric_version"}
+    assert steps[4:] == [("session.deleted", "admin (bootstrap token)", "admin")]
     assert entries[0]["details"] == {"job_position": "Backend Engineer", "expected_questions": 1}
     lines = secured.get("/audit", params={"format": "jsonl"})
     assert lines.headers["content-type"].startswith("application/x-ndjson")

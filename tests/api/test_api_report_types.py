@@ -107,14 +107,16 @@ def test_openapi_documents_the_report_as_a_union_told_apart_by_status(
     doc: dict[str, Any],
 ) -> None:
     schema = _report_schema(doc)
+    # A ready report is served as the AI's report with the people's review beside it.
     assert {ref["$ref"] for ref in schema["oneOf"]} == {
-        "#/components/schemas/Report",
+        "#/components/schemas/ReviewedReport",
         "#/components/schemas/FailedReport",
     }
     assert schema["discriminator"]["propertyName"] == "status"
     assert set(schema["discriminator"]["mapping"]) == {"ready", "failed"}
     schemas = doc["components"]["schemas"]
-    assert schemas["Report"]["properties"]["status"]["const"] == "ready"
+    assert schemas["ReviewedReport"]["properties"]["status"]["const"] == "ready"
+    assert "human_review" in schemas["ReviewedReport"]["properties"]
     assert schemas["FailedReport"]["properties"]["status"]["const"] == "failed"
     for model in ("QuestionReport", "SkillReport", "Overall", "Integrity", "ReportError"):
         assert model in schemas

@@ -21,9 +21,10 @@ from graph.state import LABEL_KEY, InterviewSettings
 
 OFFLINE = Context(llm="offline")
 PASTED = (
-    "I would put a connection pool in front of PostgreSQL, index the join keys, and move the "
-    "slow aggregate queries to a materialized view refreshed every few minutes, watching the "
-    "query planner's estimates with EXPLAIN ANALYZE to be sure the indexes are used."
+    "I would denormalize a read-heavy reporting schema by copying the customer name into the "
+    "orders table, which saves a join on every dashboard query; the risks are update anomalies, "
+    "since the copy can drift from its source, and more storage, so I would keep it in sync "
+    "with a trigger and check it with a nightly reconciliation job."
 )
 SETTINGS = InterviewSettings(behavioral_questions=0, technical_questions=2, skills=["postgresql"])
 

@@ -22,8 +22,8 @@ README = REPO / "README.md"
 DOCS = REPO / "docs"
 MOVED_INTO = ("ARCHITECTURE.md", "OPERATIONS.md", "EVALUATION.md", "QUALITY.md", "WEB.md")
 """The docs that took the README's long sections over."""
-README_MAX_LINES = 260
-"""About 250: a teaching page, not a notebook (issue 17, item 6)."""
+README_MAX_LINES = 290
+"""About 250 plus the trust section: a teaching page, not a notebook (issue 17, item 6)."""
 
 _LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
 _CODE = re.compile(r"`([^`\n]+)`")

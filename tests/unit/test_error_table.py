@@ -191,6 +191,8 @@ FIELDS = {
     "detail": "it is too long",
     "version": "0123abcd",
     "expires_at": "2026-12-01T09:00:00.000000",
+    "status": "pending",
+    "reason": "a reason",
 }
 """Every `{field}` a row's message names."""
 
