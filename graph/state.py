@@ -67,6 +67,10 @@ def _integral_float_to_int(value: Any) -> Any:
 
 WholeNumber = Annotated[int, BeforeValidator(_integral_float_to_int), Field(strict=True)]
 """A count as JSON Schema means "integer": 5 or 5.0, not `false` (lax mode took it as 0)."""
+TimeLimit = Annotated[
+    int, Field(strict=True, ge=0, le=86_400), BeforeValidator(_integral_float_to_int)
+]
+"""Seconds per answer, as WholeNumber but bounded inside the type (a union keeps the bounds)."""
 
 
 class InterviewSettings(BaseModel):
@@ -98,12 +102,12 @@ class InterviewSettings(BaseModel):
         description="How long the invitation lasts unless the interview starts, in days "
         "(fractions allowed); unset, the server's INTERVIEWER_INVITATION_DAYS.",
     )
-    answer_time_limit_seconds: WholeNumber | None = Field(
+    # The bounds inside the union: on the union itself the schema would say "ge", which JSON
+    # Schema does not know, and so promise that any integer is accepted.
+    answer_time_limit_seconds: TimeLimit | None = Field(
         default=None,
         # Unset, it is left out of stored settings and saved documents, as the seed's are.
         exclude_if=lambda limit: limit is None,
-        ge=0,
-        le=86_400,
         description="Seconds the candidate has for each answer: the candidate page counts down, "
         "a late answer is kept and labelled late, never refused. 0: no limit; unset: the "
         "server's INTERVIEWER_ANSWER_TIME_LIMIT_SECONDS (off unless configured).",

@@ -101,6 +101,7 @@ def test_the_sweeper_with_an_unwritable_sessions_folder_saves_one_document_and_e
     )
     with Api(server.base_url) as api:
         sid = api.create(candidate_name="Idle Ian")
+        api.start_text(sid)  # the idle rule applies once started (an invitation waits)
         wait_until(lambda: sid not in api.sessions(), timeout=10, what="the sweep")
         time.sleep(0.5)  # several more sweeps
         saved = [s for s in api.http.get("/saved-sessions").json() if s["session_id"] == sid]

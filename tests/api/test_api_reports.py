@@ -215,12 +215,16 @@ def test_report_is_in_the_saved_session_and_in_the_delete_archive(
     play(client, session_id, lambda _: SUBSTANTIVE_ANSWER)
     ready = report(client, session_id)
     assert client.http.post(f"/save-session/{session_id}").status_code == 200
-    saved = wait_until(lambda: list(server.sessions_dir.glob(f"interview_{session_id}_*.json")))
-    assert json.loads(saved[0].read_text())["report"] == ready
+    # Read through the API: on PostgreSQL documents are in the database only (no archive dir).
+    def document() -> dict[str, Any] | None:
+        answer = client.http.get(f"/saved-sessions/{session_id}")
+        return answer.json() if answer.status_code == 200 else None
+
+    assert wait_until(document, what="the saved document")["report"] == ready
     assert client.http.delete(f"/session/{session_id}").status_code == 200
-    archives = sorted(server.sessions_dir.glob(f"interview_{session_id}_*.json"))
-    assert len(archives) == 2
-    assert json.loads(archives[-1].read_text())["report"] == ready
+    kept = [s for s in client.http.get("/saved-sessions").json() if s["session_id"] == session_id]
+    assert len(kept) == 2
+    assert client.http.get(f"/saved-sessions/{session_id}").json()["report"] == ready
     assert client.http.get(f"/report/{session_id}").status_code == 404
 
 
