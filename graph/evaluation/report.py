@@ -38,6 +38,12 @@ INTEGRITY_NOTE = (
 )
 
 
+def _unset(value: object) -> bool:
+    """A field this release added, at its empty value: left out, so a report stored by an
+    earlier release is served exactly as it was stored (tests/api/test_api_upgrade.py)."""
+    return value is None or value is False or value == 0 or value == []
+
+
 class Evidence(BaseModel):
     """A verbatim excerpt of the candidate's own words."""
 
@@ -72,20 +78,24 @@ class QuestionReport(BaseModel):
     )
     scored_by: ScoredBy | None = Field(
         default=None,
+        exclude_if=_unset,
         description="What decided the score: `rule` (a non-answer, the lowest anchor by code), "
         "`heuristic` (the offline heuristic) or `model` (the LLM judge); null unless scored.",
     )
     judge_scores: list[int] = Field(
         default_factory=list,
+        exclude_if=_unset,
         description="The LLM judge's score in each of its runs on this question (empty "
         "offline); the score is their median.",
     )
     disagreement: bool = Field(
         default=False,
+        exclude_if=_unset,
         description="The judge's runs spread by more than one point: a human should look.",
     )
     non_answer: NonAnswer | None = Field(
         default=None,
+        exclude_if=_unset,
         description="Set when every reply on the question was a non-answer (`gap`, `pass`, "
         "`off_topic`, `one_word`, `blank`): it scores the lowest anchor, 1/5, with the replies "
         "quoted.",
@@ -116,14 +126,18 @@ class Overall(BaseModel):
     summary: str
     strengths: list[str] = Field(default_factory=list)
     concerns: list[str] = Field(default_factory=list)
-    planned: int = Field(default=0, description="Main questions the interview planned.")
+    planned: int = Field(
+        default=0, exclude_if=_unset, description="Main questions the interview planned."
+    )
     reached: int = Field(
         default=0,
+        exclude_if=_unset,
         description="Main questions the candidate replied to (an answer or a non-answer); "
         "under half of `planned` makes the recommendation `insufficient_evidence`.",
     )
     uncovered_skills: list[UncoveredSkill] = Field(
         default_factory=list,
+        exclude_if=_unset,
         description="Skills of the settings no scored question covered, each with the reason; "
         "any caps the recommendation at `hire`.",
     )
@@ -263,6 +277,7 @@ class Report(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     provenance: Provenance | None = Field(
         default=None,
+        exclude_if=_unset,
         description="What produced the scores: evaluator, rubric version, prompt hashes, code "
         "version, judge runs (null only in reports made before it existed).",
     )

@@ -239,8 +239,10 @@ def test_a_restarted_interview_never_serves_the_previous_interviews_report(
     client.start_text(session_id)  # the hiring side starts it afresh
     assert client.http.get(f"/report/{session_id}").status_code == 409
     # The restart archived the finished interview with its own report.
-    archived = [json.loads(p.read_text()) for p in server.sessions_dir.glob("interview_*.json")]
-    assert [d["report"] for d in archived if d["session_id"] == session_id] == [first]
+    # (Read through the API: on PostgreSQL documents are in the database only.)
+    kept = [s for s in client.http.get("/saved-sessions").json() if s["session_id"] == session_id]
+    assert len(kept) == 1
+    assert client.http.get(f"/saved-sessions/{session_id}").json()["report"] == first
 
     gate = Gate()
     runner_of(server).evaluate = gate
